@@ -1,0 +1,24 @@
+# gstauth: one auth core for every GST integration.
+#   make         runs the demo (the default goal; same as `make demo`)
+#   make test    runs every test in the repo
+# Each area of the tree has its own fragment in mk/ and adds its test target
+# to TEST_TARGETS.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := demo
+
+GO      ?= go
+BUILD   := build
+CACHE   := .cache
+TEST_TARGETS :=
+
+include mk/*.mk
+
+.PHONY: test
+test: $(TEST_TARGETS)
+	@echo "make test: all suites passed ($(TEST_TARGETS))"
+
+.PHONY: clean
+clean:
+	rm -rf $(BUILD)

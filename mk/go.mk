@@ -1,0 +1,26 @@
+# The Go core and everything that runs natively in Go.
+
+GO_PKGS := ./core/... ./internal/...
+
+.PHONY: test-go bench fuzz lint
+TEST_TARGETS += test-go
+
+test-go:
+	$(GO) test -race -count=1 $(GO_PKGS)
+
+# Benchmarks of the payload path (numbers become targets later).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(GO_PKGS)
+
+# Every Fuzz* target for FUZZTIME each (default 2 minutes).
+FUZZTIME ?= 2m
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(GO_PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
