@@ -1,0 +1,193 @@
+package core
+
+import (
+	"io"
+	"sort"
+)
+
+// Credentials are the secrets a request builder needs. They are passed to
+// every call and never stored in a session (a sealed session holds tokens
+// and keys, not the passwords that obtain them). Fields a provider does not
+// use stay empty.
+type Credentials struct {
+	// ClientSecret is the current OAuth client secret, or the GSTN/NIC
+	// client-secret header value.
+	ClientSecret string `json:"client_secret,omitempty"`
+	// PreviousClientSecret is the secret being rotated out; it is tried
+	// when the current one is refused, until PreviousSecretValidUntilMs
+	// (the overlap deadline, 24 h after rotation on WhiteBooks and
+	// OneFinOps).
+	PreviousClientSecret       string `json:"previous_client_secret,omitempty"`
+	PreviousSecretValidUntilMs int64  `json:"previous_secret_valid_until_ms,omitempty"`
+	// Password is the NIC / e-way bill / password-grant password.
+	Password string `json:"password,omitempty"`
+	// OTP is the taxpayer's one-time password (GSTN AUTHTOKEN, gateway task).
+	OTP string `json:"otp,omitempty"`
+	// PublicKey is the PEM certificate or public key of the GSTN or NIC
+	// server that app keys and auth payloads are encrypted to.
+	PublicKey string `json:"public_key,omitempty"`
+	// GatewayToken is the gateway's own access token (gateway task API).
+	GatewayToken string `json:"gateway_token,omitempty"`
+	// Code and State are what the authorization server's redirect carried
+	// (code flows).
+	Code  string `json:"code,omitempty"`
+	State string `json:"state,omitempty"`
+}
+
+// RequestOptions are the non-secret inputs of a request builder.
+type RequestOptions struct {
+	// NowMs is the host's clock when the request is built.
+	NowMs int64
+	// Step names the request to build (see Steps); empty means the one the
+	// planner calls for.
+	Step string
+	// Entropy is mixed into fresh keys and verifiers (see NewAppKey).
+	Entropy []byte
+	// Random is the entropy source; nil means crypto/rand.
+	Random io.Reader
+}
+
+// providerImpl is one provider's request builders and response parsers.
+type providerImpl interface {
+	// steps lists the step names the provider builds.
+	steps() []string
+	// planStep maps a planner action (refresh or renew) to the step that
+	// performs it for this session.
+	planStep(s *Session, a Action) string
+	// build makes the request of a step and records in s.Pending what
+	// parsing its response needs.
+	build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error)
+	// parse reads the response to s.Pending's request, updates s and
+	// classifies failures (a *Error with Retryable, RetryAfterMs and
+	// ProviderCode set as they apply).
+	parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error
+	// rejects reports whether a response to an ordinary API call says the
+	// token is no longer valid (a 401, GSTN AUTH4033, NIC 1005, e-way bill
+	// 238).
+	rejects(s *Session, r *HTTPResponse) bool
+}
+
+var providerImpls = map[Provider]providerImpl{}
+
+func registerProvider(p Provider, impl providerImpl) {
+	if _, dup := providerImpls[p]; dup {
+		panic("core: provider registered twice: " + string(p))
+	}
+	providerImpls[p] = impl
+}
+
+func implOf(s *Session) (providerImpl, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	impl, ok := providerImpls[s.Provider]
+	if !ok {
+		return nil, newError(CodeUnsupported, "provider %q has no request builders", s.Provider)
+	}
+	return impl, nil
+}
+
+// Steps lists the steps a provider's BuildRequest accepts.
+func Steps(p Provider) []string {
+	impl, ok := providerImpls[p]
+	if !ok {
+		return nil
+	}
+	st := append([]string(nil), impl.steps()...)
+	sort.Strings(st)
+	return st
+}
+
+// BuildRequest builds the HTTP request of a step for s and records in
+// s.Pending what parsing its response needs. With an empty o.Step it builds
+// the request the planner calls for at o.NowMs: an error with
+// CodeUserActionRequired when a person must act, and invalid_input when the
+// plan is "use" (nothing to send).
+func BuildRequest(s *Session, c *Credentials, o RequestOptions) (*HTTPRequest, error) {
+	impl, err := implOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		c = &Credentials{}
+	}
+	step := o.Step
+	if step == "" {
+		p, err := PlanSession(s, o.NowMs)
+		if err != nil {
+			return nil, err
+		}
+		switch p.Action {
+		case ActionUserAction:
+			return nil, &Error{Code: CodeUserActionRequired, Message: p.Message}
+		case ActionUse:
+			return nil, newError(CodeInvalidInput, "the token is fresh: there is no request to send (name a step to force one)")
+		}
+		step = impl.planStep(s, p.Action)
+	}
+	known := false
+	for _, st := range impl.steps() {
+		known = known || st == step
+	}
+	if !known {
+		return nil, newError(CodeInvalidInput, "provider %s has no step %q", s.Provider, step)
+	}
+	req, err := impl.build(s, step, c, &o)
+	if err != nil {
+		return nil, err
+	}
+	if s.Pending == nil || s.Pending.Step != step {
+		s.Pending = &Pending{Step: step}
+	}
+	s.Pending.SentAtMs = o.NowMs
+	return req, nil
+}
+
+// ParseResponse hands the response to s.Pending's request back to its
+// provider: on success s holds the new token; on failure s records the
+// failure (backoff, rejection or a person's action) and the error says
+// which. Skew is measured from the Date header first, whatever the outcome.
+// sentAtMs ≤ 0 means the instant the request was built.
+func ParseResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error {
+	impl, err := implOf(s)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return newError(CodeInvalidInput, "no response")
+	}
+	if s.Pending == nil {
+		return newError(CodeInvalidInput, "the session has no request in flight")
+	}
+	if sentAtMs <= 0 {
+		sentAtMs = s.Pending.SentAtMs
+	}
+	if receivedAtMs < sentAtMs {
+		return newError(CodeInvalidInput, "received_at is before sent_at")
+	}
+	if err := checkSize("response body", len(r.Body), MaxPayloadSize); err != nil {
+		return err
+	}
+	s.ObserveResponse(r, sentAtMs, receivedAtMs)
+	return impl.parse(s, r, sentAtMs, receivedAtMs)
+}
+
+// ObserveAPIResponse looks at the response to an ordinary API call made
+// with the session's token: it measures skew and, when the response says
+// the token is no longer valid, marks the session rejected so the planner
+// answers renew or user_action. It reports whether it did.
+func ObserveAPIResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) (bool, error) {
+	impl, err := implOf(s)
+	if err != nil {
+		return false, err
+	}
+	if r == nil {
+		return false, newError(CodeInvalidInput, "no response")
+	}
+	s.ObserveResponse(r, sentAtMs, receivedAtMs)
+	if impl.rejects(s, r) {
+		s.RecordRejected()
+		return true, nil
+	}
+	return false, nil
+}
