@@ -87,3 +87,53 @@ func EncryptRSA(random io.Reader, pub *rsa.PublicKey, plaintext []byte) ([]byte,
 	}
 	return ct, nil
 }
+
+// ParseRSAPrivateKey reads an unencrypted RSA private key in PEM, PKCS#1
+// ("RSA PRIVATE KEY") or PKCS#8 ("PRIVATE KEY"). Keys under 2048 bits are
+// rejected.
+func ParseRSAPrivateKey(data []byte) (*rsa.PrivateKey, error) {
+	if err := checkSize("private key", len(data), MaxKeySize); err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, newError(CodeInvalidKey, "private key is not PEM")
+	}
+	var key any
+	var err error
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "PRIVATE KEY":
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	default:
+		return nil, newError(CodeInvalidKey, "PEM block %q is not an RSA private key", block.Type)
+	}
+	if err != nil {
+		return nil, newError(CodeInvalidKey, "private key does not parse")
+	}
+	k, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, newError(CodeInvalidKey, "key is not an RSA key")
+	}
+	if _, err := checkRSAPublic(&k.PublicKey); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// DecryptRSA decrypts an RSAES-PKCS1-v1_5 ciphertext: the server side of
+// EncryptRSA, used by the emulator. Every failure is CodeDecryptFailed.
+func DecryptRSA(priv *rsa.PrivateKey, ciphertext []byte) ([]byte, error) {
+	if priv == nil {
+		return nil, newError(CodeInvalidKey, "no private key")
+	}
+	if len(ciphertext) != priv.Size() {
+		return nil, errDecrypt()
+	}
+	p, err := rsa.DecryptPKCS1v15(nil, priv, ciphertext)
+	if err != nil {
+		return nil, errDecrypt()
+	}
+	return p, nil
+}

@@ -1,0 +1,33 @@
+package core
+
+import "encoding/base64"
+
+var std = base64.StdEncoding.Strict()
+
+// decodeB64 decodes standard base64 with padding, checking the decoded size
+// against limit before allocating. Bad base64 is CodeInvalidInput and names
+// the field, never its value.
+func decodeB64(field string, s []byte, limit int) ([]byte, error) {
+	if std.DecodedLen(len(s)) > limit+2 {
+		return nil, newError(CodeTooLarge, "%s is larger than the limit of %d bytes", field, limit)
+	}
+	dst := make([]byte, std.DecodedLen(len(s)))
+	n, err := std.Decode(dst, s)
+	if err != nil {
+		return nil, newError(CodeInvalidInput, "%s is not standard base64 with padding", field)
+	}
+	if n > limit {
+		return nil, newError(CodeTooLarge, "%s is larger than the limit of %d bytes", field, limit)
+	}
+	return dst[:n], nil
+}
+
+func decodeB64String(field, s string, limit int) ([]byte, error) {
+	return decodeB64(field, []byte(s), limit)
+}
+
+func encodeB64(b []byte) []byte {
+	dst := make([]byte, std.EncodedLen(len(b)))
+	std.Encode(dst, b)
+	return dst
+}

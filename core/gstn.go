@@ -1,0 +1,180 @@
+package core
+
+import (
+	"io"
+	"strings"
+)
+
+// GSTN taxpayer API payload encryption.
+//
+// Requests (RETSAVE, RETFILE, ...), as india-compliance's taxpayer_base.py
+// and the Risersoft GSTNReturnsClient.cs agree:
+//
+//	p    = base64(utf8(json))                 // ASCII text
+//	data = base64(AES-256-ECB-PKCS7(EK, p))   // the plaintext is the base64 TEXT
+//	hmac = base64(HMAC-SHA256(key=EK, msg=p))
+//
+// Responses {status_cd:"1", data, rek, hmac}:
+//
+//	REK  = AES-ECB-decrypt(EK, b64d(rek))
+//	p    = AES-ECB-decrypt(REK, b64d(data))
+//	hmac == base64(HMAC-SHA256(REK, p))       // checked before anything is returned
+//	json = b64d(p)
+
+// GSTNRequest is the encrypted body fields of a GSTN request.
+type GSTNRequest struct {
+	Data string `json:"data"`
+	HMAC string `json:"hmac"`
+}
+
+// GSTNResponse is the encrypted fields of a GSTN response.
+type GSTNResponse struct {
+	Data string `json:"data"`
+	Rek  string `json:"rek"`
+	HMAC string `json:"hmac"`
+}
+
+// EVCSignature is what an EVC filing adds to the request (india-compliance
+// file_gstr_1): st "EVC", sid "PAN|OTP" and sign = base64(HMAC-SHA256(
+// key=ascii("PAN|OTP"), msg=base64(json))).
+type EVCSignature struct {
+	St   string `json:"st"`
+	Sid  string `json:"sid"`
+	Sign string `json:"sign"`
+}
+
+// EncryptGSTNRequest encrypts a JSON payload for the GSTN taxpayer API
+// under the session key ek.
+func EncryptGSTNRequest(ek, payload []byte) (GSTNRequest, error) {
+	data, mac, err := sealGSTNPayload(ek, payload)
+	if err != nil {
+		return GSTNRequest{}, err
+	}
+	return GSTNRequest{Data: string(data), HMAC: mac}, nil
+}
+
+// DecryptGSTNResponse decrypts a GSTN response's data with the REK that rek
+// carries under ek, verifies its HMAC in constant time before returning
+// anything, and returns the JSON. Every key, padding and MAC failure is
+// CodeDecryptFailed; bad base64 in a field is CodeInvalidInput.
+func DecryptGSTNResponse(ek []byte, data, rek, hmac string) ([]byte, error) {
+	return openGSTNResponse(ek, []byte(data), rek, hmac)
+}
+
+// SignEVC computes the EVC filing signature of a payload for a PAN and the
+// EVC OTP.
+func SignEVC(pan, otp string, payload []byte) (EVCSignature, error) {
+	if pan == "" || otp == "" || strings.Contains(pan, "|") || strings.Contains(otp, "|") {
+		return EVCSignature{}, newError(CodeInvalidInput, "PAN and OTP must be non-empty and contain no '|'")
+	}
+	if err := checkSize("PAN and OTP", len(pan)+len(otp), MaxSmallField); err != nil {
+		return EVCSignature{}, err
+	}
+	if err := checkSize("payload", len(payload), MaxPayloadSize); err != nil {
+		return EVCSignature{}, err
+	}
+	sid := pan + "|" + otp
+	mac := HMACSHA256([]byte(sid), encodeB64(payload))
+	return EVCSignature{St: "EVC", Sid: sid, Sign: string(encodeB64(mac))}, nil
+}
+
+// EncryptGSTNResponse is the server side of DecryptGSTNResponse: a fresh
+// REK from random (nil means crypto/rand) encrypts the payload. The
+// emulator and tests use it.
+func EncryptGSTNResponse(random io.Reader, ek, payload []byte) (GSTNResponse, error) {
+	if err := checkAESKey(ek); err != nil {
+		return GSTNResponse{}, err
+	}
+	rek := make([]byte, AppKeySize)
+	if _, err := io.ReadFull(randOrDefault(random), rek); err != nil {
+		return GSTNResponse{}, newError(CodeInternal, "the random source failed")
+	}
+	encRek, err := EncryptAESECB(ek, rek)
+	if err != nil {
+		return GSTNResponse{}, err
+	}
+	data, mac, err := sealGSTNPayload(rek, payload)
+	if err != nil {
+		return GSTNResponse{}, err
+	}
+	return GSTNResponse{Data: string(data), Rek: string(encodeB64(encRek)), HMAC: mac}, nil
+}
+
+// DecryptGSTNRequest is the server side of EncryptGSTNRequest: it checks
+// the HMAC under ek and returns the JSON.
+func DecryptGSTNRequest(ek []byte, data, hmac string) ([]byte, error) {
+	if err := checkAESKey(ek); err != nil {
+		return nil, err
+	}
+	return openGSTNPayload(ek, []byte(data), hmac)
+}
+
+// sealGSTNPayload returns base64(AES(key, p)) and base64(HMAC(key, p)) for
+// p = base64(payload), with one working buffer: p is written into a buffer
+// already the size of its padded ciphertext, MACed, then encrypted in place.
+func sealGSTNPayload(key, payload []byte) (data []byte, mac string, err error) {
+	if err := checkSize("payload", len(payload), MaxPayloadSize); err != nil {
+		return nil, "", err
+	}
+	if err := checkAESKey(key); err != nil {
+		return nil, "", err
+	}
+	n := std.EncodedLen(len(payload))
+	buf := make([]byte, paddedLen(n))
+	std.Encode(buf, payload)
+	tag := HMACSHA256(key, buf[:n])
+	if err := encryptAESECBInPlace(key, buf, n); err != nil {
+		return nil, "", err
+	}
+	return encodeB64(buf), string(encodeB64(tag)), nil
+}
+
+// openGSTNResponse unwraps rek under ek, then opens data under the REK.
+func openGSTNResponse(ek, data []byte, rek, hmac string) ([]byte, error) {
+	if err := checkAESKey(ek); err != nil {
+		return nil, err
+	}
+	if err := checkSize("rek", len(rek), MaxSmallField); err != nil {
+		return nil, err
+	}
+	encRek, err := decodeB64String("rek", rek, MaxSmallField)
+	if err != nil {
+		return nil, err
+	}
+	key, err := DecryptSEK(ek, encRek)
+	if err != nil {
+		return nil, err
+	}
+	return openGSTNPayload(key, data, hmac)
+}
+
+// openGSTNPayload decrypts base64 data under key, checks the HMAC of the
+// plaintext (the base64 text) in constant time, and decodes the JSON.
+func openGSTNPayload(key, data []byte, hmac string) ([]byte, error) {
+	if err := checkSize("hmac", len(hmac), MaxSmallField); err != nil {
+		return nil, err
+	}
+	tag, err := decodeB64String("hmac", hmac, MaxSmallField)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := decodeB64("data", data, MaxPayloadSize*4/3+aesBlock)
+	if err != nil {
+		return nil, err
+	}
+	p, err := decryptAESECBInPlace(key, ct)
+	if err != nil {
+		return nil, err
+	}
+	if !VerifyHMACSHA256(key, p, tag) {
+		return nil, errDecrypt()
+	}
+	out := make([]byte, std.DecodedLen(len(p)))
+	n, err := std.Decode(out, p)
+	if err != nil {
+		return nil, newError(CodeInvalidInput, "the decrypted payload is not base64 (is this a NIC response?)")
+	}
+	return out[:n], nil
+}
+
+const aesBlock = 16
