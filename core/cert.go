@@ -2,10 +2,10 @@ package core
 
 import (
 	"crypto/sha1"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"

@@ -115,8 +115,8 @@ var policies = map[Provider]policy{
 		defaultLifetimeMs: 5 * minute, renewNeedsUser: true},
 	ProviderWhiteBITFastKey: {marginMs: 15 * minute, leewayMs: 10 * second,
 		defaultLifetimeMs: 4 * hour, renewNeedsUser: true, noRefresh: true},
-	ProviderGatewayTask: {marginMs: 10 * minute, leewayMs: 30 * second, jitterPermille: 200,
-		defaultLifetimeMs: 6 * hour, renewNeedsUser: true, refreshBeforeExpiryOnly: true},
+	ProviderGatewayTask: {marginMs: 10 * minute, leewayMs: 30 * second,
+		defaultLifetimeMs: 6 * hour, renewNeedsUser: true, noRefresh: true},
 }
 
 // PlanSession decides what the host should do with s at nowMs (Unix

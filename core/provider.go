@@ -45,6 +45,9 @@ type RequestOptions struct {
 	Entropy []byte
 	// Random is the entropy source; nil means crypto/rand.
 	Random io.Reader
+	// Params are a step's non-secret arguments (GSTN EVCOTP: pan,
+	// form_type).
+	Params map[string]string
 }
 
 // providerImpl is one provider's request builders and response parsers.
@@ -169,7 +172,11 @@ func ParseResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) er
 		return err
 	}
 	s.ObserveResponse(r, sentAtMs, receivedAtMs)
-	return impl.parse(s, r, sentAtMs, receivedAtMs)
+	if err := impl.parse(s, r, sentAtMs, receivedAtMs); err != nil {
+		s.Pending = nil // the request is answered; a retry builds a new one
+		return err
+	}
+	return nil
 }
 
 // ObserveAPIResponse looks at the response to an ordinary API call made

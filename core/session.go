@@ -142,6 +142,10 @@ type Config struct {
 	Username string `json:"username,omitempty"`
 	// IPUser is the end user's IP address (GSTN ip-usr header).
 	IPUser string `json:"ip_usr,omitempty"`
+	// AccessWindowMs is how long the taxpayer enabled GSTN API access on
+	// the portal (6 hours to 30 days). With it, a successful AUTHTOKEN
+	// records the window's end; no refresh reaches past it.
+	AccessWindowMs int64 `json:"access_window_ms,omitempty"`
 
 	// RefreshMarginMs overrides the provider's refresh margin (still clamped
 	// to a fraction of the token lifetime).
