@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
 	"strings"
@@ -16,7 +15,10 @@ import (
 const MaxCertificates = 64
 
 // ParseCertificates reads one or more PEM certificates, or one DER
-// certificate.
+// certificate. Text around the PEM blocks is ignored; a PEM block of another
+// type (a key, a CSR) is CodeInvalidKey, as is input with no certificate.
+// More than MaxCertificates is CodeTooLarge, checked before parsing the
+// extra one.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	if err := checkSize("certificates", len(data), MaxKeySize); err != nil {
 		return nil, err
@@ -32,81 +34,40 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		if block.Type != "CERTIFICATE" {
 			return nil, newError(CodeInvalidKey, "PEM block %q is not a certificate", block.Type)
 		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, newError(CodeInvalidKey, "certificate does not parse")
-		}
 		if len(certs) == MaxCertificates {
 			return nil, newError(CodeTooLarge, "more than %d certificates", MaxCertificates)
 		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		c, err := x509.ParseCertificate(data)
+		c, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, newError(CodeInvalidKey, "no certificate found (neither PEM nor DER)")
+			return nil, newError(CodeInvalidKey, "certificate %d does not parse", len(certs)+1)
 		}
 		certs = append(certs, c)
 	}
-	return certs, nil
+	if len(certs) > 0 {
+		return certs, nil
+	}
+	c, err := x509.ParseCertificate(data)
+	if err != nil {
+		return nil, newError(CodeInvalidKey, "no certificate found (neither PEM nor DER)")
+	}
+	return []*x509.Certificate{c}, nil
 }
 
 // CertificateThumbprints returns base64url(SHA-1(DER)) and
-// base64url(SHA-256(DER)) of a certificate: the JWS x5t and x5t#S256 header
-// values (RFC 7515 §4.1.7, §4.1.8) and RFC 8705's cnf "x5t#S256".
+// base64url(SHA-256(DER)) of a certificate, without padding: the JWS "x5t"
+// and "x5t#S256" header values (RFC 7515 §4.1.7, §4.1.8) and the "x5t#S256"
+// confirmation of certificate-bound tokens (RFC 8705 §3.1).
 func CertificateThumbprints(c *x509.Certificate) (x5t, x5tS256 string) {
 	s1 := sha1.Sum(c.Raw)
 	s256 := sha256.Sum256(c.Raw)
-	return base64.RawURLEncoding.EncodeToString(s1[:]), base64.RawURLEncoding.EncodeToString(s256[:])
+	return b64url.EncodeToString(s1[:]), b64url.EncodeToString(s256[:])
 }
 
 // CertificateValidity returns the certificate's NotBefore and NotAfter in
-// Unix milliseconds.
+// Unix milliseconds (RFC 5280 §4.1.2.5). gstauth never reads the clock: the
+// caller compares them with its own now.
 func CertificateValidity(c *x509.Certificate) (notBeforeMs, notAfterMs int64) {
 	return c.NotBefore.UnixMilli(), c.NotAfter.UnixMilli()
-}
-
-// certificateIDs lists the forms a JWS kid may take for a certificate: its
-// SHA-1 thumbprint in hex (NIC's samples use the upper-case hex thumbprint
-// as kid, with x5t its base64url), the same in base64url, the SHA-256
-// thumbprint in hex and base64url, the subject key identifier in hex, and
-// the serial number in decimal and hex. Hex forms compare without case.
-func certificateIDs(c *x509.Certificate) []string {
-	s1 := sha1.Sum(c.Raw)
-	s256 := sha256.Sum256(c.Raw)
-	ids := []string{
-		hex.EncodeToString(s1[:]),
-		base64.RawURLEncoding.EncodeToString(s1[:]),
-		hex.EncodeToString(s256[:]),
-		base64.RawURLEncoding.EncodeToString(s256[:]),
-		c.SerialNumber.String(),
-		strings.ToLower(c.SerialNumber.Text(16)),
-	}
-	if len(c.SubjectKeyId) > 0 {
-		ids = append(ids, hex.EncodeToString(c.SubjectKeyId))
-	}
-	return ids
-}
-
-func certificateHasID(c *x509.Certificate, kid string) bool {
-	for _, id := range certificateIDs(c) {
-		if id == kid || (isHex(kid) && strings.EqualFold(id, kid)) {
-			return true
-		}
-	}
-	return false
-}
-
-func isHex(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // CertificateSubject renders the subject as RFC 4514 text in the
@@ -117,4 +78,34 @@ func CertificateSubject(c *x509.Certificate) string {
 		return c.Subject.String()
 	}
 	return rdn.String()
+}
+
+// certificateMatchesKid reports whether a JWS "kid" names c. RFC 7515
+// §4.1.4 leaves the kid's form to the issuer. NIC's SignedInvoice and
+// SignedQRCode set it to the signing certificate's SHA-1 thumbprint in
+// upper-case hex, the value .NET's X509SecurityKey uses as its KeyId, with
+// "x5t" the same digest in base64url: every public sample we examined (for
+// example kid 1513B821EE46C749A63B86E318BF711099287D1F beside x5t
+// FRO4Ie5Gx0mmO4bjGL9xEJkofR8, and EDC57DE1358B300BA9F79340A6696831F3C85047
+// beside 7cV94TWLMAup95NApmloMfPIUEc, from different NIC environments) has
+// that shape. So a kid matches when it is the SHA-1 or SHA-256 thumbprint of
+// the DER in hex (either case) or in unpadded base64url, or the
+// certificate's subject key identifier in hex. Serial numbers are not
+// accepted: they are short and repeat across issuers.
+func certificateMatchesKid(c *x509.Certificate, kid string) bool {
+	s1 := sha1.Sum(c.Raw)
+	s256 := sha256.Sum256(c.Raw)
+	forms := [][]byte{s1[:], s256[:]}
+	if len(c.SubjectKeyId) > 0 {
+		forms = append(forms, c.SubjectKeyId)
+	}
+	for i, f := range forms {
+		if strings.EqualFold(kid, hex.EncodeToString(f)) {
+			return true
+		}
+		if i < 2 && kid == b64url.EncodeToString(f) {
+			return true
+		}
+	}
+	return false
 }

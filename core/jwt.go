@@ -6,75 +6,84 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // Signed e-invoices and QR codes.
 //
-// NIC returns SignedInvoice and SignedQRCode as RS256 JWTs (RFC 7519, JWS
-// compact form RFC 7515 §7.1): header {alg:"RS256", kid, x5t, typ:"JWT"},
-// payload {data:"<json text>", iss:"NIC" | "NIC Sandbox"}, and no exp or
-// iat. None of the open-source GST clients verifies them (india-compliance,
-// ERPNext and Odoo decode with verification off); gstauth does.
+// NIC returns SignedInvoice and SignedQRCode as RS256 JWTs (RFC 7519, in
+// the JWS compact serialization of RFC 7515 §7.1): header {alg:"RS256",
+// kid, x5t, typ:"JWT"}, payload {data:"<json text>", iss:"NIC" | "NIC
+// Sandbox"}, and no exp or iat. None of the open-source GST clients verifies
+// them (india-compliance, ERPNext and Odoo decode with verification off);
+// gstauth does.
 //
-// As in go-jose v4, the acceptable algorithm is fixed by the verifier, not
-// the token: only RS256 verifies. The certificate is chosen by the token's
-// x5t (base64url SHA-1 of the DER), else by its kid, which NIC samples set
-// to the certificate's SHA-1 thumbprint in hex but which differs between
-// samples; certificateIDs lists every form accepted. A token with neither
-// names no key and verifies only against a set of exactly one certificate.
-// Every rejection is CodeSignatureInvalid with no detail an attacker could
-// use, except an oversized token (CodeTooLarge) and unusable certificates
-// (CodeInvalidKey).
+// As in go-jose v4, the verifier, not the token, states what is acceptable:
+// only RS256 verifies, and the key comes from the caller's certificates,
+// never from the token (jwk, jku, x5u and x5c are ignored). The token's size
+// is checked before anything is decoded.
 
 // SignedJWT is a verified token.
 type SignedJWT struct {
 	Header map[string]any `json:"header"`
 	Claims map[string]any `json:"claims"`
 	// Data is the "data" claim parsed as JSON when it holds a JSON object or
-	// array as text (the e-invoice or QR content), else nil.
+	// array as text (the e-invoice or the QR code content), else nil.
 	Data json.RawMessage `json:"data"`
 }
 
+// b64url is unpadded base64url with canonical trailing bits (RFC 7515 §2).
 var b64url = base64.RawURLEncoding.Strict()
 
-// VerifySignedJWT verifies an RS256 JWT against the caller's certificates
-// and returns its header, claims and parsed data claim.
+// maxJSONDepth bounds the nesting of a token's header and claims.
+const maxJSONDepth = 64
+
+// VerifySignedJWT verifies an RS256 JWT, such as NIC's SignedInvoice or
+// SignedQRCode, against the caller's certificates and returns its header,
+// claims and parsed data claim. Numbers in the header and claims are
+// json.Number, so large values (AckNo) keep every digit.
+//
+// The certificate is chosen by the token's "x5t" (base64url SHA-1 of the
+// DER, RFC 7515 §4.1.7), "x5t#S256" (§4.1.8) and "kid": every one of them
+// the token carries must name the same certificate. A kid names a
+// certificate by its SHA-1 or SHA-256 thumbprint in hex or base64url, or by
+// its subject key identifier in hex; NIC uses the SHA-1 thumbprint in
+// upper-case hex (see certificateMatchesKid). A token that names no
+// certificate verifies only against a set of exactly one; a token whose
+// names match no certificate is rejected, even when the set holds one.
+//
+// Certificates are trusted as given: their validity dates and chains are
+// the caller's to check (CertificateValidity gives the dates). Every
+// certificate must hold an RSA key of at least 2048 bits.
+//
+// Errors: a token over MaxJWTSize is CodeTooLarge; an empty, oversized or
+// unusable certificate set is CodeInvalidKey (CodeTooLarge over
+// MaxCertificates); everything else (an algorithm other than RS256, "crit",
+// no matching certificate, a bad signature, not three segments, base64url
+// that is padded or not canonical, a header or payload that is not one JSON
+// object, a duplicate member name at any depth) is CodeSignatureInvalid.
 func VerifySignedJWT(token string, certs []*x509.Certificate) (*SignedJWT, error) {
 	if err := checkSize("JWT", len(token), MaxJWTSize); err != nil {
 		return nil, err
 	}
-	if len(certs) == 0 {
-		return nil, newError(CodeInvalidKey, "no certificates to verify against")
+	if err := checkVerificationCertificates(certs); err != nil {
+		return nil, err
 	}
-	if len(certs) > MaxCertificates {
-		return nil, newError(CodeTooLarge, "more than %d certificates", MaxCertificates)
+	if strings.Count(token, ".") != 2 {
+		return nil, badJWT("a JWS in compact form has three segments")
 	}
-	for _, c := range certs {
-		if _, err := checkRSAPublic(c.PublicKey); err != nil {
-			return nil, err
-		}
-	}
-	token = strings.TrimSpace(token)
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, badJWT("a JWS has three segments")
-	}
-	headerJSON, err := b64url.DecodeString(parts[0])
+	h, rest, _ := strings.Cut(token, ".")
+	p, s, _ := strings.Cut(rest, ".")
+	headerJSON, err := decodeSegment("header", h)
 	if err != nil {
-		return nil, badJWT("header is not base64url")
+		return nil, err
 	}
-	payloadJSON, err := b64url.DecodeString(parts[1])
+	header, err := jwtObject("header", headerJSON)
 	if err != nil {
-		return nil, badJWT("payload is not base64url")
-	}
-	sig, err := b64url.DecodeString(parts[2])
-	if err != nil {
-		return nil, badJWT("signature is not base64url")
-	}
-	header, err := decodeJSONObject(headerJSON)
-	if err != nil {
-		return nil, badJWT("header is not a JSON object")
+		return nil, err
 	}
 	if alg, _ := header["alg"].(string); alg != "RS256" {
 		return nil, badJWT("only RS256 is accepted")
@@ -82,21 +91,36 @@ func VerifySignedJWT(token string, certs []*x509.Certificate) (*SignedJWT, error
 	if _, ok := header["crit"]; ok {
 		return nil, badJWT("critical header parameters are not supported")
 	}
-	cert, err := chooseCertificate(header, certs)
+	candidates, err := certificatesNamedBy(header, certs)
 	if err != nil {
 		return nil, err
 	}
-	signed := token[:len(parts[0])+1+len(parts[1])]
-	if err := VerifyRSASHA256(cert.PublicKey.(*rsa.PublicKey), []byte(signed), sig); err != nil {
+	sig, err := decodeSegment("signature", s)
+	if err != nil {
 		return nil, err
 	}
-	claims, err := decodeJSONObject(payloadJSON)
+	signingInput := []byte(token[:len(h)+1+len(p)])
+	verified := false
+	for _, c := range candidates {
+		if VerifyRSASHA256(c.PublicKey.(*rsa.PublicKey), signingInput, sig) == nil {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		return nil, badJWT("the signature does not verify")
+	}
+	payloadJSON, err := decodeSegment("payload", p)
 	if err != nil {
-		return nil, badJWT("payload is not a JSON object")
+		return nil, err
+	}
+	claims, err := jwtObject("payload", payloadJSON)
+	if err != nil {
+		return nil, err
 	}
 	out := &SignedJWT{Header: header, Claims: claims}
-	if s, ok := claims["data"].(string); ok {
-		t := strings.TrimSpace(s)
+	if d, ok := claims["data"].(string); ok {
+		t := strings.TrimSpace(d)
 		if (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && json.Valid([]byte(t)) {
 			out.Data = json.RawMessage(t)
 		}
@@ -108,82 +132,209 @@ func badJWT(msg string) error {
 	return newError(CodeSignatureInvalid, "the token does not verify: %s", msg)
 }
 
-func chooseCertificate(header map[string]any, certs []*x509.Certificate) (*x509.Certificate, error) {
-	x5t, hasX5t := header["x5t"].(string)
-	kid, hasKid := header["kid"].(string)
+func checkVerificationCertificates(certs []*x509.Certificate) error {
+	if len(certs) == 0 {
+		return newError(CodeInvalidKey, "no certificates to verify against")
+	}
+	if len(certs) > MaxCertificates {
+		return newError(CodeTooLarge, "%d certificates; the limit is %d", len(certs), MaxCertificates)
+	}
 	for _, c := range certs {
-		t, _ := CertificateThumbprints(c)
-		switch {
-		case hasX5t && x5t != "":
-			if t == x5t {
-				return c, nil
-			}
-		case hasKid && kid != "":
-			if certificateHasID(c, kid) {
-				return c, nil
-			}
+		if c == nil {
+			return newError(CodeInvalidKey, "a certificate is missing")
+		}
+		if _, err := checkRSAPublic(c.PublicKey); err != nil {
+			return err
 		}
 	}
-	if (!hasX5t || x5t == "") && (!hasKid || kid == "") && len(certs) == 1 {
-		return certs[0], nil
-	}
-	return nil, badJWT("no certificate matches the token's kid or x5t")
+	return nil
 }
 
-// decodeJSONObject decodes a JSON object, rejecting duplicate keys at the
-// top level (two parsers could read different values) and trailing data.
-func decodeJSONObject(b []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
-		return nil, newError(CodeInvalidInput, "not a JSON object")
-	}
-	out := map[string]any{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, newError(CodeInvalidInput, "bad JSON")
+// certificatesNamedBy returns the certificates that every one of the
+// header's x5t, x5t#S256 and kid names.
+func certificatesNamedBy(header map[string]any, certs []*x509.Certificate) ([]*x509.Certificate, error) {
+	names := map[string]string{}
+	for _, k := range []string{"x5t", "x5t#S256", "kid"} {
+		v, ok := header[k]
+		if !ok {
+			continue
 		}
-		key := tok.(string)
-		if _, dup := out[key]; dup {
-			return nil, newError(CodeInvalidInput, "duplicate key")
+		s, isString := v.(string)
+		if !isString || s == "" {
+			return nil, badJWT(k + " is not a non-empty string")
 		}
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return nil, newError(CodeInvalidInput, "bad JSON")
+		names[k] = s
+	}
+	if len(names) == 0 {
+		if len(certs) == 1 {
+			return certs, nil
 		}
-		out[key] = v
+		return nil, badJWT("the token names no certificate (no kid or x5t) and more than one was given")
 	}
-	if _, err := dec.Token(); err != nil {
-		return nil, newError(CodeInvalidInput, "bad JSON")
+	var out []*x509.Certificate
+	for _, c := range certs {
+		x5t, x5tS256 := CertificateThumbprints(c)
+		if v, ok := names["x5t"]; ok && v != x5t {
+			continue
+		}
+		if v, ok := names["x5t#S256"]; ok && v != x5tS256 {
+			continue
+		}
+		if v, ok := names["kid"]; ok && !certificateMatchesKid(c, v) {
+			continue
+		}
+		out = append(out, c)
 	}
-	if _, err := dec.Token(); err == nil {
-		return nil, newError(CodeInvalidInput, "data after the JSON object")
+	if len(out) == 0 {
+		return nil, badJWT("no certificate matches the token's kid or x5t")
 	}
 	return out, nil
 }
 
-// SignJWTRS256 signs claims as an RS256 JWT with the given header fields
-// (alg is forced to RS256). The emulator signs SignedInvoice with it.
+// decodeSegment decodes one base64url segment. Go's decoder skips CR and
+// LF, so every byte is first checked against the base64url alphabet.
+func decodeSegment(name, seg string) ([]byte, error) {
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return nil, badJWT("the " + name + " is not unpadded base64url")
+		}
+	}
+	b, err := b64url.DecodeString(seg)
+	if err != nil {
+		return nil, badJWT("the " + name + " is not canonical base64url")
+	}
+	return b, nil
+}
+
+// jwtObject decodes a JWS header or payload with decodeJSONObject; any
+// failure is CodeSignatureInvalid.
+func jwtObject(name string, b []byte) (map[string]any, error) {
+	obj, err := decodeJSONObject(b)
+	if err != nil {
+		return nil, badJWT("the " + name + " is not one JSON object without duplicate names")
+	}
+	return obj, nil
+}
+
+// decodeJSONObject decodes one JSON object (RFC 8259) in UTF-8, with
+// numbers as json.Number. A duplicate member name at any depth is refused
+// (RFC 7515 §5.2 step 4: two parsers could read different values), as is
+// nesting over 64 levels or anything after the object. Errors are
+// CodeInvalidInput.
+func decodeJSONObject(b []byte) (map[string]any, error) {
+	if !utf8.Valid(b) {
+		return nil, newError(CodeInvalidInput, "JSON text is not UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	v, err := decodeJSONValue(dec, 0)
+	if err != nil {
+		return nil, newError(CodeInvalidInput, "not valid JSON without duplicate names")
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, newError(CodeInvalidInput, "not a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, newError(CodeInvalidInput, "data after the JSON object")
+	}
+	return obj, nil
+}
+
+var errJSONShape = errors.New("duplicate name or nesting too deep")
+
+func decodeJSONValue(dec *json.Decoder, depth int) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
+	}
+	if depth >= maxJSONDepth {
+		return nil, errJSONShape
+	}
+	switch delim {
+	case '{':
+		obj := map[string]any{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			key, _ := kt.(string)
+			if _, dup := obj[key]; dup {
+				return nil, errJSONShape
+			}
+			if obj[key], err = decodeJSONValue(dec, depth+1); err != nil {
+				return nil, err
+			}
+		}
+		_, err = dec.Token()
+		return obj, err
+	case '[':
+		arr := []any{}
+		for dec.More() {
+			v, err := decodeJSONValue(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		_, err = dec.Token()
+		return arr, err
+	}
+	return nil, errJSONShape
+}
+
+// SignJWTRS256 signs claims as an RS256 JWT (RFC 7515 §7.1, RSASSA-PKCS1-v1_5
+// SHA-256) with the given header fields; "alg" is always RS256. Members are
+// written in sorted order without HTML escaping; nil claims are {}. The
+// emulator signs SignedInvoice and SignedQRCode with it. A token that would
+// exceed MaxJWTSize is CodeTooLarge.
 func SignJWTRS256(priv *rsa.PrivateKey, header, claims map[string]any) (string, error) {
-	h := map[string]any{}
+	if priv == nil {
+		return "", newError(CodeInvalidKey, "no private key")
+	}
+	h := make(map[string]any, len(header)+1)
 	for k, v := range header {
 		h[k] = v
 	}
 	h["alg"] = "RS256"
-	hb, err := json.Marshal(h)
-	if err != nil {
-		return "", newError(CodeInvalidInput, "header is not JSON")
+	if claims == nil {
+		claims = map[string]any{}
 	}
-	cb, err := json.Marshal(claims)
+	hb, err := compactJSON(h)
 	if err != nil {
-		return "", newError(CodeInvalidInput, "claims are not JSON")
+		return "", newError(CodeInvalidInput, "the header cannot be written as JSON")
 	}
-	signed := b64url.EncodeToString(hb) + "." + b64url.EncodeToString(cb)
-	sig, err := SignRSASHA256(priv, []byte(signed))
+	cb, err := compactJSON(claims)
+	if err != nil {
+		return "", newError(CodeInvalidInput, "the claims cannot be written as JSON")
+	}
+	n := b64url.EncodedLen(len(hb)) + 1 + b64url.EncodedLen(len(cb))
+	if err := checkSize("JWT", n+1+b64url.EncodedLen(priv.Size()), MaxJWTSize); err != nil {
+		return "", err
+	}
+	signingInput := make([]byte, n)
+	b64url.Encode(signingInput, hb)
+	signingInput[b64url.EncodedLen(len(hb))] = '.'
+	b64url.Encode(signingInput[b64url.EncodedLen(len(hb))+1:], cb)
+	sig, err := SignRSASHA256(priv, signingInput)
 	if err != nil {
 		return "", err
 	}
-	return signed + "." + b64url.EncodeToString(sig), nil
+	return string(signingInput) + "." + b64url.EncodeToString(sig), nil
+}
+
+func compactJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
