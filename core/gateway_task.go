@@ -27,8 +27,8 @@ type gatewayTaskProvider struct{}
 
 func init() { registerProvider(ProviderGatewayTask, gatewayTaskProvider{}) }
 
-func (gatewayTaskProvider) steps() []string                      { return []string{StepGetAuthToken} }
-func (gatewayTaskProvider) planStep(s *Session, a Action) string { return StepGetAuthToken }
+func (gatewayTaskProvider) steps() []string                         { return []string{StepGetAuthToken} }
+func (gatewayTaskProvider) planStep(*Session, Action, int64) string { return StepGetAuthToken }
 
 func (gatewayTaskProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
 	if _, err := StateCodeOf(s.Config.GSTIN); err != nil {

@@ -64,7 +64,7 @@ func (gstnProvider) steps() []string {
 	return []string{StepOTPRequest, StepAuthToken, StepRefreshToken, StepLogout, StepEVCOTP}
 }
 
-func (gstnProvider) planStep(s *Session, a Action) string { return StepRefreshToken }
+func (gstnProvider) planStep(*Session, Action, int64) string { return StepRefreshToken }
 
 func gstnAuthURL(s *Session) string {
 	if s.Config.TokenURL != "" {

@@ -49,7 +49,7 @@ func (p nicProvider) steps() []string {
 	return []string{StepAuth, StepForceRefresh}
 }
 
-func (p nicProvider) planStep(s *Session, a Action) string {
+func (p nicProvider) planStep(s *Session, a Action, _ int64) string {
 	if a == ActionRefresh && !p.ewb && s.AccessToken != "" && !s.Rejected {
 		return StepForceRefresh
 	}

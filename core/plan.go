@@ -34,6 +34,9 @@ const (
 	ReasonNeedsUser          = "needs_user"
 	ReasonAccessWindowEnding = "access_window_ending"
 	ReasonNoRefresh          = "no_refresh"
+	// ReasonCertificateRotated: the token is bound (RFC 8705) to a client
+	// certificate that is no longer the one to present.
+	ReasonCertificateRotated = "certificate_rotated"
 )
 
 // Plan is the planner's decision for one session at one instant.
@@ -152,12 +155,16 @@ func PlanSession(s *Session, nowMs int64) (Plan, error) {
 		return p.with(ActionRenew, ReasonNoToken, "no token yet: authenticate with the stored credentials"), nil
 	}
 
-	usable := nowMs < t.usableUntil && !s.Rejected
+	rotated := certificateRotated(s, nowMs)
+	usable := nowMs < t.usableUntil && !s.Rejected && !rotated
 	if !usable {
 		p.State = "expired"
 		reason, msg := ReasonExpired, "the token has expired"
-		if s.Rejected {
+		switch {
+		case s.Rejected:
 			reason, msg = ReasonRejected, "the provider rejected the token"
+		case rotated && nowMs < t.usableUntil:
+			reason, msg = ReasonCertificateRotated, "the token is bound to a client certificate that is no longer presented"
 		}
 		if t.canRenewWithoutUser(s, nowMs) {
 			p.NotBeforeMs = notBefore
@@ -255,6 +262,12 @@ func timingOf(s *Session, pol policy) timing {
 	}
 	if !t.refreshable {
 		t.refreshAt = t.usableUntil
+	}
+	if s.Info["token_cnf_x5t_s256"] != "" {
+		// A bound token dies when another certificate takes over.
+		if change := nextCertificateChange(s.Config.Certificates, s.ObtainedAtMs); change > 0 {
+			t.refreshAt = min(t.refreshAt, change)
+		}
 	}
 	t.userActionAt = s.UserActionAtMs
 	if pol.renewNeedsUser && !t.refreshable {

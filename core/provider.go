@@ -56,7 +56,7 @@ type providerImpl interface {
 	steps() []string
 	// planStep maps a planner action (refresh or renew) to the step that
 	// performs it for this session.
-	planStep(s *Session, a Action) string
+	planStep(s *Session, a Action, nowMs int64) string
 	// build makes the request of a step and records in s.Pending what
 	// parsing its response needs.
 	build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error)
@@ -126,7 +126,7 @@ func BuildRequest(s *Session, c *Credentials, o RequestOptions) (*HTTPRequest, e
 		case ActionUse:
 			return nil, newError(CodeInvalidInput, "the token is fresh: there is no request to send (name a step to force one)")
 		}
-		step = impl.planStep(s, p.Action)
+		step = impl.planStep(s, p.Action, o.NowMs)
 	}
 	known := false
 	for _, st := range impl.steps() {

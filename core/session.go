@@ -136,6 +136,10 @@ type Config struct {
 	Flavor string `json:"flavor,omitempty"`
 	// Environment is "sandbox" or "production" where the provider has both.
 	Environment string `json:"environment,omitempty"`
+	// ClientAuth is how the OAuth client authenticates (RFC 6749 §2.3.1):
+	// "basic" (HTTP Basic, the default), "post" (id and secret in the
+	// form) or "none" (a public client).
+	ClientAuth string `json:"client_auth,omitempty"`
 
 	// GSTIN and Username identify the taxpayer (GSTN, NIC, gateway task).
 	GSTIN    string `json:"gstin,omitempty"`
@@ -189,6 +193,9 @@ type Pending struct {
 	State string `json:"state,omitempty"`
 	// Secret says which client secret was sent: "current" or "previous".
 	Secret string `json:"secret,omitempty"`
+	// SecretFallback says a previous secret inside its overlap deadline
+	// could be tried if the current one is refused.
+	SecretFallback bool `json:"secret_fallback,omitempty"`
 }
 
 // NewSession returns an empty session of a provider for an account.
