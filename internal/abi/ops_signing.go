@@ -1,6 +1,7 @@
 package abi
 
 import (
+	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
@@ -13,14 +14,17 @@ import (
 func init() {
 	register(
 		Op{Name: "verify_signed_jwt", Doc: "Verify a NIC SignedInvoice/SignedQRCode RS256 JWT against PEM certificates; return header, claims, data.", JSON: opVerifySignedJWT},
-		Op{Name: "sign_jwt_rs256", Doc: "Sign claims as an RS256 JWT with a PEM private key (emulator, tests).", JSON: opSignJWT},
+		Op{Name: "sign_jwt_rs256", Doc: "Sign claims as an RS256 JWT with a PEM private key or a PKCS#12 file (emulator, tests).", JSON: opSignJWT},
 		Op{Name: "rsa_sha256_sign", Doc: "RSASSA-PKCS1-v1_5 SHA-256 signature with a PEM private key or a PKCS#12 file.", JSON: opRSASHA256Sign},
 		Op{Name: "rsa_sha256_verify", Doc: "Verify an RSASSA-PKCS1-v1_5 SHA-256 signature with a PEM certificate or public key.", JSON: opRSASHA256Verify},
-		Op{Name: "pkcs12_info", Doc: "Open a PKCS#12 (.pfx) file: its certificate (PEM), thumbprints and validity.", JSON: opPKCS12Info},
-		Op{Name: "certificate_info", Doc: "A certificate's x5t, x5t#S256, subject and validity.", JSON: opCertificateInfo},
+		Op{Name: "pkcs12_info", Doc: "Open a PKCS#12 (.pfx) file: its certificate (PEM), thumbprints, subject and validity.", JSON: opPKCS12Info},
+		Op{Name: "certificate_info", Doc: "A PEM certificate's x5t, x5t#S256, subject and validity.", JSON: opCertificateInfo},
 	)
 }
 
+// opVerifySignedJWT: {jwt, certificates: [PEM...]} → {header, claims, data};
+// data is the parsed JSON object or array of the data claim, or null. Each
+// element of certificates may hold several PEM certificates.
 func opVerifySignedJWT(in *Input) (any, error) {
 	token, err := in.String("jwt")
 	if err != nil {
@@ -49,47 +53,65 @@ func opVerifySignedJWT(in *Input) (any, error) {
 	return map[string]any{"header": v.Header, "claims": v.Claims, "data": data}, nil
 }
 
-// signingKey reads private_key (PEM, with an optional password) or pkcs12
-// (base64) with password.
-func signingKey(in *Input) (*rsa.PrivateKey, *x509.Certificate, error) {
+// signingKey reads the RSA private key of a signing op: private_key (PEM,
+// with password when it is encrypted) or pkcs12 (base64, with password).
+func signingKey(in *Input) (*rsa.PrivateKey, error) {
 	password, _, err := in.OptString("password")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	pemText, hasPEM, err := in.OptString("private_key")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	pfx, hasPFX, err := in.OptBytes("pkcs12", core.MaxKeySize)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	switch {
 	case hasPEM && hasPFX:
-		return nil, nil, invalid("give private_key or pkcs12, not both")
+		return nil, invalid("give private_key or pkcs12, not both")
 	case hasPEM:
-		k, err := core.ParsePrivateKey([]byte(pemText), password)
-		return k, nil, err
+		return core.ParsePrivateKey([]byte(pemText), password)
 	case hasPFX:
-		k, c, _, err := core.ParsePKCS12(pfx, password)
-		return k, c, err
+		k, _, _, err := core.ParsePKCS12(pfx, password)
+		return k, err
 	}
-	return nil, nil, invalid("missing field \"private_key\" or \"pkcs12\"")
+	return nil, invalid("missing field \"private_key\" or \"pkcs12\"")
 }
 
+// jsonObject reads an object field keeping numbers exact (json.Number), so
+// a claim such as AckNo is signed with every digit. Absent or null gives nil.
+func jsonObject(in *Input, field string) (map[string]any, error) {
+	raw := in.Raw(field)
+	if raw == nil {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, wrongType(field, "an object", raw)
+	}
+	return obj, nil
+}
+
+// opSignJWT: {private_key | pkcs12, password?, header?, claims} → {jwt}.
 func opSignJWT(in *Input) (any, error) {
-	key, _, err := signingKey(in)
+	key, err := signingKey(in)
 	if err != nil {
 		return nil, err
 	}
-	var header, claims map[string]any
-	if in.Has("header") {
-		if err := in.Decode("header", &header); err != nil {
-			return nil, err
-		}
-	}
-	if err := in.Decode("claims", &claims); err != nil {
+	header, err := jsonObject(in, "header")
+	if err != nil {
 		return nil, err
+	}
+	claims, err := jsonObject(in, "claims")
+	if err != nil {
+		return nil, err
+	}
+	if claims == nil {
+		return nil, missing("claims")
 	}
 	jwt, err := core.SignJWTRS256(key, header, claims)
 	if err != nil {
@@ -98,8 +120,9 @@ func opSignJWT(in *Input) (any, error) {
 	return map[string]string{"jwt": jwt}, nil
 }
 
+// opRSASHA256Sign: {private_key | pkcs12, password?, message} → {signature}.
 func opRSASHA256Sign(in *Input) (any, error) {
-	key, _, err := signingKey(in)
+	key, err := signingKey(in)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +137,8 @@ func opRSASHA256Sign(in *Input) (any, error) {
 	return map[string]string{"signature": b64(sig)}, nil
 }
 
+// opRSASHA256Verify: {public_key, message, signature} → {}; a signature
+// that does not verify is signature_invalid.
 func opRSASHA256Verify(in *Input) (any, error) {
 	pemText, err := in.String("public_key")
 	if err != nil {
@@ -156,6 +181,8 @@ func infoOf(c *x509.Certificate, withPEM bool) certInfo {
 	return ci
 }
 
+// opPKCS12Info: {pkcs12, password?} → {certificate, x5t, x5t_s256, subject,
+// not_before_ms, not_after_ms} of the key's certificate.
 func opPKCS12Info(in *Input) (any, error) {
 	pfx, err := in.Bytes("pkcs12", core.MaxKeySize)
 	if err != nil {
@@ -172,6 +199,8 @@ func opPKCS12Info(in *Input) (any, error) {
 	return infoOf(cert, true), nil
 }
 
+// opCertificateInfo: {certificate} → {x5t, x5t_s256, subject, not_before_ms,
+// not_after_ms}. certificate is one PEM certificate.
 func opCertificateInfo(in *Input) (any, error) {
 	pemText, err := in.String("certificate")
 	if err != nil {
