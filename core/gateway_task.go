@@ -5,20 +5,30 @@ import (
 	"strings"
 )
 
-// A GSP gateway's task API (../shared/reference: "Signzy-style task API"):
+// A GSP gateway's task API (gst-protocols reference, "Signzy-style task
+// API"):
 //
 //	POST {"task":"getAuthToken","essentials":{gstin, username, otp, appKey}}
 //	Authorization: <the gateway's own access token>
 //	→ {task, essentials, id, patronId, result:{message, authToken, expiry, sek}}
 //
-// The gateway talks to GSTN itself, so gstauth sends appKey as plain
-// base64 of the 32-byte key (the gateway RSA-encrypts it for GSTN), reads
-// expiry as GSTN's minutes, and decrypts sek with the app key exactly as a
-// GSTN AUTHTOKEN answer. The result is a GSTN-like session: encrypt payloads
-// with its SEK. The task API offers no refresh: a new OTP is needed when
-// the token ends, which the planner announces in advance (user_action_at).
-// HTTP 400 and 422 are the gateway refusing the input (a wrong OTP among
-// them), 401 its own token, 404 a wrong URL or task.
+// The gateway talks to GSTN itself, which is why gstauth decides the
+// encodings as follows. appKey is the standard base64 of the 32-byte app key
+// (the gateway encrypts it for GSTN); when credentials.public_key is given
+// it is instead b64(RSA-PKCS#1-v1.5(that key, 32 bytes)), as GSTN's own
+// app_key, for gateways that pass the field through unchanged. expiry is
+// GSTN's minutes, counted from when the request was sent; sek is
+// b64(AES-256-ECB(app key, EK)) exactly as in a GSTN AUTHTOKEN answer and
+// decrypts with the app key. The result is a GSTN-like session: its SEK
+// encrypts GSTN payloads and [GSTNHeaders] builds its headers.
+//
+// The task API offers no refresh, so a new OTP is needed when the token
+// ends; the planner says so in advance through user_action_at. HTTP status
+// classes: 200 success; 400 and 422 the gateway refused the input (a wrong
+// or expired OTP among them) → a person must act; 401 the gateway refused
+// its own access token → reauth_required (renew the gateway's token; this
+// session is unchanged); 404 a wrong URL or task → config_invalid; 429 and
+// 5xx → retried with backoff.
 
 // StepGetAuthToken is the gateway task that exchanges an OTP for a token.
 const StepGetAuthToken = "get_auth_token"
@@ -41,12 +51,8 @@ func (gatewayTaskProvider) build(s *Session, step string, c *Credentials, o *Req
 		return nil, err
 	}
 	otp := strings.TrimSpace(c.OTP)
-	if otp == "" {
+	if otp == "" || len(otp) > 32 {
 		return nil, newError(CodeUserActionRequired, "getAuthToken needs the OTP the taxpayer received (credentials.otp)")
-	}
-	key, err := appKeyFor(o)
-	if err != nil {
-		return nil, err
 	}
 	url := s.Config.TokenURL
 	if url == "" {
@@ -55,8 +61,18 @@ func (gatewayTaskProvider) build(s *Session, step string, c *Credentials, o *Req
 	if url == "" {
 		return nil, newError(CodeConfigInvalid, "config.token_url (the task endpoint) is required")
 	}
+	key, err := appKeyFor(o)
+	if err != nil {
+		return nil, err
+	}
+	appKey := string(encodeB64(key))
+	if c.PublicKey != "" {
+		if appKey, err = rsaAppKey(c, o, key); err != nil {
+			return nil, err
+		}
+	}
 	body := map[string]any{"task": "getAuthToken", "essentials": map[string]string{
-		"gstin": s.Config.GSTIN, "username": s.Config.Username, "otp": otp, "appKey": string(encodeB64(key))}}
+		"gstin": s.Config.GSTIN, "username": s.Config.Username, "otp": otp, "appKey": appKey}}
 	s.Pending = &Pending{Step: step, AppKey: key}
 	return &HTTPRequest{Method: "POST", URL: url, Body: jsonBody(body),
 		Headers: map[string]string{"Content-Type": "application/json", "Authorization": c.GatewayToken}}, nil
@@ -72,8 +88,7 @@ type gatewayTaskResponse struct {
 		Sek       string     `json:"sek"`
 	} `json:"result"`
 	Error *struct {
-		Message string     `json:"message"`
-		Status  flexString `json:"status"`
+		Message string `json:"message"`
 	} `json:"error"`
 }
 
@@ -82,57 +97,56 @@ func (gatewayTaskProvider) parse(s *Session, r *HTTPResponse, sentAtMs, received
 		return err
 	}
 	var body gatewayTaskResponse
-	_ = decodeBody(r, &body)
-	msg := ""
-	if body.Error != nil {
-		msg = body.Error.Message
-	} else if body.Result != nil {
-		msg = body.Result.Message
+	decodeErr := decodeBody(r, &body)
+	detail := ""
+	if body.Error != nil && body.Error.Message != "" {
+		detail = " (gateway: " + clip(body.Error.Message, 200) + ")"
+	} else if body.Result != nil && body.Result.Message != "" {
+		detail = " (gateway: " + clip(body.Result.Message, 200) + ")"
 	}
 	code := strconv.Itoa(r.Status)
-	switch {
-	case r.Status == 401:
+	switch r.Status {
+	case 200:
+	case 401:
 		s.Pending = nil
-		return &Error{Code: CodeReauthRequired, ProviderCode: code, Message: "the gateway refused its access token (HTTP 401): renew the gateway token " + msg}
-	case r.Status == 404:
-		return terminal(s, CodeConfigInvalid, code, "the gateway does not know this URL or task (HTTP 404)")
-	case r.Status == 400 || r.Status == 422:
-		return terminal(s, CodeUserActionRequired, code, "the gateway refused the request (HTTP "+code+"), for example a wrong OTP: "+msg)
-	case r.Status != 200:
-		s.Pending = nil
-		return &Error{Code: CodeProviderError, ProviderCode: code, Message: "unexpected gateway answer (HTTP " + code + ")"}
+		return &Error{Code: CodeReauthRequired, ProviderCode: code,
+			Message: "the gateway refused its own access token (HTTP 401): renew credentials.gateway_token" + detail}
+	case 404:
+		return terminal(s, CodeConfigInvalid, code, "the gateway does not know this URL or task (HTTP 404): check config.token_url"+detail)
+	case 400, 422:
+		return terminal(s, CodeUserActionRequired, code, "the gateway refused the request (HTTP "+code+"), for example a wrong or expired OTP: ask the taxpayer for a new OTP"+detail)
+	default:
+		return &Error{Code: CodeProviderError, ProviderCode: code, Message: "unexpected gateway answer (HTTP " + code + ")" + detail}
+	}
+	if decodeErr != nil {
+		return decodeErr
 	}
 	if body.Result == nil || body.Result.AuthToken == "" || body.Result.Sek == "" {
 		return newError(CodeProviderError, "the gateway answer has no result.authToken or result.sek")
 	}
-	minutes, ok := body.Result.Expiry.int64Of()
-	if !ok {
-		minutes = policies[ProviderGatewayTask].defaultLifetimeMs / minute
-	}
-	if err := CheckLifetime(minutes * minute); err != nil {
+	lifetime, err := gstnLifetime(body.Result.Expiry, ProviderGatewayTask)
+	if err != nil {
 		return err
 	}
-	enc, err := decodeB64String("sek", body.Result.Sek, MaxSmallField)
+	sek, err := decryptSEKField(s.Pending.AppKey, "sek", body.Result.Sek)
 	if err != nil {
 		return err
 	}
 	key := s.Pending.AppKey
-	sek, err := DecryptSEK(key, enc)
-	if err != nil {
-		return err
-	}
-	s.RecordToken(body.Result.AuthToken, sentAtMs, sentAtMs+minutes*minute)
+	s.RecordToken(body.Result.AuthToken, sentAtMs, sentAtMs+lifetime)
 	s.SEK, s.AppKey = sek, key
 	if s.Info == nil {
 		s.Info = map[string]string{}
 	}
-	if body.ID != "" {
-		s.Info["id"] = string(body.ID)
-	}
-	if body.PatronID != "" {
-		s.Info["patron_id"] = string(body.PatronID)
+	for k, v := range map[string]flexString{"gateway_id": body.ID, "patron_id": body.PatronID} {
+		if v != "" && len(v) <= 256 {
+			s.Info[k] = string(v)
+		}
 	}
 	return nil
 }
 
-func (gatewayTaskProvider) rejects(s *Session, r *HTTPResponse) bool { return r.Status == 401 }
+// rejects: a 401 from a gateway is about its own access token, not this
+// session, so only the GSTN codes of an invalid session in the body reject
+// the token.
+func (gatewayTaskProvider) rejects(s *Session, r *HTTPResponse) bool { return gstnBodyRejects(r) }

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"io"
 	"net/url"
@@ -9,21 +8,24 @@ import (
 	"strings"
 )
 
-// The GSTN taxpayer API authentication (../shared/reference: "GSTN taxpayer
-// authentication"; india-compliance taxpayer_base.py). Every action is a
-// POST to .../authenticate with the action in the body:
+// The GSTN taxpayer API authentication (gst-protocols reference, "GSTN
+// taxpayer authentication"; india-compliance taxpayer_base.py). Every action
+// is a POST to .../authenticate with the action in the body:
 //
 //	OTPREQUEST   {action, app_key, username}                    app_key = b64(RSA(GSTN cert, K))
 //	AUTHTOKEN    {action, app_key, username, otp}               otp = b64(AES-ECB(K, ascii OTP))
 //	REFRESHTOKEN {action, app_key, username, auth_token}        app_key = b64(AES-ECB(EK, K'))
-//	LOGOUT       {action, username, auth_token, app_key}        app_key = b64(RSA(GSTN cert, K))
+//	LOGOUT       {action, username, auth_token, app_key}        app_key = b64(RSA(GSTN cert, K''))
 //	EVCOTP       GET authenticate?action=EVCOTP&pan=...&form_type=...
 //
-// Headers: clientid, client-secret, state-cd (the GSTIN's first two
-// digits), ip-usr, txn, gstin, username; auth-token after login. AUTHTOKEN
-// and REFRESHTOKEN answer {status_cd, auth_token, expiry (minutes), sek};
-// sek decrypts with the app key of the request. A refresh works only before
-// expiry and never reaches past the taxpayer's API-access window.
+// K is one app key for OTPREQUEST and the AUTHTOKEN that follows it, as
+// india-compliance keeps one app key per credential; REFRESHTOKEN sends a
+// fresh K' under the current session key EK, and the new sek decrypts with
+// K'. Headers: clientid, client-secret, state-cd (the GSTIN's first two
+// digits), ip-usr, txn, gstin, username; auth-token once logged in.
+// AUTHTOKEN and REFRESHTOKEN answer {status_cd, auth_token, expiry
+// (minutes), sek}. A refresh works only before expiry (Sandbox.co.in) and
+// never reaches past the taxpayer's API-access window.
 
 // The GSTN steps.
 const (
@@ -38,7 +40,8 @@ var gstinPattern = regexp.MustCompile(`^[0-9]{2}[0-9A-Z]{13}$`)
 
 // StateCodeOf returns the state code of a GSTIN: its first two digits,
 // checked against the GST state codes (01–38, 97 other territory, 99
-// centre jurisdiction).
+// centre jurisdiction). GSTN answers AUTH4041 when the state-cd header and
+// the GSTIN disagree.
 func StateCodeOf(gstin string) (string, error) {
 	if !gstinPattern.MatchString(gstin) {
 		return "", newError(CodeConfigInvalid, "GSTIN must be 15 characters: two digits then 13 of A-Z and 0-9")
@@ -50,11 +53,84 @@ func StateCodeOf(gstin string) (string, error) {
 	return sc, nil
 }
 
-// Access-window bounds the GST portal allows.
+// Access-window bounds the GST portal allows a taxpayer to set.
 const (
 	MinAccessWindowMs = 6 * hour
 	MaxAccessWindowMs = 30 * day
 )
+
+// GSTNHeaderOptions are the inputs of [GSTNHeaders] besides the session.
+type GSTNHeaderOptions struct {
+	// ClientSecret is the GSP's client-secret header value.
+	ClientSecret string
+	// RetPeriod is the return period, MMYYYY, of a returns call; empty for
+	// other calls.
+	RetPeriod string
+	// Txn is the request id; empty means 32 hex digits from Random.
+	Txn string
+	// Random is the source of txn; nil means crypto/rand.
+	Random io.Reader
+}
+
+var (
+	retPeriodPattern = regexp.MustCompile(`^(0[1-9]|1[0-2])[0-9]{4}$`)
+	txnPattern       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+)
+
+// GSTNHeaders returns the headers of a GSTN call for the session (GSTN
+// API common headers; india-compliance taxpayer_base.py): clientid,
+// client-secret, state-cd, ip-usr, txn, gstin, username, Content-Type, plus
+// auth-token once the session has a token and ret_period for returns calls.
+// It works for GSTN sessions and for the GSTN-like sessions of a gateway's
+// task API.
+func GSTNHeaders(s *Session, o GSTNHeaderOptions) (map[string]string, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if s.Provider != ProviderGSTN && s.Provider != ProviderGatewayTask {
+		return nil, newError(CodeConfigInvalid, "GSTN headers are for GSTN and gateway task sessions, not %s", s.Provider)
+	}
+	sc, err := StateCodeOf(s.Config.GSTIN)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range [][2]string{{"config.client_id", s.Config.ClientID}, {"config.username", s.Config.Username},
+		{"config.ip_usr (the end user's IP address)", s.Config.IPUser}, {"credentials.client_secret", o.ClientSecret}} {
+		if err := requireField(f[0], f[1]); err != nil {
+			return nil, err
+		}
+	}
+	if o.RetPeriod != "" && !retPeriodPattern.MatchString(o.RetPeriod) {
+		return nil, newError(CodeInvalidInput, "ret_period must be MMYYYY")
+	}
+	txn := o.Txn
+	if txn == "" {
+		b := make([]byte, 16)
+		if _, err := io.ReadFull(randOrDefault(o.Random), b); err != nil {
+			return nil, newError(CodeInternal, "the random source failed")
+		}
+		txn = hex.EncodeToString(b)
+	} else if !txnPattern.MatchString(txn) {
+		return nil, newError(CodeInvalidInput, "txn must be 1-64 characters of A-Z a-z 0-9 _ -")
+	}
+	h := map[string]string{
+		"Content-Type":  "application/json",
+		"clientid":      s.Config.ClientID,
+		"client-secret": o.ClientSecret,
+		"state-cd":      sc,
+		"ip-usr":        s.Config.IPUser,
+		"txn":           txn,
+		"gstin":         s.Config.GSTIN,
+		"username":      s.Config.Username,
+	}
+	if s.AccessToken != "" {
+		h["auth-token"] = s.AccessToken
+	}
+	if o.RetPeriod != "" {
+		h["ret_period"] = o.RetPeriod
+	}
+	return h, nil
+}
 
 type gstnProvider struct{}
 
@@ -64,103 +140,55 @@ func (gstnProvider) steps() []string {
 	return []string{StepOTPRequest, StepAuthToken, StepRefreshToken, StepLogout, StepEVCOTP}
 }
 
+// planStep: the planner asks GSTN for a request only to refresh; renewal
+// always needs an OTP (user_action).
 func (gstnProvider) planStep(*Session, Action, int64) string { return StepRefreshToken }
 
-func gstnAuthURL(s *Session) string {
+func gstnAuthURL(s *Session) (string, error) {
 	if s.Config.TokenURL != "" {
-		return s.Config.TokenURL
+		return s.Config.TokenURL, nil
 	}
-	return strings.TrimRight(s.Config.BaseURL, "/") + "/authenticate"
+	if s.Config.BaseURL == "" {
+		return "", newError(CodeConfigInvalid, "config.base_url (…/taxpayerapi/v1.0) or config.token_url is required")
+	}
+	return strings.TrimRight(s.Config.BaseURL, "/") + "/authenticate", nil
 }
 
-// GSTNHeaders returns the headers of a GSTN call for the session: the auth
-// headers, plus auth-token once logged in and ret_period when retPeriod is
-// given (returns calls). txn is a fresh request id from random (nil means
-// crypto/rand).
-func GSTNHeaders(s *Session, clientSecret, retPeriod string, random io.Reader) (map[string]string, error) {
-	if err := s.Validate(); err != nil {
-		return nil, err
+// checkAccessWindow checks config.access_window_ms against the portal's
+// bounds.
+func checkAccessWindow(c Config) error {
+	if w := c.AccessWindowMs; w != 0 && (w < MinAccessWindowMs || w > MaxAccessWindowMs) {
+		return newError(CodeConfigInvalid, "config.access_window_ms must be between 6 hours and 30 days")
 	}
-	if s.Provider != ProviderGSTN && s.Provider != ProviderGatewayTask {
-		return nil, newError(CodeConfigInvalid, "GSTN headers are for GSTN sessions")
-	}
-	sc, err := StateCodeOf(s.Config.GSTIN)
-	if err != nil {
-		return nil, err
-	}
-	if err := requireField("config.client_id", s.Config.ClientID); err != nil {
-		return nil, err
-	}
-	if err := requireField("config.username", s.Config.Username); err != nil {
-		return nil, err
-	}
-	if err := requireField("credentials.client_secret", clientSecret); err != nil {
-		return nil, err
-	}
-	txn := make([]byte, 16)
-	if random == nil {
-		random = rand.Reader
-	}
-	if _, err := io.ReadFull(random, txn); err != nil {
-		return nil, newError(CodeInternal, "the random source failed")
-	}
-	ip := s.Config.IPUser
-	if ip == "" {
-		ip = "127.0.0.1"
-	}
-	h := map[string]string{
-		"Content-Type":  "application/json",
-		"clientid":      s.Config.ClientID,
-		"client-secret": clientSecret,
-		"state-cd":      sc,
-		"ip-usr":        ip,
-		"txn":           hex.EncodeToString(txn),
-		"gstin":         s.Config.GSTIN,
-		"username":      s.Config.Username,
-	}
-	if s.AccessToken != "" {
-		h["auth-token"] = s.AccessToken
-	}
-	if retPeriod != "" {
-		h["ret_period"] = retPeriod
-	}
-	return h, nil
+	return nil
 }
 
 func (gstnProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
-	if w := s.Config.AccessWindowMs; w != 0 && (w < MinAccessWindowMs || w > MaxAccessWindowMs) {
-		return nil, newError(CodeConfigInvalid, "config.access_window_ms must be between 6 hours and 30 days")
+	if err := checkAccessWindow(s.Config); err != nil {
+		return nil, err
 	}
-	headers, err := GSTNHeaders(s, c.ClientSecret, "", o.Random)
+	authURL, err := gstnAuthURL(s)
 	if err != nil {
 		return nil, err
 	}
-	req := &HTTPRequest{Method: "POST", URL: gstnAuthURL(s), Headers: headers}
-	body := map[string]string{"username": s.Config.Username}
-	rsaAppKey := func(key []byte) error {
-		pub, err := publicKeyOf(c, "GSTN")
-		if err != nil {
-			return err
-		}
-		ct, err := EncryptRSA(o.Random, pub, key)
-		if err != nil {
-			return err
-		}
-		body["app_key"] = string(encodeB64(ct))
-		return nil
+	headers, err := GSTNHeaders(s, GSTNHeaderOptions{ClientSecret: c.ClientSecret, Random: o.Random})
+	if err != nil {
+		return nil, err
 	}
+	req := &HTTPRequest{Method: "POST", URL: authURL, Headers: headers}
+	body := map[string]string{"username": s.Config.Username}
 	switch step {
 	case StepOTPRequest, StepAuthToken:
-		key := s.AppKey
-		if step == StepOTPRequest || len(key) != AppKeySize || s.AccessToken != "" {
+		delete(headers, "auth-token")
+		key := s.OTPAppKey
+		if step == StepOTPRequest || len(key) != AppKeySize {
 			if key, err = appKeyFor(o); err != nil {
 				return nil, err
 			}
 		}
-		if err := rsaAppKey(key); err != nil {
+		if body["app_key"], err = rsaAppKey(c, o, key); err != nil {
 			return nil, err
 		}
-		delete(headers, "auth-token")
 		body["action"] = "OTPREQUEST"
 		if step == StepAuthToken {
 			otp := strings.TrimSpace(c.OTP)
@@ -173,16 +201,12 @@ func (gstnProvider) build(s *Session, step string, c *Credentials, o *RequestOpt
 			}
 			body["action"], body["otp"] = "AUTHTOKEN", string(encodeB64(enc))
 		}
-		if step == StepOTPRequest {
-			s.AppKey = key // AUTHTOKEN reuses it
-		}
 		s.Pending = &Pending{Step: step, AppKey: key}
 	case StepRefreshToken:
 		if s.AccessToken == "" || len(s.SEK) != AppKeySize {
 			return nil, newError(CodeUserActionRequired, "there is no GSTN token to refresh: the taxpayer must give an OTP")
 		}
-		t := timingOf(s, policies[ProviderGSTN])
-		if o.NowMs >= t.usableUntil || s.Rejected {
+		if t := timingOf(s, policies[ProviderGSTN]); o.NowMs >= t.usableUntil || s.Rejected {
 			return nil, newError(CodeUserActionRequired, "the GSTN token has expired; REFRESHTOKEN works only before expiry: the taxpayer must give an OTP")
 		}
 		key, err := appKeyFor(o)
@@ -203,15 +227,15 @@ func (gstnProvider) build(s *Session, step string, c *Credentials, o *RequestOpt
 		if err != nil {
 			return nil, err
 		}
-		if err := rsaAppKey(key); err != nil {
+		if body["app_key"], err = rsaAppKey(c, o, key); err != nil {
 			return nil, err
 		}
 		body["action"], body["auth_token"] = "LOGOUT", s.AccessToken
 		s.Pending = &Pending{Step: step}
 	case StepEVCOTP:
 		pan, form := o.Params["pan"], o.Params["form_type"]
-		if pan == "" || form == "" {
-			return nil, newError(CodeInvalidInput, "EVCOTP needs params pan and form_type")
+		if !panPattern.MatchString(pan) || form == "" || len(form) > 32 {
+			return nil, newError(CodeInvalidInput, "EVCOTP needs params pan (10 characters, AAAAA9999A) and form_type")
 		}
 		q := url.Values{"action": {"EVCOTP"}, "pan": {pan}, "form_type": {form}}
 		req.Method, req.URL = "GET", req.URL+"?"+q.Encode()
@@ -223,6 +247,24 @@ func (gstnProvider) build(s *Session, step string, c *Credentials, o *RequestOpt
 	return req, nil
 }
 
+var panPattern = regexp.MustCompile(`^[A-Z]{5}[0-9]{4}[A-Z]$`)
+
+// rsaAppKey encrypts an app key to the GSTN public key, base64.
+func rsaAppKey(c *Credentials, o *RequestOptions, key []byte) (string, error) {
+	pub, err := publicKeyOf(c, "GSTN")
+	if err != nil {
+		return "", err
+	}
+	ct, err := EncryptRSA(o.Random, pub, key)
+	if err != nil {
+		return "", err
+	}
+	return string(encodeB64(ct)), nil
+}
+
+// gstnAuthResponse is an answer of .../authenticate: success
+// {status_cd:"1", auth_token, expiry, sek} or failure {status_cd:"0",
+// error:{message, error_cd}}. status_cd comes as a string or a number.
 type gstnAuthResponse struct {
 	StatusCd  flexString `json:"status_cd"`
 	AuthToken string     `json:"auth_token"`
@@ -242,109 +284,191 @@ func (gstnProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs in
 	var body gstnAuthResponse
 	if err := decodeBody(r, &body); err != nil {
 		if r.Status == 401 {
-			return rejectedNeedsOTP(s, "401", "GSTN refused the request (HTTP 401): the taxpayer must give a new OTP")
+			return classifyGSTNError(s, step, "", "", r.Status, receivedAtMs)
 		}
 		return err
 	}
 	if body.StatusCd != "1" {
-		code, msg := "", "the GSTN request failed"
+		code, msg := "", ""
 		if body.Error != nil {
 			code, msg = string(body.Error.ErrorCd), body.Error.Message
 		}
-		return classifyGSTNError(s, step, code, msg, r.Status)
+		return classifyGSTNError(s, step, code, msg, r.Status, receivedAtMs)
 	}
 	switch step {
-	case StepOTPRequest, StepEVCOTP:
+	case StepOTPRequest:
+		s.OTPAppKey = s.Pending.AppKey // AUTHTOKEN reuses it
+		s.Pending = nil
+		return nil
+	case StepEVCOTP:
 		s.Pending = nil
 		return nil
 	case StepLogout:
-		*s = Session{Version: s.Version, Provider: s.Provider, Account: s.Account, Config: s.Config,
-			SkewMs: s.SkewMs, SkewMeasuredAtMs: s.SkewMeasuredAtMs, Nonce: s.Nonce}
+		s.forgetToken()
 		return nil
 	}
 	if body.AuthToken == "" || body.SEK == "" {
 		return newError(CodeProviderError, "the GSTN response has no auth_token or sek")
 	}
-	minutes, ok := body.Expiry.int64Of()
-	if !ok {
-		minutes = policies[ProviderGSTN].defaultLifetimeMs / minute
-	}
-	if err := CheckLifetime(minutes * minute); err != nil {
-		return err
-	}
-	enc, err := decodeB64String("sek", body.SEK, MaxSmallField)
+	lifetime, err := gstnLifetime(body.Expiry, ProviderGSTN)
 	if err != nil {
 		return err
 	}
-	key := s.Pending.AppKey
-	sek, err := DecryptSEK(key, enc)
+	sek, err := decryptSEKField(s.Pending.AppKey, "sek", body.SEK)
 	if err != nil {
 		return err
 	}
-	expires := sentAtMs + minutes*minute
+	expires := sentAtMs + lifetime
 	if step == StepAuthToken {
 		s.AccessWindowEndsAtMs = 0
 		if w := s.Config.AccessWindowMs; w > 0 {
 			s.AccessWindowEndsAtMs = sentAtMs + w
 		}
+		s.OTPAppKey = nil
 	}
 	if s.AccessWindowEndsAtMs > 0 {
 		expires = min(expires, s.AccessWindowEndsAtMs)
 	}
+	if expires <= receivedAtMs {
+		return newError(CodeProviderError, "the token GSTN issued ends before it arrived (the access window is over): the taxpayer must give a new OTP")
+	}
+	key := s.Pending.AppKey
 	s.RecordToken(body.AuthToken, sentAtMs, expires)
 	s.SEK, s.AppKey = sek, key
-	s.UserActionAtMs = s.AccessWindowEndsAtMs
 	return nil
 }
 
-// classifyGSTNError maps the GSTN error codes of the reference to what the
-// host must do.
-func classifyGSTNError(s *Session, step, code, msg string, status int) error {
-	if msg == "" {
-		msg = "the GSTN request failed"
+// gstnLifetime reads GSTN's expiry, in minutes as india-compliance reads
+// it; missing means the provider's default (6 hours). Zero, negative, over
+// a year or not a number is provider_error: the token is not stored.
+func gstnLifetime(expiry flexString, p Provider) (int64, error) {
+	if expiry == "" {
+		return policies[p].defaultLifetimeMs, nil
 	}
-	switch code {
-	case "AUTH4033", "AUTH4034":
-		if step == StepAuthToken {
-			return terminal(s, CodeUserActionRequired, code, "the OTP was not accepted ("+msg+"): ask the taxpayer for a new OTP")
-		}
-		return rejectedNeedsOTP(s, code, "the GSTN session is invalid ("+msg+"): the taxpayer must give a new OTP")
-	case "AUTH4038", "AUTH158", "RET11402", "RET2B1010":
-		return rejectedNeedsOTP(s, code, "the GSTN session has expired or is not authorised ("+msg+"): the taxpayer must give a new OTP")
-	case "AUTH4037":
-		return terminal(s, CodeUserActionRequired, code, "GSTN API access is not enabled, or its duration is shorter than the token: the taxpayer must enable API access on the GST portal ("+msg+")")
-	case "RETOTPREQUEST", "EVCREQUEST":
-		return terminal(s, CodeUserActionRequired, code, "GSTN asks for an OTP ("+msg+")")
-	case "AUTH4041":
-		return terminal(s, CodeConfigInvalid, code, "GSTN refused the state-cd header: it must be the GSTIN's first two digits ("+msg+")")
-	case "TEC4002":
-		return terminal(s, CodeConfigInvalid, code, "GSTN could not decrypt the app key: update the GSTN public certificate ("+msg+")")
-	case "AUT4033", "AUTH4035":
-		return terminal(s, CodeConfigInvalid, code, "GSTN refused the client id or secret ("+msg+")")
-	case "AUTH403":
-		return terminal(s, CodeProviderError, code, "too many GSTN sessions for this GSP user ("+msg+"): log out elsewhere or wait")
+	minutes, ok := expiry.int64Of()
+	if !ok || minutes <= 0 || minutes > MaxLifetimeMs/minute {
+		return 0, newError(CodeProviderError, "the stated expiry is not a sensible number of minutes (1 to a year)")
 	}
-	if status == 401 {
-		return rejectedNeedsOTP(s, code, "GSTN refused the request (HTTP 401): the taxpayer must give a new OTP")
-	}
-	s.Pending = nil
-	return &Error{Code: CodeProviderError, Message: msg, ProviderCode: code}
+	return minutes * minute, nil
 }
 
-func rejectedNeedsOTP(s *Session, code, msg string) error {
-	s.RecordRejected()
+// forgetToken drops the token, its keys and every failure state, keeping
+// the configuration and the clock measurements (after LOGOUT).
+func (s *Session) forgetToken() {
+	*s = Session{Version: s.Version, Provider: s.Provider, Account: s.Account, Config: s.Config,
+		SkewMs: s.SkewMs, SkewMeasuredAtMs: s.SkewMeasuredAtMs, Nonce: s.Nonce}
+}
+
+// decryptSEKField decodes and decrypts a base64 SEK a response carries.
+func decryptSEKField(appKey []byte, field, v string) ([]byte, error) {
+	enc, err := decodeB64String(field, v, MaxSmallField)
+	if err != nil {
+		return nil, err
+	}
+	return DecryptSEK(appKey, enc)
+}
+
+// gstnErrorClass is what a GSTN error code means for the session.
+type gstnErrorClass int
+
+const (
+	// gstnRejected: the token is invalid or expired; only an OTP brings a
+	// new one.
+	gstnRejected gstnErrorClass = iota + 1
+	// gstnTerminal: a person must fix something before any retry.
+	gstnTerminal
+	// gstnRetryable: the same request may succeed later.
+	gstnRetryable
+	// gstnFailed: this request failed; the session backs off
+	// (ParseResponse) and keeps its token.
+	gstnFailed
+)
+
+type gstnErrorRule struct {
+	class gstnErrorClass
+	code  Code
+	what  string // what happened and what to do, for people
+}
+
+// gstnErrors are the GSTN error codes of the gst-protocols reference
+// (AUTH4033 and AUTH4034 as india-compliance reads them).
+var gstnErrors = map[string]gstnErrorRule{
+	"AUTH4033":      {gstnRejected, CodeUserActionRequired, "the GSTN session is invalid: the taxpayer must give a new OTP"},
+	"AUTH4038":      {gstnRejected, CodeUserActionRequired, "the GSTN session has expired: the taxpayer must give a new OTP"},
+	"AUTH158":       {gstnRejected, CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
+	"RET11402":      {gstnRejected, CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
+	"RET2B1010":     {gstnRejected, CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
+	"AUTH4034":      {gstnTerminal, CodeUserActionRequired, "GSTN did not accept the OTP: ask the taxpayer for the OTP again"},
+	"AUTH4037":      {gstnTerminal, CodeUserActionRequired, "GSTN API access is not enabled, or its duration is shorter than the token: the taxpayer must enable API access on the GST portal"},
+	"RETOTPREQUEST": {gstnTerminal, CodeUserActionRequired, "GSTN asks for an OTP: the taxpayer must give it"},
+	"EVCREQUEST":    {gstnTerminal, CodeUserActionRequired, "GSTN asks for an EVC OTP: the taxpayer must give it"},
+	"AUTH4041":      {gstnTerminal, CodeConfigInvalid, "GSTN refused the state-cd header: check config.gstin"},
+	"TEC4002":       {gstnTerminal, CodeConfigInvalid, "GSTN could not decrypt the app key: update the GSTN public certificate (credentials.public_key)"},
+	"AUT4033":       {gstnTerminal, CodeConfigInvalid, "GSTN refused the client id or secret: check config.client_id and credentials.client_secret"},
+	"AUTH403":       {gstnTerminal, CodeUserActionRequired, "too many GSTN sessions for this GSP user: log out of another session or wait for one to end"},
+	"RTN_24":        {gstnRetryable, CodeProviderError, "GSTN queued the request: ask again later"},
+	"RET2B1023":     {gstnFailed, CodeProviderError, "GSTN has not generated the requested return yet"},
+}
+
+// classifyGSTNError maps a GSTN failure to what the host must do. During
+// AUTHTOKEN, AUTH4033 is a wrong or expired OTP (india-compliance maps it to
+// invalid_otp): the OTP is spent and a person must give a new one. An
+// unknown code under HTTP 401 is a rejected session; any other unknown code
+// fails the request and leaves the session as it was.
+func classifyGSTNError(s *Session, step, code, msg string, status int, nowMs int64) error {
+	detail := ""
+	if msg != "" {
+		detail = " (GSTN: " + clip(msg, 200) + ")"
+	}
+	rule, known := gstnErrors[code]
+	switch {
+	case known && step == StepAuthToken && rule.class == gstnRejected:
+		rule = gstnErrorRule{gstnTerminal, CodeUserActionRequired, "GSTN did not accept the OTP or it expired: ask the taxpayer for a new OTP"}
+	case !known && status == 401:
+		rule = gstnErrorRule{gstnRejected, CodeUserActionRequired, "GSTN refused the request (HTTP 401): the taxpayer must give a new OTP"}
+	case !known:
+		rule = gstnErrorRule{gstnFailed, CodeProviderError, "the GSTN request failed"}
+	}
+	e := &Error{Code: rule.code, Message: rule.what + detail, ProviderCode: code}
+	switch rule.class {
+	case gstnRejected:
+		s.RecordRejected()
+		if step == StepLogout {
+			s.forgetToken()
+		}
+		s.Pending = nil
+		return e
+	case gstnTerminal:
+		return s.RecordTerminal(e)
+	case gstnRetryable:
+		return s.RecordRetryable(e, 0, nowMs)
+	}
 	s.Pending = nil
-	return &Error{Code: CodeUserActionRequired, Message: msg, ProviderCode: code}
+	return e
+}
+
+// clip shortens a provider's message for inclusion in ours.
+func clip(msg string, n int) string {
+	msg = strings.TrimSpace(msg)
+	if len(msg) > n {
+		return msg[:n] + "…"
+	}
+	return msg
 }
 
 // gstnRejectCodes are the GSTN errors of an ordinary call that mean the
-// token is no longer valid.
-var gstnRejectCodes = map[string]bool{"AUTH4033": true, "AUTH4038": true, "AUTH158": true, "RET11402": true, "RET2B1010": true}
+// token is no longer valid (india-compliance adds RT-R1R3BAV-1007, "either
+// auth-token or username is invalid").
+var gstnRejectCodes = map[string]bool{"AUTH4033": true, "AUTH4038": true, "AUTH158": true, "RET11402": true,
+	"RET2B1010": true, "RT-R1R3BAV-1007": true}
 
 func (gstnProvider) rejects(s *Session, r *HTTPResponse) bool {
-	if r.Status == 401 {
-		return true
-	}
+	return r.Status == 401 || gstnBodyRejects(r)
+}
+
+// gstnBodyRejects reports whether a GSTN error body names an invalid or
+// expired session.
+func gstnBodyRejects(r *HTTPResponse) bool {
 	var body gstnAuthResponse
 	if decodeBody(r, &body) != nil || body.Error == nil {
 		return false

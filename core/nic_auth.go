@@ -4,59 +4,65 @@ import (
 	"strings"
 )
 
-// NIC e-invoice (IRP) v1.04 and e-way bill authentication
-// (../shared/reference: "NIC e-invoice auth details"; india-compliance
-// nic/auth.py and nic/e_waybill.py).
+// NIC e-invoice (IRP) v1.04 authentication (gst-protocols reference, "NIC
+// e-invoice auth details"; india-compliance nic/auth.py).
 //
-// e-invoice: POST /eivital/v1.04/auth, headers client_id, client_secret,
-// Gstin; body {"Data": b64(RSA(NIC key, b64(json)))} with json {UserName,
+// POST /eivital/v1.04/auth with headers client_id, client_secret, Gstin and
+// the body {"Data": b64(RSA(NIC key, b64(json)))}, json being {UserName,
 // Password, AppKey: b64(32 random bytes), ForceRefreshAccessToken}. The
 // answer {Status:1, Data:{ClientId, UserName, AuthToken, Sek, TokenExpiry}}
-// carries TokenExpiry "yyyy-MM-dd HH:mm:ss" in IST. Inside the 360-minute
-// window a repeated auth returns the same token; ForceRefreshAccessToken
-// is honoured only in the last 10 minutes, which the planner respects.
+// carries TokenExpiry "yyyy-MM-dd HH:mm:ss" in IST ([ParseNICTokenExpiry]),
+// which is converted to the host's clock with the measured skew. Tokens
+// live 360 minutes (60 in the sandbox). Inside that window a repeated auth
+// returns the same token; ForceRefreshAccessToken is honoured only in the
+// last 10 minutes, so the planner never plans a refresh before them.
 //
-// e-way bill: POST /auth/, headers client-id, client-secret, gstin; json
-// {action:"ACCESSTOKEN", username, password, app_key} encrypted the same
-// way; the answer {status:"1", authtoken, sek} has no expiry: 6 hours.
-//
-// Errors: e-invoice {Status:0, ErrorDetails:[{ErrorCode, ErrorMessage}]}
-// (1005 invalid token → authenticate again; 1004, 1008, 1010, 1013, 1016,
-// 1017, 1019 → a person must fix something); e-way bill {status:"0", error:
-// b64(json {"errorCodes":"238,..."})} (238 invalid token → authenticate
-// again).
+// Errors {Status:0, ErrorDetails:[{ErrorCode, ErrorMessage}]}: 1005 (invalid
+// token) → rejected, authenticate again with the password; 1004, 1008,
+// 1010, 1013, 1016, 1017, 1019 → a person must fix a credential or key
+// (never retried, so a wrong password is not repeated until NIC locks the
+// account); any other code → retried with backoff.
 
 // The NIC steps.
 const (
 	// StepAuth authenticates with the stored password.
 	StepAuth = "auth"
 	// StepForceRefresh authenticates with ForceRefreshAccessToken: a new
-	// token in the last 10 minutes of the old one.
+	// token in the last 10 minutes of the old one (e-invoice only).
 	StepForceRefresh = "force_refresh"
 )
 
-type nicProvider struct{ ewb bool }
+type nicEInvoiceProvider struct{}
 
-func init() {
-	registerProvider(ProviderNICEInvoice, nicProvider{})
-	registerProvider(ProviderNICEWayBill, nicProvider{ewb: true})
-}
+func init() { registerProvider(ProviderNICEInvoice, nicEInvoiceProvider{}) }
 
-func (p nicProvider) steps() []string {
-	if p.ewb {
-		return []string{StepAuth}
-	}
-	return []string{StepAuth, StepForceRefresh}
-}
+func (nicEInvoiceProvider) steps() []string { return []string{StepAuth, StepForceRefresh} }
 
-func (p nicProvider) planStep(s *Session, a Action, _ int64) string {
-	if a == ActionRefresh && !p.ewb && s.AccessToken != "" && !s.Rejected {
+func (nicEInvoiceProvider) planStep(s *Session, a Action, _ int64) string {
+	if a == ActionRefresh && s.AccessToken != "" && !s.Rejected {
 		return StepForceRefresh
 	}
 	return StepAuth
 }
 
-func (p nicProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
+func (nicEInvoiceProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
+	headers := map[string]string{"client_id": s.Config.ClientID, "client_secret": c.ClientSecret, "Gstin": s.Config.GSTIN}
+	return buildNICAuth(s, step, c, o, "/eivital/v1.04/auth", headers, func(appKey, password string) any {
+		return struct {
+			UserName                string `json:"UserName"`
+			Password                string `json:"Password"`
+			AppKey                  string `json:"AppKey"`
+			ForceRefreshAccessToken bool   `json:"ForceRefreshAccessToken"`
+		}{s.Config.Username, password, appKey, step == StepForceRefresh}
+	})
+}
+
+// buildNICAuth builds an e-invoice or e-way bill auth request: it checks
+// the configuration, makes a fresh app key, encrypts payload(appKey,
+// password) with [EncryptNICAuthPayload] and records the app key for the
+// response.
+func buildNICAuth(s *Session, step string, c *Credentials, o *RequestOptions, path string, headers map[string]string,
+	payload func(appKey, password string) any) (*HTTPRequest, error) {
 	for _, f := range [][2]string{{"config.client_id", s.Config.ClientID}, {"config.username", s.Config.Username},
 		{"credentials.client_secret", c.ClientSecret}, {"credentials.password", c.Password}} {
 		if err := requireField(f[0], f[1]); err != nil {
@@ -66,6 +72,13 @@ func (p nicProvider) build(s *Session, step string, c *Credentials, o *RequestOp
 	if _, err := StateCodeOf(s.Config.GSTIN); err != nil {
 		return nil, err
 	}
+	url := s.Config.TokenURL
+	if url == "" {
+		if s.Config.BaseURL == "" {
+			return nil, newError(CodeConfigInvalid, "config.base_url or config.token_url is required")
+		}
+		url = strings.TrimRight(s.Config.BaseURL, "/") + path
+	}
 	pub, err := publicKeyOf(c, "NIC")
 	if err != nil {
 		return nil, err
@@ -74,32 +87,7 @@ func (p nicProvider) build(s *Session, step string, c *Credentials, o *RequestOp
 	if err != nil {
 		return nil, err
 	}
-	var payload, url string
-	var headers map[string]string
-	base := strings.TrimRight(s.Config.BaseURL, "/")
-	if p.ewb {
-		payload = jsonBody(struct {
-			Action   string `json:"action"`
-			Username string `json:"username"`
-			Password string `json:"password"`
-			AppKey   string `json:"app_key"`
-		}{"ACCESSTOKEN", s.Config.Username, c.Password, string(encodeB64(key))})
-		url = base + "/auth/"
-		headers = map[string]string{"client-id": s.Config.ClientID, "client-secret": c.ClientSecret, "gstin": s.Config.GSTIN}
-	} else {
-		payload = jsonBody(struct {
-			UserName                string `json:"UserName"`
-			Password                string `json:"Password"`
-			AppKey                  string `json:"AppKey"`
-			ForceRefreshAccessToken bool   `json:"ForceRefreshAccessToken"`
-		}{s.Config.Username, c.Password, string(encodeB64(key)), step == StepForceRefresh})
-		url = base + "/eivital/v1.04/auth"
-		headers = map[string]string{"client_id": s.Config.ClientID, "client_secret": c.ClientSecret, "Gstin": s.Config.GSTIN}
-	}
-	if s.Config.TokenURL != "" {
-		url = s.Config.TokenURL
-	}
-	data, err := EncryptNICAuthPayload(pub, []byte(payload))
+	data, err := EncryptNICAuthPayload(pub, []byte(jsonBody(payload(string(encodeB64(key)), c.Password))))
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +96,8 @@ func (p nicProvider) build(s *Session, step string, c *Credentials, o *RequestOp
 	return &HTTPRequest{Method: "POST", URL: url, Headers: headers, Body: jsonBody(map[string]string{"Data": data})}, nil
 }
 
+// nicAuthResponse is an e-invoice auth answer; it is also the error shape
+// of every e-invoice call.
 type nicAuthResponse struct {
 	Status flexString `json:"Status"`
 	Data   *struct {
@@ -121,127 +111,102 @@ type nicAuthResponse struct {
 	} `json:"ErrorDetails"`
 }
 
-type ewbAuthResponse struct {
-	Status    flexString `json:"status"`
-	AuthToken string     `json:"authtoken"`
-	Sek       string     `json:"sek"`
-	Error     string     `json:"error"`
+// nicCredentialErrors are the e-invoice auth errors a person must fix,
+// each with its code and what to do (NIC e-invoice API error list).
+var nicCredentialErrors = map[string]struct {
+	code Code
+	what string
+}{
+	"1004": {CodeConfigInvalid, "NIC says the Gstin header is missing (1004): check config.gstin"},
+	"1008": {CodeUserActionRequired, "NIC refused the login (1008): check the e-invoice API user name and password"},
+	"1010": {CodeConfigInvalid, "NIC refused the client id or client secret (1010): check them with your GSP or on the NIC portal"},
+	"1013": {CodeConfigInvalid, "NIC could not decrypt the password (1013): check the NIC public key (credentials.public_key)"},
+	"1016": {CodeConfigInvalid, "NIC could not decrypt the app key (1016): check the NIC public key (credentials.public_key)"},
+	"1017": {CodeUserActionRequired, "NIC says the API user is incorrect (1017): the API user name must be the one created for this GSTIN"},
+	"1019": {CodeUserActionRequired, "NIC says the password is incorrect (1019): reset the e-invoice API password on the NIC portal"},
 }
 
-// nicTerminal are the e-invoice auth errors a person must fix, with what
-// to do.
-var nicTerminal = map[string]string{
-	"1004": "the Gstin header is missing or wrong: check config.gstin",
-	"1008": "invalid login: check the NIC API user name and password",
-	"1010": "invalid client id or client secret: check them with your GSP/NIC",
-	"1013": "NIC could not decrypt the password: check the NIC public key",
-	"1016": "NIC could not decrypt the app key: check the NIC public key",
-	"1017": "incorrect user: the API user name does not belong to this GSTIN",
-	"1019": "incorrect password: reset the NIC API password",
-}
-
-func (p nicProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error {
+func (nicEInvoiceProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error {
 	if err := classifyHTTP(s, r, receivedAtMs); err != nil {
 		return err
 	}
+	var body nicAuthResponse
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	if body.Status != "1" {
+		for _, d := range body.ErrorDetails {
+			code := string(d.ErrorCode)
+			if code == "1005" {
+				return rejected(s, code, "NIC says the token is invalid (1005): authenticate again")
+			}
+			if rule, ok := nicCredentialErrors[code]; ok {
+				return terminal(s, rule.code, code, rule.what)
+			}
+		}
+		code, msg := "", ""
+		if len(body.ErrorDetails) > 0 {
+			code, msg = string(body.ErrorDetails[0].ErrorCode), body.ErrorDetails[0].ErrorMessage
+		}
+		e := &Error{Code: CodeProviderError, ProviderCode: code, Message: "e-invoice authentication failed"}
+		if msg != "" {
+			e.Message += " (NIC: " + clip(msg, 200) + ")"
+		}
+		return s.RecordRetryable(e, 0, receivedAtMs)
+	}
+	if body.Data == nil || body.Data.AuthToken == "" || body.Data.Sek == "" {
+		return newError(CodeProviderError, "the e-invoice auth answer has no AuthToken or Sek")
+	}
+	expires := sentAtMs + policies[ProviderNICEInvoice].defaultLifetimeMs
+	if body.Data.TokenExpiry != "" {
+		serverMs, err := ParseNICTokenExpiry(body.Data.TokenExpiry)
+		if err != nil {
+			return newError(CodeProviderError, "the e-invoice TokenExpiry is not yyyy-MM-dd HH:mm:ss")
+		}
+		expires = s.ServerToHost(serverMs)
+	}
+	return recordNICToken(s, body.Data.AuthToken, body.Data.Sek, expires, sentAtMs, receivedAtMs)
+}
+
+// recordNICToken decrypts the SEK with the request's app key and stores the
+// token. The same token again (NIC returns it to every auth inside its
+// window) keeps its original obtained_at, since its lifetime began then.
+// When that token is already due for refresh — a ForceRefreshAccessToken
+// that NIC did not honour because its clock put us outside the last 10
+// minutes — the session backs off (at least a minute) instead of asking
+// again at once.
+func recordNICToken(s *Session, token, sekText string, expiresAtMs, sentAtMs, receivedAtMs int64) error {
 	key := s.Pending.AppKey
-	var token, sekText string
-	expires := sentAtMs + policies[s.Provider].defaultLifetimeMs
-	if p.ewb {
-		var body ewbAuthResponse
-		if err := decodeBody(r, &body); err != nil {
-			return err
-		}
-		if body.Status != "1" {
-			codes, _ := DecodeEWBError(body.Error)
-			for _, c := range codes {
-				if c == "238" {
-					return rejected(s, c, "the e-way bill token is invalid (238): authenticate again")
-				}
-			}
-			first := ""
-			if len(codes) > 0 {
-				first = codes[0]
-			}
-			return terminal(s, CodeProviderError, first, "e-way bill authentication failed (codes "+strings.Join(codes, ",")+")")
-		}
-		token, sekText = body.AuthToken, body.Sek
-	} else {
-		var body nicAuthResponse
-		if err := decodeBody(r, &body); err != nil {
-			return err
-		}
-		if body.Status != "1" {
-			for _, d := range body.ErrorDetails {
-				code := string(d.ErrorCode)
-				if code == "1005" {
-					return rejected(s, code, "the e-invoice token is invalid (1005): authenticate again")
-				}
-				if msg, ok := nicTerminal[code]; ok {
-					return terminal(s, CodeUserActionRequired, code, msg)
-				}
-			}
-			code, msg := "", "e-invoice authentication failed"
-			if len(body.ErrorDetails) > 0 {
-				code, msg = string(body.ErrorDetails[0].ErrorCode), body.ErrorDetails[0].ErrorMessage
-			}
-			s.Pending = nil
-			return &Error{Code: CodeProviderError, Message: msg, ProviderCode: code}
-		}
-		if body.Data == nil {
-			return newError(CodeProviderError, "the e-invoice auth response has no Data")
-		}
-		token, sekText = body.Data.AuthToken, body.Data.Sek
-		if body.Data.TokenExpiry != "" {
-			serverMs, err := ParseNICTokenExpiry(body.Data.TokenExpiry)
-			if err != nil {
-				return err
-			}
-			expires = s.ServerToHost(serverMs)
-		}
-	}
-	if token == "" || sekText == "" {
-		return newError(CodeProviderError, "the auth response has no token or SEK")
-	}
-	enc, err := decodeB64String("Sek", sekText, MaxSmallField)
+	sek, err := decryptSEKField(key, "Sek", sekText)
 	if err != nil {
 		return err
 	}
-	sek, err := DecryptSEK(key, enc)
-	if err != nil {
-		return err
+	if expiresAtMs <= receivedAtMs {
+		return newError(CodeProviderError, "the token NIC issued has already expired by the host clock")
 	}
 	obtained := sentAtMs
-	if token == s.AccessToken && s.ObtainedAtMs > 0 && !s.Rejected {
-		obtained = s.ObtainedAtMs // the same token again: its lifetime began earlier
+	same := token == s.AccessToken && !s.Rejected
+	if same && s.ObtainedAtMs > 0 && s.ObtainedAtMs < obtained {
+		obtained = s.ObtainedAtMs
 	}
-	if expires <= receivedAtMs {
-		return newError(CodeProviderError, "the token the provider issued has already expired (check the host clock)")
+	if err := CheckLifetime(expiresAtMs - obtained); err != nil {
+		return newError(CodeProviderError, "the token NIC issued has an absurd lifetime")
 	}
-	if err := CheckLifetime(expires - obtained); err != nil {
-		return err
-	}
-	s.RecordToken(token, obtained, expires)
+	failures := s.Failures
+	s.RecordToken(token, obtained, expiresAtMs)
 	s.SEK, s.AppKey = sek, key
+	if same {
+		if t := timingOf(s, policies[s.Provider]); t.refreshable && receivedAtMs >= t.refreshAt {
+			s.Failures = failures + 1
+			s.RetryNotBeforeMs = receivedAtMs + max(minute, s.BackoffMs(s.Failures))
+		}
+	}
 	return nil
 }
 
-func (p nicProvider) rejects(s *Session, r *HTTPResponse) bool {
+func (nicEInvoiceProvider) rejects(s *Session, r *HTTPResponse) bool {
 	if r.Status == 401 {
 		return true
-	}
-	if p.ewb {
-		var body ewbAuthResponse
-		if decodeBody(r, &body) != nil || body.Status == "1" || body.Error == "" {
-			return false
-		}
-		codes, _ := DecodeEWBError(body.Error)
-		for _, c := range codes {
-			if c == "238" {
-				return true
-			}
-		}
-		return false
 	}
 	var body nicAuthResponse
 	if decodeBody(r, &body) != nil {

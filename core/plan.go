@@ -44,8 +44,9 @@ type Plan struct {
 	Action Action `json:"action"`
 	// State is "fresh", "stale", "expired" or "none" (no token).
 	State string `json:"state"`
-	// RefreshAtMs is when the session becomes due for refresh (or, when it
-	// cannot be refreshed, when it stops being usable). 0 without a token.
+	// RefreshAtMs is when the token turns stale: due for refresh or, when
+	// nothing can extend it, when the host should warn that a person must
+	// act by UserActionAtMs. 0 without a token.
 	RefreshAtMs int64 `json:"refresh_at_ms"`
 	// ExpiresAtMs is the token's expiry; the planner stops using the token
 	// a leeway before it. 0 without a token.
@@ -134,7 +135,7 @@ func PlanSession(s *Session, nowMs int64) (Plan, error) {
 	}
 	pol := policies[s.Provider]
 	t := timingOf(s, pol)
-	p := Plan{ExpiresAtMs: s.ExpiresAtMs, RefreshAtMs: t.refreshAt, UserActionAtMs: t.userActionAt}
+	p := Plan{ExpiresAtMs: t.expiresAt, RefreshAtMs: t.refreshAt, UserActionAtMs: t.userActionAt}
 	if s.AccessToken == "" {
 		p.State, p.ExpiresAtMs, p.RefreshAtMs, p.UserActionAtMs = "none", 0, 0, 0
 	}
@@ -179,7 +180,7 @@ func PlanSession(s *Session, nowMs int64) (Plan, error) {
 	p.State = "stale"
 	if !t.refreshable {
 		// Nothing can extend this token: use it to the end, then a person
-		// must act. refresh_at is where usability ends.
+		// must act (user_action_at says when).
 		reason := ReasonNoRefresh
 		if s.AccessWindowEndsAtMs > 0 && s.AccessWindowEndsAtMs <= s.ExpiresAtMs {
 			reason = ReasonAccessWindowEnding
@@ -217,51 +218,75 @@ func firstStepFor(p Provider) string {
 
 // timing is a session's derived instants.
 type timing struct {
+	expiresAt    int64 // the token's expiry, capped by the GSTN access window
 	lifetime     int64
-	usableUntil  int64 // expires_at − leeway
+	leeway       int64
+	usableUntil  int64 // expiresAt − leeway
 	refreshAt    int64
 	refreshable  bool
 	userActionAt int64
 	pol          policy
 }
 
+// timingOf derives a session's instants from its token and its provider's
+// policy. The rules, in order (the package documentation's lifetimes table
+// gives each provider's numbers and their sources):
+//
+//  1. expires_at is the token's expiry, capped by the end of the GSTN
+//     access window: a token does not outlive the window.
+//  2. lifetime = expires_at − obtained_at; when that is unknown (no
+//     obtained_at), the provider's default lifetime.
+//  3. leeway = min(policy leeway, lifetime/10); the token is used only
+//     before usable_until = expires_at − leeway.
+//  4. margin = min(config.refresh_margin_ms or the policy margin,
+//     lifetime·250/1000), plus jitter = Jitter(seed, expires_at,
+//     margin·jitter‰/1000); refresh_at = expires_at − margin.
+//  5. Where a refresh is honoured only late (NIC: the last 10 minutes),
+//     refresh_at ≥ expires_at − window + 1.
+//  6. refresh_at ≤ usable_until. A token nothing can extend turns stale
+//     at refresh_at all the same; the plan then keeps using it and says a
+//     person must act by user_action_at.
+//  7. user_action_at is when a person will have to act if every refresh
+//     succeeds: usable_until of a token that cannot be extended without a
+//     person, or the access window's end less the leeway.
 func timingOf(s *Session, pol policy) timing {
 	t := timing{pol: pol}
 	if s.AccessToken == "" {
 		return t
 	}
-	t.lifetime = s.ExpiresAtMs - s.ObtainedAtMs
+	t.expiresAt = s.ExpiresAtMs
+	if s.AccessWindowEndsAtMs > 0 {
+		t.expiresAt = min(t.expiresAt, s.AccessWindowEndsAtMs)
+	}
+	t.lifetime = t.expiresAt - s.ObtainedAtMs
 	if s.ObtainedAtMs == 0 || t.lifetime <= 0 || t.lifetime > MaxLifetimeMs {
-		// Unknown or absurd: assume the token is as old as its default
-		// lifetime allows, which keeps every margin conservative.
+		// Unknown: assume the provider's default, which keeps the margins
+		// of its usual token. (Validate refuses absurd stated lifetimes.)
 		t.lifetime = pol.defaultLifetimeMs
 	}
-	leeway := min(pol.leewayMs, t.lifetime/10)
-	t.usableUntil = s.ExpiresAtMs - leeway
+	t.leeway = min(pol.leewayMs, t.lifetime/10)
+	t.usableUntil = t.expiresAt - t.leeway
 
 	margin := pol.marginMs
 	if s.Config.RefreshMarginMs > 0 {
 		margin = s.Config.RefreshMarginMs
 	}
 	margin = min(margin, t.lifetime*maxMarginPermille/1000)
-	margin += Jitter(s.Config.JitterSeed, s.ExpiresAtMs, margin*pol.jitterPermille/1000)
-	t.refreshAt = s.ExpiresAtMs - margin
+	margin += Jitter(s.Config.JitterSeed, t.expiresAt, margin*pol.jitterPermille/1000)
+	t.refreshAt = t.expiresAt - margin
 	if pol.refreshWindowMs > 0 {
-		t.refreshAt = max(t.refreshAt, s.ExpiresAtMs-pol.refreshWindowMs+1)
+		t.refreshAt = max(t.refreshAt, t.expiresAt-pol.refreshWindowMs+1)
 	}
 	t.refreshAt = min(t.refreshAt, t.usableUntil)
 
 	t.refreshable = !pol.noRefresh
-	if pol.renewNeedsUser && s.Provider != ProviderGSTN && s.Provider != ProviderGatewayTask {
+	if pol.renewNeedsUser && !pol.refreshBeforeExpiryOnly && !pol.noRefresh {
 		// Code flows refresh only with a live refresh token.
 		t.refreshable = s.RefreshToken != "" && (s.RefreshExpiresAtMs == 0 || s.RefreshExpiresAtMs > t.refreshAt)
 	}
 	if s.AccessWindowEndsAtMs > 0 && s.AccessWindowEndsAtMs <= s.ExpiresAtMs {
 		// The access window ends with this token: a refresh cannot extend it.
 		t.refreshable = false
-	}
-	if !t.refreshable {
-		t.refreshAt = t.usableUntil
 	}
 	if s.Info["token_cnf_x5t_s256"] != "" {
 		// A bound token dies when another certificate takes over.
@@ -274,7 +299,7 @@ func timingOf(s *Session, pol policy) timing {
 		t.userActionAt = minPositive(t.userActionAt, t.usableUntil)
 	}
 	if s.AccessWindowEndsAtMs > 0 {
-		t.userActionAt = minPositive(t.userActionAt, s.AccessWindowEndsAtMs)
+		t.userActionAt = minPositive(t.userActionAt, s.AccessWindowEndsAtMs-t.leeway)
 	}
 	return t
 }

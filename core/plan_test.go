@@ -32,6 +32,11 @@ func TestPlanBoundaries(t *testing.T) {
 
 	fast := tokenSession(ProviderWhiteBITFastKey, 4*hour) // no refresh, leeway 10 s
 
+	nic := tokenSession(ProviderNICEInvoice, 6*hour)        // margin 8 min, leeway 30 s
+	ewb := tokenSession(ProviderNICEWayBill, 6*hour)        // margin 10 min, leeway 30 s
+	gateway := tokenSession(ProviderGatewayTask, 6*hour)    // margin 10 min, leeway 30 s, no refresh
+	tiny := tokenSession(ProviderOAuthClientCredentials, 1) // 1 ms: leeway 1/10 → 0, margin 1/4 → 0
+
 	tests := []struct {
 		name   string
 		s      *Session
@@ -60,11 +65,31 @@ func TestPlanBoundaries(t *testing.T) {
 		{"59s token leeway clamped to a tenth", short, t0 + 59*second - 5900, ActionRenew, "expired", ReasonExpired},
 		{"59s token 1ms before leeway", short, t0 + 59*second - 5901, ActionRefresh, "stale", ReasonRefreshDue},
 
-		{"gstn access window ends with token: use to the end", window, exp - 10*minute, ActionUse, "fresh", ReasonFresh},
+		{"gstn access window ends with token: fresh 1ms before the margin", window, exp - 10*minute - 1, ActionUse, "fresh", ReasonFresh},
+		{"gstn access window ends with token: stale at the margin, used to the end", window, exp - 10*minute, ActionUse, "stale", ReasonAccessWindowEnding},
+		{"gstn access window ends with token: 1ms before the leeway", window, exp - 30*second - 1, ActionUse, "stale", ReasonAccessWindowEnding},
 		{"gstn access window ends with token: then OTP", window, exp - 30*second, ActionUserAction, "expired", ReasonExpired},
 
-		{"fast key: use until leeway", fast, t0 + 4*hour - 10*second - 1, ActionUse, "fresh", ReasonFresh},
+		{"nic 1ms before the 8 min margin", nic, exp - 8*minute - 1, ActionUse, "fresh", ReasonFresh},
+		{"nic at the 8 min margin", nic, exp - 8*minute, ActionRefresh, "stale", ReasonRefreshDue},
+		{"nic 1ms before the leeway", nic, exp - 30*second - 1, ActionRefresh, "stale", ReasonRefreshDue},
+
+		{"ewb 1ms before the 10 min margin", ewb, exp - 10*minute - 1, ActionUse, "fresh", ReasonFresh},
+		{"ewb at the 10 min margin", ewb, exp - 10*minute, ActionRefresh, "stale", ReasonRefreshDue},
+		{"ewb at the leeway renews with the password", ewb, exp - 30*second, ActionRenew, "expired", ReasonExpired},
+
+		{"gateway 1ms before the margin", gateway, exp - 10*minute - 1, ActionUse, "fresh", ReasonFresh},
+		{"gateway at the margin: stale, no refresh", gateway, exp - 10*minute, ActionUse, "stale", ReasonNoRefresh},
+		{"gateway 1ms before the leeway", gateway, exp - 30*second - 1, ActionUse, "stale", ReasonNoRefresh},
+		{"gateway at the leeway: OTP", gateway, exp - 30*second, ActionUserAction, "expired", ReasonExpired},
+
+		{"fast key: fresh 1ms before the 15 min margin", fast, t0 + 4*hour - 15*minute - 1, ActionUse, "fresh", ReasonFresh},
+		{"fast key: stale at the margin", fast, t0 + 4*hour - 15*minute, ActionUse, "stale", ReasonNoRefresh},
+		{"fast key: use until leeway", fast, t0 + 4*hour - 10*second - 1, ActionUse, "stale", ReasonNoRefresh},
 		{"fast key: consent at leeway", fast, t0 + 4*hour - 10*second, ActionUserAction, "expired", ReasonExpired},
+
+		{"absurdly short 1 ms token: leeway 0, margin 0", tiny, t0, ActionUse, "fresh", ReasonFresh},
+		{"absurdly short 1 ms token: expired at expiry", tiny, t0 + 1, ActionRenew, "expired", ReasonExpired},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -91,8 +116,10 @@ func TestPlanInstants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// user_action_at: the window's end less the leeway (30 s), when the
+	// last refreshed token stops being used.
 	want := Plan{Action: ActionUse, State: "fresh", RefreshAtMs: t0 + 6*hour - 10*minute,
-		ExpiresAtMs: t0 + 6*hour, UserActionAtMs: t0 + 30*day, Reason: ReasonFresh}
+		ExpiresAtMs: t0 + 6*hour, UserActionAtMs: t0 + 30*day - 30*second, Reason: ReasonFresh}
 	if d := cmp.Diff(want, p, cmpIgnoreMessage); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
@@ -156,6 +183,9 @@ func TestPlanRejectsBadSessions(t *testing.T) {
 		{"provider", &Session{Version: 1, Provider: "smtp"}, t0, CodeConfigInvalid},
 		{"token without expiry", &Session{Version: 1, Provider: ProviderGSTN, AccessToken: "x"}, t0, CodeInvalidInput},
 		{"negative now", tokenSession(ProviderGSTN, hour), -1, CodeInvalidInput},
+		{"negative lifetime", tokenSession(ProviderGSTN, -hour), t0, CodeInvalidInput},
+		{"zero lifetime", tokenSession(ProviderGSTN, 0), t0, CodeInvalidInput},
+		{"lifetime 1 ms over a year", tokenSession(ProviderGSTN, MaxLifetimeMs+1), t0, CodeInvalidInput},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -261,5 +291,36 @@ func TestRetryAfter(t *testing.T) {
 				t.Errorf("got %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPlanJitterFromSeed: with a seed, refresh_at moves earlier by
+// Jitter(seed, expires_at, margin/5), the same on every host.
+func TestPlanJitterFromSeed(t *testing.T) {
+	s := tokenSession(ProviderGSTN, 6*hour)
+	s.Config.JitterSeed = "fleet-7"
+	j := Jitter("fleet-7", s.ExpiresAtMs, 10*minute*200/1000)
+	if j <= 0 || j > 2*minute {
+		t.Fatalf("jitter %d outside (0, 2 min]", j)
+	}
+	at := s.ExpiresAtMs - 10*minute - j
+	p := mustPlan(t, s, at-1, ActionUse, ReasonFresh)
+	if p.RefreshAtMs != at {
+		t.Fatalf("refresh_at %d, want %d", p.RefreshAtMs, at)
+	}
+	mustPlan(t, s, at, ActionRefresh, ReasonRefreshDue)
+	// Another seed, another instant: the fleet spreads.
+	s.Config.JitterSeed = "fleet-8"
+	if p2, _ := PlanSession(s, t0); p2.RefreshAtMs == p.RefreshAtMs {
+		t.Errorf("two seeds gave the same instant (astronomically unlikely)")
+	}
+}
+
+// TestPlanLifetimeOfAYearIsAccepted: the bound itself is not absurd.
+func TestPlanLifetimeOfAYearIsAccepted(t *testing.T) {
+	s := tokenSession(ProviderNICEWayBill, MaxLifetimeMs)
+	p := mustPlan(t, s, t0, ActionUse, ReasonFresh)
+	if p.RefreshAtMs != s.ExpiresAtMs-10*minute-0 {
+		t.Fatalf("%+v", p)
 	}
 }

@@ -148,8 +148,11 @@ func BuildRequest(s *Session, c *Credentials, o RequestOptions) (*HTTPRequest, e
 
 // ParseResponse hands the response to s.Pending's request back to its
 // provider: on success s holds the new token; on failure s records the
-// failure (backoff, rejection or a person's action) and the error says
-// which. Skew is measured from the Date header first, whatever the outcome.
+// failure and the error says which: a person must act (NeedsUser, the plan
+// says user_action), or the session backs off (RetryNotBeforeMs, the plan's
+// not_before_ms) — every failure does one or the other, so no plan repeats
+// a failed request at once. Skew is measured from the Date header first,
+// whatever the outcome.
 // sentAtMs ≤ 0 means the instant the request was built.
 func ParseResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error {
 	impl, err := implOf(s)
@@ -172,8 +175,16 @@ func ParseResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) er
 		return err
 	}
 	s.ObserveResponse(r, sentAtMs, receivedAtMs)
+	failures := s.Failures
 	if err := impl.parse(s, r, sentAtMs, receivedAtMs); err != nil {
 		s.Pending = nil // the request is answered; a retry builds a new one
+		if s.NeedsUser == "" && s.Failures == failures {
+			// A failure the provider left unclassified (a malformed answer,
+			// an unknown code, a SEK that does not decrypt): back off, so
+			// the planner never repeats a failing request at once.
+			s.Failures++
+			s.RetryNotBeforeMs = receivedAtMs + s.BackoffMs(s.Failures)
+		}
 		return err
 	}
 	return nil

@@ -1,8 +1,6 @@
 package core
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"regexp"
@@ -11,23 +9,41 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// Sealed sessions: what a host stores in its database so a restart does not
-// cost the taxpayer an OTP.
+// Sealed sessions: what a host stores in its database, so that a restart
+// does not cost the taxpayer an OTP.
 //
-// Format (version 1), ASCII:
+// # Format, version 1
 //
-//	gstauth-session.v1.<key id>.<base64url(nonce || ciphertext)>
+// One line of ASCII, five fields joined by ".":
 //
-// The ciphertext is XChaCha20-Poly1305 (24-byte random nonce) of the
-// session JSON under a caller-supplied 32-byte key. The associated data is
-// "gstauth-session.v1\x00<key id>\x00<provider>\x00<account>", so a blob
-// opened for another provider or account, under another key id, or altered
-// in any byte fails. The key id names which key sealed it, so keys rotate:
-// open with a keyring holding the old and the new key, seal with the new.
-// A blob whose key id is not in the keyring is CodeInvalidKey; every other
-// failure is CodeDecryptFailed.
+//	gstauth-session.v1.<key id>.<provider>.<account>.<box>
+//
+//	key id    1-64 of A-Z a-z 0-9 _ - : names the key that sealed it
+//	provider  the session's provider ("gstn", "nic_einvoice", ...)
+//	account   base64url, no padding, of the session's account
+//	box       base64url, no padding, of nonce (24 bytes) || ciphertext || tag (16 bytes)
+//
+// The box is XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha §2) of the
+// session's JSON under the caller's 32-byte key, with a random 24-byte
+// nonce. The associated data is the header: every byte before the box,
+// final "." included ("gstauth-session.v1.<key id>.<provider>.<account>.").
+// The header is readable, so a host can route a blob without opening it;
+// the account in it is not secret (it is the host's own lookup key).
+//
+// Keys rotate by id: seal with the newest key, open with a keyring holding
+// the old ones too; the blob names the key to try, and no other is tried.
+//
+// # Failures
+//
+// A blob that is malformed, truncated, altered in any byte, or opened for
+// another provider or account than its header names fails with
+// CodeDecryptFailed and one message, whatever the cause. A blob whose key id
+// is in no key of the keyring fails with CodeInvalidKey, so a host can tell
+// "a key is missing from my keyring" from "this blob is damaged"; the key id
+// is not secret. A keyring entry that is not a 32-byte key with a valid id
+// is CodeInvalidKey too.
 
-const sealPrefix = "gstauth-session.v1."
+const sealVersion = "gstauth-session.v1"
 
 // SealKey is one key of a keyring.
 type SealKey struct {
@@ -35,7 +51,13 @@ type SealKey struct {
 	Key []byte `json:"key"`
 }
 
-var keyIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// MaxSealKeys bounds a keyring.
+const MaxSealKeys = 16
+
+var (
+	keyIDPattern       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	sealProviderFormat = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
+)
 
 func checkSealKey(k SealKey) error {
 	if !keyIDPattern.MatchString(k.ID) {
@@ -47,8 +69,8 @@ func checkSealKey(k SealKey) error {
 	return nil
 }
 
-func sealAD(keyID string, p Provider, account string) []byte {
-	return []byte("gstauth-session.v1\x00" + keyID + "\x00" + string(p) + "\x00" + account)
+func sealHeader(keyID string, p Provider, account string) string {
+	return sealVersion + "." + keyID + "." + string(p) + "." + b64url.EncodeToString([]byte(account)) + "."
 }
 
 // SealSession encrypts a session under key for storage. random is the
@@ -64,61 +86,105 @@ func SealSession(s *Session, key SealKey, random io.Reader) (string, error) {
 	if err != nil {
 		return "", newError(CodeInternal, "the session does not encode")
 	}
-	aead, _ := chacha20poly1305.NewX(key.Key)
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-	if random == nil {
-		random = rand.Reader
+	aead, err := chacha20poly1305.NewX(key.Key)
+	if err != nil {
+		return "", newError(CodeInvalidKey, "the sealing key is unusable")
 	}
-	if _, err := io.ReadFull(random, nonce); err != nil {
+	box := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	if _, err := io.ReadFull(randOrDefault(random), box); err != nil {
 		return "", newError(CodeInternal, "the random source failed")
 	}
-	out := aead.Seal(nonce, nonce, plain, sealAD(key.ID, s.Provider, s.Account))
-	return sealPrefix + key.ID + "." + base64.RawURLEncoding.EncodeToString(out), nil
+	header := sealHeader(key.ID, s.Provider, s.Account)
+	box = aead.Seal(box, box[:aead.NonceSize()], plain, []byte(header))
+	return header + b64url.EncodeToString(box), nil
 }
 
-// OpenSession decrypts a sealed session for the expected provider and
-// account with whichever key of the keyring sealed it.
-func OpenSession(sealed string, keys []SealKey, p Provider, account string) (*Session, error) {
+// SealedHeader is what a sealed session says about itself before it is
+// opened.
+type SealedHeader struct {
+	KeyID    string   `json:"key_id"`
+	Provider Provider `json:"provider"`
+	Account  string   `json:"account"`
+}
+
+// ReadSealedHeader returns the key id, provider and account a sealed
+// session names, without opening it (so a host can pick the keyring or the
+// account's row). The values are unauthenticated until [OpenSession]
+// succeeds.
+func ReadSealedHeader(sealed string) (SealedHeader, error) {
+	h, _, _, err := splitSealed(sealed)
+	return h, err
+}
+
+// splitSealed splits a sealed session into its header fields, the header
+// text (the associated data) and the box. Any malformation is
+// CodeDecryptFailed.
+func splitSealed(sealed string) (SealedHeader, string, []byte, error) {
+	var h SealedHeader
 	if err := checkSize("sealed session", len(sealed), MaxPayloadSize); err != nil {
-		return nil, err
+		return h, "", nil, err
 	}
-	rest, ok := strings.CutPrefix(strings.TrimSpace(sealed), sealPrefix)
+	rest, ok := strings.CutPrefix(sealed, sealVersion+".")
 	if !ok {
-		return nil, newError(CodeInvalidInput, "not a gstauth sealed session (v1)")
+		return h, "", nil, errDecrypt()
 	}
-	keyID, body, ok := strings.Cut(rest, ".")
-	if !ok || !keyIDPattern.MatchString(keyID) {
-		return nil, newError(CodeInvalidInput, "the sealed session's key id is malformed")
+	f := strings.SplitN(rest, ".", 5)
+	if len(f) != 4 || !keyIDPattern.MatchString(f[0]) || !sealProviderFormat.MatchString(f[1]) {
+		return h, "", nil, errDecrypt()
+	}
+	account, err := b64url.DecodeString(f[2])
+	if err != nil || len(account) > MaxSmallField {
+		return h, "", nil, errDecrypt()
+	}
+	box, err := b64url.DecodeString(f[3])
+	if err != nil {
+		return h, "", nil, errDecrypt()
+	}
+	h = SealedHeader{KeyID: f[0], Provider: Provider(f[1]), Account: string(account)}
+	return h, sealed[:len(sealed)-len(f[3])], box, nil
+}
+
+// OpenSession decrypts a sealed session with the key of the keyring whose
+// id the blob names. When p or account is not empty, the blob must have
+// been sealed for that provider or account (a re-targeted blob fails with
+// CodeDecryptFailed); empty means "whatever the blob says", which the
+// authentication still covers.
+func OpenSession(sealed string, keys []SealKey, p Provider, account string) (*Session, error) {
+	if len(keys) > MaxSealKeys {
+		return nil, newError(CodeTooLarge, "a keyring holds at most %d keys", MaxSealKeys)
 	}
 	var key *SealKey
+	h, header, box, err := splitSealed(strings.TrimSpace(sealed))
 	for i := range keys {
 		if err := checkSealKey(keys[i]); err != nil {
 			return nil, err
 		}
-		if keys[i].ID == keyID {
+		if err == nil && keys[i].ID == h.KeyID && key == nil {
 			key = &keys[i]
 		}
 	}
-	if key == nil {
-		return nil, newError(CodeInvalidKey, "no key in the keyring has the id the session was sealed with (%s)", keyID)
-	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(body)
 	if err != nil {
+		return nil, err
+	}
+	if (p != "" && h.Provider != p) || (account != "" && h.Account != account) {
 		return nil, errDecrypt()
 	}
-	aead, _ := chacha20poly1305.NewX(key.Key)
-	if len(raw) < aead.NonceSize()+aead.Overhead() {
+	if key == nil {
+		return nil, newError(CodeInvalidKey, "no key in the keyring has the id %q that the session was sealed with", h.KeyID)
+	}
+	aead, err := chacha20poly1305.NewX(key.Key)
+	if err != nil || len(box) < aead.NonceSize()+aead.Overhead() {
 		return nil, errDecrypt()
 	}
-	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], sealAD(keyID, p, account))
+	plain, err := aead.Open(nil, box[:aead.NonceSize()], box[aead.NonceSize():], []byte(header))
 	if err != nil {
 		return nil, errDecrypt()
 	}
 	s, err := ParseSession(plain)
 	if err != nil {
-		return nil, err
+		return nil, err // authentic, but of a schema this version cannot read
 	}
-	if s.Provider != p || s.Account != account {
+	if s.Provider != h.Provider || s.Account != h.Account {
 		return nil, errDecrypt()
 	}
 	return s, nil

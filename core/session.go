@@ -86,6 +86,9 @@ type Session struct {
 	SEK []byte `json:"sek,omitempty"`
 	// AppKey is the app key the SEK was issued for.
 	AppKey []byte `json:"app_key,omitempty"`
+	// OTPAppKey is the app key a GSTN OTPREQUEST sent; the AUTHTOKEN that
+	// follows sends it again. Cleared when AUTHTOKEN succeeds.
+	OTPAppKey []byte `json:"otp_app_key,omitempty"`
 	// Nonce is the last nonce used for signed requests (WhiteBIT); the next
 	// one is strictly greater.
 	Nonce int64 `json:"nonce,omitempty"`
@@ -231,6 +234,11 @@ func (s *Session) Validate() error {
 	if s.AccessToken != "" && s.ExpiresAtMs == 0 {
 		return newError(CodeInvalidInput, "session has a token without an expiry")
 	}
+	if s.AccessToken != "" && s.ObtainedAtMs > 0 {
+		if l := s.ExpiresAtMs - s.ObtainedAtMs; l <= 0 || l > MaxLifetimeMs {
+			return newError(CodeInvalidInput, "session's token lifetime (expires_at_ms − obtained_at_ms = %d ms) is absurd: it must be positive and at most a year", l)
+		}
+	}
 	if s.Failures < 0 {
 		return newError(CodeInvalidInput, "session has a negative failure count")
 	}
@@ -272,6 +280,7 @@ func (s *Session) Clone() *Session {
 	c := *s
 	c.SEK = append([]byte(nil), s.SEK...)
 	c.AppKey = append([]byte(nil), s.AppKey...)
+	c.OTPAppKey = append([]byte(nil), s.OTPAppKey...)
 	c.Config.Certificates = append([]ClientCertificate(nil), s.Config.Certificates...)
 	if s.Pending != nil {
 		p := *s.Pending

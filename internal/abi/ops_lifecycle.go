@@ -17,9 +17,9 @@ func init() {
 		Op{Name: "session_response", Doc: "Hand the response back: the updated session, and the classified error when the provider failed.", JSON: opSessionResponse},
 		Op{Name: "session_observe", Doc: "After an ordinary API call: measure skew and mark the token rejected on 401/invalid-token.", JSON: opSessionObserve},
 		Op{Name: "session_seal", Doc: "Seal a session with XChaCha20-Poly1305 under a 32-byte key and key id.", JSON: opSessionSeal},
-		Op{Name: "session_open", Doc: "Open a sealed session with a keyring, for the expected provider and account.", JSON: opSessionOpen},
+		Op{Name: "session_open", Doc: "Open a sealed session with a keyring (optionally checking its provider and account).", JSON: opSessionOpen},
 		Op{Name: "nic_token_expiry", Doc: "Parse a NIC TokenExpiry (yyyy-MM-dd HH:mm:ss, IST) into Unix ms.", JSON: opNICTokenExpiry},
-		Op{Name: "gstn_headers", Doc: "The GSTN headers of a returns call for a session (auth-token, state-cd, txn, ret_period).", JSON: opGSTNHeaders},
+		Op{Name: "gstn_headers", Doc: "The GSTN headers of a call for a session {session, credentials, ret_period?, txn?}.", JSON: opGSTNHeaders},
 	)
 }
 
@@ -227,14 +227,11 @@ func opSessionOpen(in *Input) (any, error) {
 	if err := in.Decode("keys", &keys); err != nil {
 		return nil, err
 	}
-	if len(keys) > 16 {
-		return nil, &core.Error{Code: core.CodeTooLarge, Message: "more than 16 keys"}
-	}
-	p, err := in.String("provider")
+	p, _, err := in.OptString("provider")
 	if err != nil {
 		return nil, err
 	}
-	account, err := in.String("account")
+	account, _, err := in.OptString("account")
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +267,11 @@ func opGSTNHeaders(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := core.GSTNHeaders(s, c.ClientSecret, ret, nil)
+	txn, _, err := in.OptString("txn")
+	if err != nil {
+		return nil, err
+	}
+	h, err := core.GSTNHeaders(s, core.GSTNHeaderOptions{ClientSecret: c.ClientSecret, RetPeriod: ret, Txn: txn})
 	if err != nil {
 		return nil, err
 	}
