@@ -64,8 +64,9 @@ func ParsePKCS12(pfx []byte, password string) (*rsa.PrivateKey, *x509.Certificat
 	if _, err := checkRSAPublic(&k.PublicKey); err != nil {
 		return nil, nil, nil, err
 	}
-	// go-pkcs12 takes the first certificate as the key's; Windows does not
-	// always write it first, so pick the one whose public key is the key's.
+	// go-pkcs12 takes the first certificate as the key's, but writers need
+	// not put it first (Python cryptography writes a key with only a CA list
+	// in the order given): pick the one whose public key is the key's.
 	all := append([]*x509.Certificate{first}, rest...)
 	for i, c := range all {
 		if pub, ok := c.PublicKey.(*rsa.PublicKey); ok && k.PublicKey.Equal(pub) {
