@@ -10,4 +10,150 @@
 // through the Extism plugin and the C shared library.
 //
 // Every error is an [*Error] with a stable [Code].
+//
+// # The token lifecycle
+//
+// A [Session] holds one account's token of one provider. The host asks
+// [PlanSession] what to do at an instant and gets one of four actions:
+//
+//   - use: the token is fresh (or stale but nothing can or may be done
+//     yet); send API calls with it.
+//   - refresh: the token is still valid but due; build the planner's
+//     request with [BuildRequest] (one caller at a time) and keep using the
+//     token meanwhile.
+//   - renew: the token is unusable; get a new one with the stored
+//     credentials (a password, a client secret, a live refresh token). No
+//     person is needed.
+//   - user_action: a person must act: give an OTP, consent again, or fix a
+//     credential. Plan.Message says which.
+//
+// [BuildRequest] returns the HTTP request and records in the session what
+// its answer needs (the fresh app key, a PKCE verifier); [ParseResponse]
+// reads the answer, stores the new token or records the failure. After an
+// ordinary API call, [ObserveAPIResponse] measures the clock skew and marks
+// the token rejected on a 401 or an invalid-token code. Seal the session
+// with [SealSession] before storing it.
+//
+// # Timing rules
+//
+// Instants are Unix milliseconds of the host's clock. obtained_at is taken
+// when the request was built, before it was sent, so a lifetime is never
+// overestimated. Instants a server states in its own clock (NIC
+// TokenExpiry, a JWT exp) are converted with the skew measured from the
+// Date header of the same exchange: skew = Date − (sent+received)/2
+// (smithy-rs); a response with an Age header, or a skew over a day, is
+// ignored. From the token and the provider's policy (table below):
+//
+//	expires_at   = the token's expiry, capped by the GSTN access window's end
+//	lifetime     = expires_at − obtained_at (the provider default when unknown)
+//	leeway       = min(policy leeway, lifetime/10)
+//	usable_until = expires_at − leeway          the token is never used from here on
+//	margin       = min(config.refresh_margin_ms or policy margin, lifetime/4)
+//	jitter       = Jitter(config.jitter_seed, expires_at, margin·jitter‰/1000)
+//	refresh_at   = expires_at − margin − jitter
+//	               NIC e-invoice: ≥ expires_at − 10 min + 1 (ForceRefreshAccessToken window)
+//	               and always ≤ usable_until
+//
+// Before refresh_at the token is fresh; from refresh_at it is stale (refresh,
+// or use with a warning when nothing can extend it); from usable_until it is
+// expired (renew or user_action). user_action_at is when a person will have
+// to act even if every refresh succeeds: usable_until of a token nothing can
+// extend, or the access window's end less the leeway. [Jitter] is
+// SHA-256("gstauth jitter v1" ‖ 0x00 ‖ seed ‖ 0x00 ‖ int64be(expires_at)),
+// first 8 bytes big-endian mod (spread+1): every language computes the same
+// instant, and different seeds spread a fleet's refreshes.
+//
+// A stated lifetime of zero, below zero or over a year ([MaxLifetimeMs]) is
+// refused: the response gives an error and the token is not stored, and a
+// session holding such a token fails [Session.Validate]. No plan ever uses
+// a token at or after usable_until.
+//
+// # Failures
+//
+// Every failed exchange does one of two things, so no plan repeats it at
+// once: it asks for a person (Session.NeedsUser; the plan says user_action
+// until a new token arrives), or it backs off (Session.RetryNotBeforeMs; the
+// plan's not_before_ms). The wait after the n-th consecutive failure is
+// max(Retry-After, min(1 s·2^(n−1), 5 min) + Jitter(seed, n, that/5));
+// Retry-After is read as seconds or an HTTP-date and capped at an hour. A
+// stale token stays in use during the backoff (Azure.Core, AWS). 429 is
+// rate_limited and 5xx provider_error, both retryable. A rejected token (a
+// 401 on an API call, GSTN AUTH4033, NIC 1005, e-way bill 238) is never
+// used again: the plan renews it, or asks for a person where only a person
+// can renew.
+//
+// # Lifetimes table
+//
+// Margins, leeways and jitter are gstauth's choices, tuned to each
+// provider's lifetime (tokens.md: "clamp it to a fraction of the lifetime";
+// AWS scales its window with the lifetime); the lifetimes and error codes
+// are the providers' own, with their sources.
+//
+//	provider                  lifetime (source)                          margin  leeway  jitter  refreshed by
+//	gstn                      expiry minutes, ≈6 h (IC taxpayer_base.py)  10 min  30 s    ≤20 %   REFRESHTOKEN, before expiry only (Sandbox.co.in)
+//	                          capped by the API-access window, 6 h–30 d (GST portal; config.access_window_ms)
+//	nic_einvoice              TokenExpiry, IST; 360 min, 60 in sandbox    8 min   30 s    ≤20 %   ForceRefreshAccessToken, last 10 min only (NIC v1.04)
+//	nic_ewaybill              not stated: 6 h assumed (NIC EWB v1.03)     10 min  30 s    ≤20 %   a new ACCESSTOKEN with the password
+//	gateway_task              expiry minutes, ≈6 h (task API docs)        10 min  30 s    none    nothing: a new OTP (user_action_at)
+//	oauth_client_credentials  expires_in; 1 h WhiteBooks, 900 s OneFinOps 5 min   10 s    ≤20 %   refresh token while it lives, else the grant
+//	                          (10 min when missing, after MSAL)
+//	oauth_password            expires_in; 3600 s Masters India            5 min   10 s    ≤20 %   refresh token, else the grant
+//	oauth_authorization_code  expires_in (RFC 6749 §5.1)                  5 min   10 s    ≤20 %   refresh token; else a new consent
+//	whitebit                  300 s; refresh token 600 s (WhiteBIT docs)  60 s    5 s     ≤20 %   /oauth2/refresh_token; else a new consent
+//	whitebit_fast_key         4 h, no refresh token (WhiteBIT docs)       15 min  10 s    none    nothing: a new consent (user_action_at)
+//
+// Every margin is clamped to a quarter of the lifetime and every leeway to
+// a tenth, so a 59 s token is refreshed 14.75 s before it ends and dropped
+// 5.9 s before (authlib #716: a 60 s leeway outlives a 59 s token).
+//
+// Error handling per provider (the gst-protocols reference unless named):
+//
+//	gstn          AUTH4033 AUTH4038 AUTH158 RET11402 RET2B1010 → token rejected, user_action (new OTP);
+//	              during AUTHTOKEN, AUTH4033 and AUTH4034 are the OTP (IC: invalid_otp) → user_action;
+//	              AUTH4037 (API access off or too short), AUTH403 (too many sessions),
+//	              RETOTPREQUEST, EVCREQUEST → user_action; AUTH4041 (state-cd), TEC4002 (public key),
+//	              AUT4033 (client id) → config_invalid, stops; RTN_24 (queued) → retryable;
+//	              RET2B1023 and unknown codes → provider_error with backoff; HTTP 401 → rejected.
+//	              On API calls RT-R1R3BAV-1007 rejects too (IC).
+//	nic_einvoice  1005 → rejected, renew with the password; 1004 1010 1013 1016 → config_invalid and
+//	              1008 1017 1019 → user_action_required, each with what to fix, never retried (a wrong
+//	              password is not repeated into a lockout); other codes → provider_error, retryable.
+//	nic_ewaybill  error = b64(json {"errorCodes":"238,..."}) (or the plain object): 238 → rejected, renew;
+//	              any other code stops for a person (credential errors are not told apart).
+//	gateway_task  HTTP 400/422 → user_action (a wrong or expired OTP); 401 → reauth_required for the
+//	              gateway's own token, this session unchanged; 404 → config_invalid; 429/5xx → retryable.
+//	OAuth         RFC 6749 §5.2: invalid_grant on a refresh drops the refresh token and regrants;
+//	              invalid_grant, invalid_client, unauthorized_client → user_action; invalid_scope,
+//	              unsupported_grant_type, invalid_request → config_invalid; slow_down, 429, 5xx → retryable.
+//
+// # Session JSON (version 1)
+//
+// A session serialises with encoding/json (json.Marshal of [Session]):
+// snake_case fields, empty ones omitted, binary values standard base64.
+// [ParseSession] rejects unknown fields and another version.
+//
+//	version                   1
+//	provider, account         who the session is for (bound into sealed sessions)
+//	config                    non-secret configuration ([Config])
+//	access_token, refresh_token
+//	obtained_at_ms            when the request that produced the token was sent
+//	expires_at_ms             the token's expiry, host clock
+//	refresh_expires_at_ms     the refresh token's expiry (0: unknown or none)
+//	access_window_ends_at_ms  end of the GSTN API-access window (AUTHTOKEN time + config.access_window_ms,
+//	                          or set by the host)
+//	user_action_at_ms         a deadline after which a person must act, set by the host or a provider
+//	sek, app_key              the session key and the app key it was issued for
+//	otp_app_key               the app key of a GSTN OTPREQUEST, reused by its AUTHTOKEN
+//	nonce                     the last nonce of signed requests (WhiteBIT)
+//	skew_ms, skew_measured_at_ms
+//	rejected, needs_user      the provider refused the token; why a person must act
+//	retry_not_before_ms, failures
+//	pending                   the request in flight: step, sent_at_ms, app_key, code_verifier, state, ...
+//	info                      non-secret facts from responses (scope, aud, the gateway's patron id)
+//
+// # Sealed sessions
+//
+// See [SealSession] for the format: "gstauth-session.v1.<key id>.<provider>.
+// <base64url account>.<base64url XChaCha20-Poly1305 box>", the header bound
+// as associated data.
 package core

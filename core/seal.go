@@ -9,8 +9,40 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// Sealed sessions: what a host stores in its database, so that a restart
-// does not cost the taxpayer an OTP.
+const sealVersion = "gstauth-session.v1"
+
+// SealKey is one key of a keyring.
+type SealKey struct {
+	ID  string `json:"key_id"`
+	Key []byte `json:"key"`
+}
+
+// MaxSealKeys bounds a keyring.
+const MaxSealKeys = 16
+
+var (
+	keyIDPattern       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	sealProviderFormat = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
+)
+
+func checkSealKey(k SealKey) error {
+	if !keyIDPattern.MatchString(k.ID) {
+		return newError(CodeInvalidKey, "key id must be 1-64 characters of A-Z a-z 0-9 _ -")
+	}
+	if len(k.Key) != chacha20poly1305.KeySize {
+		return newError(CodeInvalidKey, "a sealing key must be 32 bytes, not %d", len(k.Key))
+	}
+	return nil
+}
+
+func sealHeader(keyID string, p Provider, account string) string {
+	return sealVersion + "." + keyID + "." + string(p) + "." + b64url.EncodeToString([]byte(account)) + "."
+}
+
+// SealSession encrypts a session under key for storage: the sealed
+// session is what a host stores in its database, so that a restart does
+// not cost the taxpayer an OTP. random is the nonce source; nil means
+// crypto/rand.
 //
 // # Format, version 1
 //
@@ -42,39 +74,6 @@ import (
 // "a key is missing from my keyring" from "this blob is damaged"; the key id
 // is not secret. A keyring entry that is not a 32-byte key with a valid id
 // is CodeInvalidKey too.
-
-const sealVersion = "gstauth-session.v1"
-
-// SealKey is one key of a keyring.
-type SealKey struct {
-	ID  string `json:"key_id"`
-	Key []byte `json:"key"`
-}
-
-// MaxSealKeys bounds a keyring.
-const MaxSealKeys = 16
-
-var (
-	keyIDPattern       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	sealProviderFormat = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
-)
-
-func checkSealKey(k SealKey) error {
-	if !keyIDPattern.MatchString(k.ID) {
-		return newError(CodeInvalidKey, "key id must be 1-64 characters of A-Z a-z 0-9 _ -")
-	}
-	if len(k.Key) != chacha20poly1305.KeySize {
-		return newError(CodeInvalidKey, "a sealing key must be 32 bytes, not %d", len(k.Key))
-	}
-	return nil
-}
-
-func sealHeader(keyID string, p Provider, account string) string {
-	return sealVersion + "." + keyID + "." + string(p) + "." + b64url.EncodeToString([]byte(account)) + "."
-}
-
-// SealSession encrypts a session under key for storage. random is the
-// nonce source; nil means crypto/rand.
 func SealSession(s *Session, key SealKey, random io.Reader) (string, error) {
 	if err := s.Validate(); err != nil {
 		return "", err

@@ -49,7 +49,7 @@ var Providers = []Provider{
 }
 
 // Session is everything gstauth remembers about one authenticated account of
-// one provider. It is plain data: serialise it with [Session.MarshalJSON]
+// one provider. It is plain data: serialise it with encoding/json
 // (versioned JSON, schema in the package doc's session table), seal it with
 // [SealSession] before storing it, and pass it back in on every call.
 //
