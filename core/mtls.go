@@ -9,17 +9,33 @@ import (
 //
 // A certificate-bound access token carries cnf {"x5t#S256": base64url(
 // SHA-256(DER))} (§3.1), and the resource server accepts it only over a TLS
-// connection that presents that certificate. So the host must present, at
-// every instant, the certificate its token is bound to; and when a rotation
-// makes a new certificate effective, tokens bound to the old one stop
-// working there. WhiteBooks Enterprise rotates with an effective_from
-// overlap.
+// connection that presents that certificate (§3). So the host must present,
+// at every instant, the certificate its token is bound to, and when a
+// rotation makes another certificate the one to present, tokens bound to
+// the old one are useless with it: the planner then renews (reason
+// certificate_rotated), and the token request, sent with the new
+// certificate, gets a token bound to it. WhiteBooks Enterprise rotates
+// tenant certificates with an effective_from overlap: both work at the
+// server for a while, and the client switches at effective_from.
+//
+// The core holds no private keys and opens no connections: the host's TLS
+// stack presents the certificate SelectCertificate names, for token
+// requests and API calls alike.
+
+// x5tS256Len is the length of an unpadded base64url SHA-256 digest.
+const x5tS256Len = 43
 
 // SelectCertificate returns the certificate to present at nowMs: of those
-// already effective and not expired, the one that became effective last.
+// effective (EffectiveFromMs ≤ now) and not expired (now < NotAfterMs, or
+// no NotAfterMs), the one that became effective last; on a tie, the first
+// listed. None effective is config_invalid.
 func SelectCertificate(certs []ClientCertificate, nowMs int64) (ClientCertificate, error) {
 	best := -1
 	for i, c := range certs {
+		if len(c.X5tS256) != x5tS256Len || c.EffectiveFromMs < 0 || c.NotAfterMs < 0 {
+			return ClientCertificate{}, newError(CodeConfigInvalid,
+				"client certificate %d needs a 43-character x5t_s256 and non-negative instants", i)
+		}
 		if c.EffectiveFromMs <= nowMs && (c.NotAfterMs == 0 || nowMs < c.NotAfterMs) {
 			if best < 0 || c.EffectiveFromMs > certs[best].EffectiveFromMs {
 				best = i
@@ -30,6 +46,16 @@ func SelectCertificate(certs []ClientCertificate, nowMs int64) (ClientCertificat
 		return ClientCertificate{}, newError(CodeConfigInvalid, "no client certificate is effective at this instant")
 	}
 	return certs[best], nil
+}
+
+// checkCertificateEffective refuses to build a request when mTLS
+// certificates are configured and none may be presented now.
+func checkCertificateEffective(s *Session, nowMs int64) error {
+	if len(s.Config.Certificates) == 0 {
+		return nil
+	}
+	_, err := SelectCertificate(s.Config.Certificates, nowMs)
+	return err
 }
 
 // nextCertificateChange returns the first instant after nowMs at which
@@ -46,21 +72,55 @@ func nextCertificateChange(certs []ClientCertificate, nowMs int64) int64 {
 	return next
 }
 
-// TokenBoundTo reports whether an access token (a JWT) is bound to the
-// certificate with thumbprint x5tS256, comparing cnf.x5t#S256 in constant
-// time. A token without cnf is bound to nothing.
+// TokenBoundTo reports whether an access token (a JWT, read without
+// verification: the binding is the resource server's to enforce) is bound
+// to the certificate with thumbprint x5tS256, comparing cnf.x5t#S256 in
+// constant time. A token without cnf, or not a JWT, is bound to nothing
+// this can see.
 func TokenBoundTo(accessToken, x5tS256 string) bool {
 	cnf, _ := unverifiedJWTClaims(accessToken)["cnf"].(map[string]any)
 	t, _ := cnf["x5t#S256"].(string)
-	return t != "" && subtle.ConstantTimeCompare([]byte(t), []byte(x5tS256)) == 1
+	return sameThumbprint(t, x5tS256)
+}
+
+// SessionBoundTo reports whether the session's token is bound to the
+// certificate with thumbprint x5tS256: by its cnf claim, or, for an opaque
+// token obtained with client certificates configured, by the certificate
+// presented (Info "token_cnf_source" says which).
+func SessionBoundTo(s *Session, x5tS256 string) bool {
+	return s.AccessToken != "" && sameThumbprint(s.Info["token_cnf_x5t_s256"], x5tS256)
+}
+
+func sameThumbprint(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
 // ClientCertificateOf describes a parsed certificate for Config.Certificates,
-// effective from effectiveFromMs.
+// effective from effectiveFromMs (0: from its NotBefore) until its NotAfter.
 func ClientCertificateOf(id string, c *x509.Certificate, effectiveFromMs int64) ClientCertificate {
 	_, s256 := CertificateThumbprints(c)
-	_, notAfter := CertificateValidity(c)
-	return ClientCertificate{ID: id, X5tS256: s256, EffectiveFromMs: effectiveFromMs, NotAfterMs: notAfter}
+	notBefore, notAfter := CertificateValidity(c)
+	if effectiveFromMs == 0 {
+		effectiveFromMs = max(notBefore, 0)
+	}
+	return ClientCertificate{ID: id, X5tS256: s256, EffectiveFromMs: effectiveFromMs, NotAfterMs: max(notAfter, 0)}
+}
+
+// ParseClientCertificate reads one PEM or DER certificate into a
+// ClientCertificate (see ClientCertificateOf). A file holding several
+// certificates is refused: a rotation lists each one with its own window.
+func ParseClientCertificate(id string, data []byte, effectiveFromMs int64) (ClientCertificate, error) {
+	if effectiveFromMs < 0 {
+		return ClientCertificate{}, newError(CodeInvalidInput, "effective_from is negative")
+	}
+	certs, err := ParseCertificates(data)
+	if err != nil {
+		return ClientCertificate{}, err
+	}
+	if len(certs) != 1 {
+		return ClientCertificate{}, newError(CodeInvalidInput, "expected one certificate, found %d", len(certs))
+	}
+	return ClientCertificateOf(id, certs[0], effectiveFromMs), nil
 }
 
 // certificateRotated reports whether the session's token is bound to a
@@ -71,5 +131,5 @@ func certificateRotated(s *Session, nowMs int64) bool {
 		return false
 	}
 	c, err := SelectCertificate(s.Config.Certificates, nowMs)
-	return err != nil || subtle.ConstantTimeCompare([]byte(c.X5tS256), []byte(bound)) != 1
+	return err != nil || !sameThumbprint(c.X5tS256, bound)
 }

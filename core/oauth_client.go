@@ -1,25 +1,35 @@
 package core
 
 import (
+	"net"
 	"net/url"
 	"strings"
 )
 
 // OAuth 2.0 client credentials (RFC 6749 §4.4) and the resource owner
-// password grant (§4.3), with the gateway dialects of the reference:
+// password grant (§4.3), with the gateway dialects of the reference
+// (Config.Flavor):
 //
-//   - WhiteBooks (flavor "whitebooks"): /oauth/token, 1-hour access token and
+//   - "whitebooks": /oauth/token, a 1-hour access token and, when issued,
 //     a 24-hour refresh token — refresh while it lives, else grant again.
-//   - OneFinOps (flavor "onefinops", Keycloak): form-encoded with
-//     scope=gstn-india, a 900 s JWT whose aud and organization_id pin the
-//     tenant; client ids ofin_test_ (sandbox) and ofin_live_ (production)
-//     are refused against the other environment before anything is sent.
-//   - Keycloak (flavor "keycloak"): refresh_expires_in is read.
-//   - Masters India (provider oauth_password): grant_type=password.
+//   - "onefinops" (Keycloak underneath): form-encoded, client_secret_post,
+//     scope=gstn-india unless config.scope says otherwise, a 900 s JWT
+//     whose aud and organization_id pin the tenant (kept in Info as
+//     information). Client ids ofin_test_ (sandbox) and ofin_live_
+//     (production) are refused against the other environment before
+//     anything is sent: the token would be refused anyway (cross-environment
+//     tokens get 401), and a live secret sent to a test host is a leak.
+//   - "keycloak": client_secret_post by default; refresh_expires_in is read.
+//   - "masters_india" (provider oauth_password): Masters India's e-way bill
+//     API takes the grant as a JSON body {username, password, client_id,
+//     client_secret, grant_type:"password"} (docs.mastersindia.co,
+//     "gst-eway-bill-api") and answers expires_in 3600.
+//   - "" (generic): RFC 6749 as written.
 //
-// §4.4 says a refresh token SHOULD NOT be issued for client credentials;
+// §4.4.3 says a refresh token SHOULD NOT be issued for client credentials;
 // when one is, it is used while it lives, and an invalid_grant on it
-// falls back to the grant.
+// falls back to the grant. The password grant is deprecated by RFC 9700
+// §2.4 and supported only because gateways still require it.
 
 type oauthClientProvider struct{ password bool }
 
@@ -28,8 +38,19 @@ func init() {
 	registerProvider(ProviderOAuthPassword, oauthClientProvider{password: true})
 }
 
+// The flavors (Config.Flavor).
+const (
+	FlavorWhiteBooks   = "whitebooks"
+	FlavorOneFinOps    = "onefinops"
+	FlavorKeycloak     = "keycloak"
+	FlavorMastersIndia = "masters_india"
+)
+
 // whiteBooksRefreshLifetimeMs is WhiteBooks' refresh-token lifetime.
 const whiteBooksRefreshLifetimeMs = 24 * hour
+
+// oneFinOpsScope is the scope OneFinOps' token endpoint expects.
+const oneFinOpsScope = "gstn-india"
 
 func (p oauthClientProvider) primary() string {
 	if p.password {
@@ -40,6 +61,7 @@ func (p oauthClientProvider) primary() string {
 
 func (p oauthClientProvider) steps() []string { return []string{p.primary(), StepRefresh} }
 
+// planStep refreshes while a refresh token lives, else grants again.
 func (p oauthClientProvider) planStep(s *Session, a Action, nowMs int64) string {
 	if hasLiveRefreshToken(s, nowMs) {
 		return StepRefresh
@@ -48,47 +70,72 @@ func (p oauthClientProvider) planStep(s *Session, a Action, nowMs int64) string 
 }
 
 // clientAuthOf is the configured client authentication, with the
-// flavor's default.
+// flavor's default: client_secret_post for Keycloak and OneFinOps (their
+// documented form), HTTP Basic otherwise (the method RFC 6749 §2.3.1 says
+// every server supports).
 func clientAuthOf(s *Session) string {
 	if s.Config.ClientAuth != "" {
 		return s.Config.ClientAuth
 	}
-	if s.Config.Flavor == "onefinops" || s.Config.Flavor == "keycloak" {
+	if s.Config.Flavor == FlavorOneFinOps || s.Config.Flavor == FlavorKeycloak {
 		return "post"
 	}
 	return "basic"
 }
 
-// environmentOf is the configured environment, or the one the token host's
-// name implies ("" when it implies neither, as for loopback).
+// sandboxLabels are host-name labels that mark a test environment.
+var sandboxLabels = map[string]bool{"sandbox": true, "test": true, "uat": true, "staging": true, "stage": true,
+	"preprod": true, "dev": true, "qa": true, "demo": true}
+
+// hostEnvironment is what a URL's host name says about its environment:
+// "sandbox" when a label (split at dots, hyphens and underscores) is one of
+// sandboxLabels or starts with "sandbox", "production" for other names, and
+// "" for loopback, IP addresses and unparseable URLs.
+func hostEnvironment(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	h := strings.ToLower(u.Hostname())
+	if h == "localhost" || net.ParseIP(h) != nil {
+		return ""
+	}
+	for _, label := range strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+		if sandboxLabels[label] || strings.HasPrefix(label, "sandbox") {
+			return "sandbox"
+		}
+	}
+	return "production"
+}
+
+// environmentOf is config.environment when set; else "sandbox" when the
+// token or API host looks like one, "production" when they look like
+// production, "" when nothing can be told (loopback).
 func environmentOf(s *Session) string {
 	if s.Config.Environment != "" {
 		return s.Config.Environment
 	}
+	env := ""
 	for _, raw := range []string{s.Config.TokenURL, s.Config.BaseURL} {
-		u, err := url.Parse(raw)
-		if err != nil || u.Hostname() == "" {
-			continue
+		switch hostEnvironment(raw) {
+		case "sandbox":
+			return "sandbox"
+		case "production":
+			env = "production"
 		}
-		h := strings.ToLower(u.Hostname())
-		if h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1" {
-			return ""
-		}
-		for _, w := range []string{"sandbox", "test", "uat", "staging", "preprod", "dev"} {
-			if strings.Contains(h, w) {
-				return "sandbox"
-			}
-		}
-		return "production"
 	}
-	return ""
+	return env
 }
 
 // checkOneFinOpsEnvironment refuses a sandbox client against production and
-// the reverse, before anything is sent: the token would be refused anyway,
-// and a live secret sent to a test host is a leak.
+// the reverse, before anything is sent.
 func checkOneFinOpsEnvironment(s *Session) error {
-	if s.Config.Flavor != "onefinops" {
+	switch s.Config.Environment {
+	case "", "sandbox", "production":
+	default:
+		return newError(CodeConfigInvalid, "config.environment must be sandbox or production")
+	}
+	if s.Config.Flavor != FlavorOneFinOps {
 		return nil
 	}
 	env, id := environmentOf(s), s.Config.ClientID
@@ -105,7 +152,10 @@ func (p oauthClientProvider) build(s *Session, step string, c *Credentials, o *R
 	if err := checkOneFinOpsEnvironment(s); err != nil {
 		return nil, err
 	}
-	secret, which, fallback, err := clientSecretFor(s, c, o.NowMs)
+	if !p.password && clientAuthOf(s) == "none" {
+		return nil, newError(CodeConfigInvalid, "client credentials need a confidential client (RFC 6749 §4.4): client_auth none is not allowed")
+	}
+	cl, err := prepareClient(s, c, o.NowMs)
 	if err != nil {
 		return nil, err
 	}
@@ -131,41 +181,52 @@ func (p oauthClientProvider) build(s *Session, step string, c *Credentials, o *R
 		form.Set("grant_type", "client_credentials")
 	}
 	scope := s.Config.Scope
-	if scope == "" && s.Config.Flavor == "onefinops" {
-		scope = "gstn-india"
+	if scope == "" && s.Config.Flavor == FlavorOneFinOps {
+		scope = oneFinOpsScope
 	}
 	if scope != "" && step != StepRefresh {
 		form.Set("scope", scope)
 	}
-	req, err := oauthRequest(s, s.Config.TokenURL, form, secret, clientAuthOf(s))
+	var req *HTTPRequest
+	if s.Config.Flavor == FlavorMastersIndia {
+		req, err = mastersIndiaRequest(s, form, cl.secret)
+	} else {
+		req, err = oauthRequest(s, s.Config.TokenURL, form, cl.secret, cl.auth)
+	}
 	if err != nil {
 		return nil, err
 	}
-	s.Pending = &Pending{Step: step, Secret: which, SecretFallback: fallback}
+	s.Pending = cl.pending(step)
 	return req, nil
 }
 
+// mastersIndiaRequest is the grant as Masters India takes it: every field,
+// the client's id and secret included, in a JSON body.
+func mastersIndiaRequest(s *Session, form url.Values, secret string) (*HTTPRequest, error) {
+	if err := checkEndpoint("config.token_url", s.Config.TokenURL); err != nil {
+		return nil, err
+	}
+	if err := requireField("config.client_id", s.Config.ClientID); err != nil {
+		return nil, err
+	}
+	if secret == "" {
+		return nil, newError(CodeConfigInvalid, "credentials.client_secret is required")
+	}
+	body := map[string]string{"client_id": s.Config.ClientID, "client_secret": secret}
+	for k := range form {
+		body[k] = form.Get(k)
+	}
+	return &HTTPRequest{Method: "POST", URL: s.Config.TokenURL,
+		Headers: map[string]string{"Content-Type": "application/json", "Accept": "application/json"},
+		Body:    jsonBody(body)}, nil
+}
+
 func (p oauthClientProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error {
-	step, which := s.Pending.Step, s.Pending.Secret
-	body, err := parseOAuthResponse(s, r, receivedAtMs, false)
-	if err != nil {
-		return err
+	d := tokenDefaults{}
+	if s.Config.Flavor == FlavorWhiteBooks {
+		d.refreshLifetimeMs = whiteBooksRefreshLifetimeMs
 	}
-	if r.Status < 200 || r.Status > 299 || body.Error != "" {
-		if fallback := secretFallback(s, body, r); fallback != nil {
-			return fallback
-		}
-		return oauthFailure(s, r, body, step == StepRefresh)
-	}
-	refreshDefault := int64(0)
-	if s.Config.Flavor == "whitebooks" {
-		refreshDefault = whiteBooksRefreshLifetimeMs
-	}
-	if err := recordOAuthToken(s, body, sentAtMs, refreshDefault); err != nil {
-		return err
-	}
-	recordSecretWorked(s, which)
-	return nil
+	return parseTokenExchange(s, r, sentAtMs, receivedAtMs, true, d)
 }
 
 func (oauthClientProvider) rejects(s *Session, r *HTTPResponse) bool { return bearerRejected(r) }

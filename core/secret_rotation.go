@@ -2,26 +2,39 @@ package core
 
 // Client-secret rotation with an overlap (WhiteBooks and OneFinOps: 24
 // hours). During the overlap both the new (current) and the old (previous)
-// secret work at the provider, but a new secret can take a while to
-// propagate. gstauth sends the current secret; if the provider answers
-// invalid_client, and the previous secret is still inside its deadline, the
-// failure is retryable at once and the next request sends the previous one.
-// The session remembers which secret worked ("secret" in Info) and goes
-// back to the current one once the deadline passes. invalid_client with
-// the previous secret, or after the deadline, is final.
+// secret work at the provider, but a new secret can take a while to reach
+// every node of it. gstauth sends the current secret. If the provider
+// answers invalid_client (or a bare 401) and the previous secret was inside
+// its deadline (Credentials.PreviousSecretValidUntilMs) when the request
+// was built, the failure is retryable at once and the next request sends
+// the previous secret. The session remembers which secret worked (Info
+// "secret": "current" or "previous") and keeps sending the previous one
+// only while its deadline is ahead, then goes back to the current one.
+// invalid_client with the previous secret, or after the deadline, is final:
+// a person must fix the secret.
 
 const (
 	secretCurrent  = "current"
 	secretPrevious = "previous"
 )
 
-// clientSecretFor picks the secret to send at nowMs.
+// SecretOverlapMs is the overlap WhiteBooks and OneFinOps give a rotated
+// client secret: set PreviousSecretValidUntilMs to the rotation instant
+// plus this, unless the provider said otherwise.
+const SecretOverlapMs = 24 * hour
+
+// clientSecretFor picks the secret to send at nowMs: which is "current" or
+// "previous" ("" for a public client), and fallback says the previous one
+// may be tried if this one is refused.
 func clientSecretFor(s *Session, c *Credentials, nowMs int64) (secret, which string, fallback bool, err error) {
+	if clientAuthOf(s) == "none" {
+		return "", "", false, nil
+	}
 	previousLive := c.PreviousClientSecret != "" && nowMs < c.PreviousSecretValidUntilMs
 	if s.Info["secret"] == secretPrevious && previousLive {
 		return c.PreviousClientSecret, secretPrevious, false, nil
 	}
-	if c.ClientSecret == "" && clientAuthOf(s) != "none" {
+	if c.ClientSecret == "" {
 		if previousLive {
 			return c.PreviousClientSecret, secretPrevious, false, nil
 		}
@@ -30,13 +43,17 @@ func clientSecretFor(s *Session, c *Credentials, nowMs int64) (secret, which str
 	return c.ClientSecret, secretCurrent, previousLive, nil
 }
 
-// secretFallback turns an invalid_client answer to the current secret into
-// a retryable error that switches to the previous secret, when one was
-// configured with a deadline still ahead. The deadline itself is checked
-// when the next request is built.
+// secretFallback turns a refusal of the current secret into a retryable
+// error that switches to the previous secret, when the request was built
+// with a previous secret inside its deadline. It returns nil when the
+// failure is something else. body may be nil (a body that is not JSON).
 func secretFallback(s *Session, body *tokenResponse, r *HTTPResponse) error {
-	refused := body.Error == "invalid_client" || (body.Error == "" && r.Status == 401)
-	if !refused || s.Pending.Secret != secretCurrent || !s.Pending.SecretFallback {
+	code := ""
+	if body != nil {
+		code = body.Error
+	}
+	refused := code == "invalid_client" || (code == "" && r.Status == 401)
+	if !refused || s.Pending == nil || s.Pending.Secret != secretCurrent || !s.Pending.SecretFallback {
 		return nil
 	}
 	if s.Info == nil {
@@ -44,10 +61,14 @@ func secretFallback(s *Session, body *tokenResponse, r *HTTPResponse) error {
 	}
 	s.Info["secret"] = secretPrevious
 	s.Pending = nil
+	// Counted as a failure so that no backoff is added: the next request
+	// is a different one and may go at once.
+	s.Failures++
 	return &Error{Code: CodeProviderError, ProviderCode: "invalid_client", Retryable: true,
-		Message: "the current client secret was refused; retrying with the previous one until its deadline"}
+		Message: "the current client secret was refused; the next request sends the previous one until its deadline"}
 }
 
+// recordSecretWorked notes which secret obtained the token.
 func recordSecretWorked(s *Session, which string) {
 	if which == "" {
 		return
