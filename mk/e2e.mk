@@ -15,9 +15,10 @@ oauth-server-deps:
 	@e2e/scripts/oauth-server-deps.sh
 
 # The server runs as its own instance (oauth-server-test), stopped on exit
-# whatever the outcome.
+# whatever the outcome. The tests mostly wait for tokens to fall due, so
+# more of them run at once than there are cores (-parallel).
 test-e2e-oauth: oauth-server-deps
 	@trap 'e2e/scripts/stop-oauth-server.sh oauth-server-test' EXIT; \
 	url="$$(OAUTH_ACCESS_TOKEN_TTL=$(E2E_OAUTH_ACCESS_TOKEN_TTL) OAUTH_LOG=1 e2e/scripts/start-oauth-server.sh oauth-server-test)"; \
 	GSTAUTH_E2E_OAUTH_URL="$$url" GSTAUTH_E2E_OAUTH_ACCESS_TOKEN_TTL=$(E2E_OAUTH_ACCESS_TOKEN_TTL) \
-	  $(GO) test -count=1 -v ./e2e/go/...
+	  $(GO) test -count=1 -parallel 8 -v ./e2e/go/...

@@ -23,16 +23,27 @@ type authorizationRedirect struct {
 	URL               *url.URL
 }
 
+// userChoice is what the person does at the first form.
+type userChoice int
+
+const (
+	// userConsents signs in and consents.
+	userConsents userChoice = iota
+	// userCancels follows the page's Cancel link (access_denied, §4.1.2.1).
+	userCancels
+)
+
 var (
+	cancelRe = regexp.MustCompile(`(?i)<a href="([^"]*)">\[ Cancel \]</a>`)
 	formRe   = regexp.MustCompile(`(?is)<form[^>]*\baction="([^"]*)"[^>]*>(.*?)</form>`)
 	hiddenRe = regexp.MustCompile(`(?i)<input[^>]*\btype="hidden"[^>]*\bname="([^"]*)"[^>]*\bvalue="([^"]*)"`)
 )
 
-// authorize opens authURL, signs in as login, consents, and follows the
-// redirects until one leaves for the client's redirect URI (any port: the
-// redirect URI is a loopback one, RFC 8252 §7.3). It keeps cookies as a
-// browser does and gives up after a bounded number of steps.
-func authorize(t *testing.T, authURL, login string) authorizationRedirect {
+// authorize opens authURL, signs in as login and consents (or cancels), and
+// follows the redirects until one leaves for the client's redirect URI (any
+// port: the redirect URI is a loopback one, RFC 8252 §7.3). It keeps
+// cookies as a browser does and gives up after a bounded number of steps.
+func authorize(t *testing.T, authURL, login string, choice userChoice) authorizationRedirect {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -82,6 +93,16 @@ func authorize(t *testing.T, authURL, login string) authorizationRedirect {
 				}
 			}
 			method, target, body = "GET", loc.String(), nil
+		case resp.StatusCode == http.StatusOK && choice == userCancels:
+			m := cancelRe.FindStringSubmatch(string(page))
+			if m == nil {
+				t.Fatalf("step %d: the page has no Cancel link: %.300s", step, page)
+			}
+			next, err := req.URL.Parse(html.UnescapeString(m[1]))
+			if err != nil {
+				t.Fatalf("step %d: Cancel link: %v", step, err)
+			}
+			method, target, body = "GET", next.String(), nil
 		case resp.StatusCode == http.StatusOK:
 			action, fields := parseForm(t, string(page))
 			switch fields.Get("prompt") {

@@ -52,6 +52,7 @@ func newCCSession(t *testing.T, c ccClient) *core.Session {
 // every token server-side: its JWT signature and claims against the JWKS,
 // or introspection for opaque tokens.
 func TestClientCredentials(t *testing.T) {
+	t.Parallel()
 	for _, c := range ccClients {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -190,6 +191,7 @@ func checkCCToken(t *testing.T, s *core.Session, c ccClient, ex exchange) {
 // session asks for a person and sends nothing more — and the error names no
 // secret.
 func TestClientCredentialsWrongSecret(t *testing.T) {
+	t.Parallel()
 	const wrong = "test-only-wrong-secret"
 	for _, c := range ccClients[:2] {
 		t.Run(c.name, func(t *testing.T) {
@@ -228,6 +230,7 @@ func TestClientCredentialsWrongSecret(t *testing.T) {
 // the server, the refused current secret is retried once with the previous
 // one, inside its overlap deadline.
 func TestClientCredentialsSecretRotation(t *testing.T) {
+	t.Parallel()
 	c := ccClients[0]
 	s := newCCSession(t, c)
 	creds := &core.Credentials{
