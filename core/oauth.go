@@ -14,29 +14,12 @@ import (
 // token responses (§5.1) read tolerantly, error responses (§5.2)
 // classified, and refresh-token rotation (§6).
 //
-// Lifetimes, margins and error handling of the OAuth providers (the
-// planner's numbers are in plan.go's policies):
-//
-//	provider / flavor            access token          refresh token            margin  leeway  source
-//	oauth_client_credentials     expires_in, else JWT  used while it lives,     5 min   10 s    RFC 6749 §4.4, §5.1
-//	  generic                    exp, else 10 min      else a new grant
-//	  whitebooks                 1 h                   24 h (when issued)       5 min   10 s    WhiteBooks docs
-//	  onefinops / keycloak       900 s JWT             refresh_expires_in       ≤225 s  10 s    OneFinOps docs, Keycloak
-//	oauth_password (Masters      3600 s                when issued              5 min   10 s    Masters India docs
-//	  India: JSON body)
-//	oauth_authorization_code     expires_in            §6 rotation; without     5 min   10 s    RFC 6749 §4.1, RFC 7636
-//	                                                   one, the user again
-//	whitebit                     300 s                 600 s, own endpoint,     60 s    5 s     WhiteBIT OAuth docs
-//	                                                   1 request/s
-//	whitebit_fast_key            4 h                   none: user_action        15 min  10 s    WhiteBIT Fast API Key
-//
-// Margins are clamped to a quarter of the lifetime and the leeway to a
-// tenth (plan.go), so a 300 s or 900 s token is not refreshed the moment it
-// arrives. Errors: 429 and 5xx back off (Retry-After honoured);
-// invalid_client stops for a person unless a previous secret is inside its
-// overlap (secret_rotation.go); invalid_grant on a refresh drops the refresh
-// token and falls back to the grant (client credentials, password) or to
-// the user (code flows); other §5.2 codes are configuration errors.
+// The lifetimes, margins and error handling of every OAuth provider are in
+// the package documentation's tables. In short: 429 and 5xx back off
+// (Retry-After honoured); invalid_client stops for a person unless a
+// previous secret is inside its overlap (secret_rotation.go); invalid_grant
+// on a refresh drops the refresh token and falls back to the grant (client
+// credentials, password) or, once the token ends, to the user (code flows).
 
 // The OAuth steps.
 const (
@@ -269,9 +252,9 @@ func oauthFailure(s *Session, r *HTTPResponse, body *tokenResponse, step string,
 			return terminal(s, CodeUserActionRequired, code, "the authorization code was refused ("+desc+"): the user must authorise again")
 		}
 		return terminal(s, CodeUserActionRequired, code, "the grant was refused ("+desc+"): check the credentials")
-	case "invalid_client":
-		return terminal(s, CodeUserActionRequired, code, "the client was refused ("+desc+"): check the client id and secret")
-	case "unauthorized_client", "unsupported_grant_type", "invalid_scope", "invalid_request", "invalid_target":
+	case "invalid_client", "unauthorized_client":
+		return terminal(s, CodeUserActionRequired, code, "the client was refused ("+desc+"): check the client id, its secret and its registration")
+	case "unsupported_grant_type", "invalid_scope", "invalid_request", "invalid_target":
 		return terminal(s, CodeConfigInvalid, code, "the token request was refused ("+desc+"): check the client's configuration")
 	case "slow_down", "temporarily_unavailable":
 		return s.RecordRetryable(&Error{Code: CodeRateLimited, ProviderCode: code, Message: "the token endpoint asked to retry later (" + desc + ")"},

@@ -46,14 +46,24 @@ func clientSecretFor(s *Session, c *Credentials, nowMs int64) (secret, which str
 // secretFallback turns a refusal of the current secret into a retryable
 // error that switches to the previous secret, when the request was built
 // with a previous secret inside its deadline. It returns nil when the
-// failure is something else. body may be nil (a body that is not JSON).
+// failure is something else; a refusal of the previous secret forgets that
+// it once worked. body may be nil (a body that is not JSON).
 func secretFallback(s *Session, body *tokenResponse, r *HTTPResponse) error {
 	code := ""
 	if body != nil {
 		code = body.Error
 	}
 	refused := code == "invalid_client" || (code == "" && r.Status == 401)
-	if !refused || s.Pending == nil || s.Pending.Secret != secretCurrent || !s.Pending.SecretFallback {
+	if !refused || s.Pending == nil {
+		return nil
+	}
+	if s.Pending.Secret == secretPrevious {
+		// The previous secret is gone too: once a person has fixed the
+		// secrets, start again from the current one.
+		delete(s.Info, "secret")
+		return nil
+	}
+	if s.Pending.Secret != secretCurrent || !s.Pending.SecretFallback {
 		return nil
 	}
 	if s.Info == nil {
