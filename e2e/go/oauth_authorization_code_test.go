@@ -66,18 +66,11 @@ func startAuthorization(t *testing.T, s *core.Session, user string, choice userC
 		t.Fatalf("the session keeps no verifier and state for the exchange: %+v", s.Pending)
 	}
 	sum := sha256.Sum256([]byte(s.Pending.CodeVerifier))
-	want := map[string]string{
+	checkParams(t, "authorization request", q, map[string]string{
 		"response_type": "code", "client_id": s.Config.ClientID, "redirect_uri": redirectURI, "scope": codeScope,
 		"state": s.Pending.State, "code_challenge_method": "S256",
 		"code_challenge": base64.RawURLEncoding.EncodeToString(sum[:]),
-	}
-	got := map[string]string{}
-	for k := range want {
-		got[k] = q.Get(k)
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Fatalf("authorization request parameters (-want +got):\n%s", d)
-	}
+	})
 	red := authorize(t, authURL, user, choice)
 	if red.Iss != oauth.Issuer {
 		t.Errorf("the redirect names issuer %q, want %q (RFC 9207)", red.Iss, oauth.Issuer)
@@ -99,15 +92,9 @@ func exchangeCode(t *testing.T, s *core.Session, c codeClient, red authorization
 	creds := &core.Credentials{ClientSecret: c.secret, Code: ar.Code, State: ar.State}
 	req, ex, err := buildAndSend(t, s, creds, core.StepAuthorizationCode)
 	checkClientAuth(t, req, c.auth, c.id, c.secret)
-	form := formValues(t, req.Body)
-	want := map[string]string{"grant_type": "authorization_code", "code": red.Code, "redirect_uri": redirectURI, "code_verifier": verifier}
-	got := map[string]string{}
-	for k := range want {
-		got[k] = form.Get(k)
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("token request parameters (-want +got):\n%s", d)
-	}
+	checkParams(t, "token request", formValues(t, req.Body), map[string]string{
+		"grant_type": "authorization_code", "code": red.Code, "redirect_uri": redirectURI, "code_verifier": verifier,
+	})
 	if err != nil {
 		t.Fatalf("code exchange: %v (HTTP %d %s)", err, ex.Response.Status, ex.Response.Body)
 	}
@@ -177,9 +164,9 @@ func TestAuthorizationCode(t *testing.T) {
 			creds := &core.Credentials{ClientSecret: c.secret}
 			req, ex, err := buildAndSend(t, s, creds, "")
 			checkClientAuth(t, req, c.auth, c.id, c.secret)
-			if form := formValues(t, req.Body); form.Get("grant_type") != "refresh_token" || form.Get("refresh_token") != before.RefreshToken {
-				t.Errorf("the refresh request is not grant_type=refresh_token with the session's refresh token")
-			}
+			checkParams(t, "refresh request", formValues(t, req.Body), map[string]string{
+				"grant_type": "refresh_token", "refresh_token": before.RefreshToken,
+			})
 			if err != nil {
 				t.Fatalf("refresh: %v (HTTP %d %s)", err, ex.Response.Status, ex.Response.Body)
 			}

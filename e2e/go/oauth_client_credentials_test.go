@@ -62,13 +62,7 @@ func TestClientCredentials(t *testing.T) {
 			if p := planAt(t, s, nowMs()); p.Action != core.ActionRenew || p.Reason != core.ReasonNoToken {
 				t.Fatalf("a new session plans %s (%s), want renew (no_token)", p.Action, p.Reason)
 			}
-			req, ex, err := buildAndSend(t, s, creds, "")
-			checkClientAuth(t, req, c.auth, c.id, c.secret)
-			checkCCForm(t, req)
-			if err != nil {
-				t.Fatalf("grant: %v (HTTP %d %s)", err, ex.Response.Status, ex.Response.Body)
-			}
-			checkCCToken(t, s, c, ex)
+			grantCC(t, s, c, creds, "grant")
 			first, firstExpiry := s.AccessToken, s.ExpiresAtMs
 
 			p := planAt(t, s, nowMs())
@@ -94,13 +88,7 @@ func TestClientCredentials(t *testing.T) {
 
 			// Client credentials come without a refresh token (§4.4.3): the
 			// refresh is a new grant.
-			req, ex, err = buildAndSend(t, s, creds, "")
-			checkClientAuth(t, req, c.auth, c.id, c.secret)
-			checkCCForm(t, req)
-			if err != nil {
-				t.Fatalf("refresh: %v (HTTP %d %s)", err, ex.Response.Status, ex.Response.Body)
-			}
-			checkCCToken(t, s, c, ex)
+			grantCC(t, s, c, creds, "refresh")
 			if s.AccessToken == first {
 				t.Fatalf("the refresh kept the old token")
 			}
@@ -114,19 +102,21 @@ func TestClientCredentials(t *testing.T) {
 	}
 }
 
-// checkCCForm checks the grant's parameters (§4.4.2).
-func checkCCForm(t *testing.T, req *core.HTTPRequest) {
+// grantCC sends the request the planner calls for, which for client
+// credentials is always the grant (§4.4.2), checks its shape, and checks the
+// new token against the server.
+func grantCC(t *testing.T, s *core.Session, c ccClient, creds *core.Credentials, what string) {
 	t.Helper()
+	req, ex, err := buildAndSend(t, s, creds, "")
+	checkClientAuth(t, req, c.auth, c.id, creds.ClientSecret)
 	if req.URL != oauth.TokenEndpoint {
 		t.Errorf("the request goes to %s, want the token endpoint %s", req.URL, oauth.TokenEndpoint)
 	}
-	form := formValues(t, req.Body)
-	if got := form.Get("grant_type"); got != "client_credentials" {
-		t.Errorf("grant_type = %q, want client_credentials", got)
+	checkParams(t, "token request", formValues(t, req.Body), map[string]string{"grant_type": "client_credentials", "scope": ccScope})
+	if err != nil {
+		t.Fatalf("%s: %v (HTTP %d %s)", what, err, ex.Response.Status, ex.Response.Body)
 	}
-	if got := form.Get("scope"); got != ccScope {
-		t.Errorf("scope = %q, want %q", got, ccScope)
-	}
+	checkCCToken(t, s, c, ex)
 }
 
 // tokenFacts are what both the session and the server say about a token.

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/gstauth/gstauth/core"
 )
 
@@ -193,6 +195,19 @@ func formValues(t *testing.T, body string) url.Values {
 		t.Fatalf("the request body is not form-encoded: %v", err)
 	}
 	return v
+}
+
+// checkParams compares the named parameters of a query or form with what
+// they should be (parameters not named are not checked).
+func checkParams(t *testing.T, what string, got url.Values, want map[string]string) {
+	t.Helper()
+	have := make(map[string]string, len(want))
+	for k := range want {
+		have[k] = got.Get(k)
+	}
+	if d := cmp.Diff(want, have); d != "" {
+		t.Errorf("%s parameters (-want +got):\n%s", what, d)
+	}
 }
 
 // checkClientAuth checks how a token request authenticates the client (RFC
