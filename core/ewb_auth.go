@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/json"
 	"strings"
 )
 
@@ -54,26 +55,15 @@ func (b *ewbAuthResponse) errorCodes() []string {
 		codes, _ := DecodeEWBError(e)
 		return codes
 	case map[string]any:
-		return splitEWBCodes(e["errorCodes"])
+		// The same reading as the base64 form's, on the object itself.
+		js, err := json.Marshal(e)
+		if err != nil {
+			return nil
+		}
+		codes, _ := DecodeEWBError(string(encodeB64(js)))
+		return codes
 	}
 	return nil
-}
-
-func splitEWBCodes(v any) []string {
-	var text string
-	switch x := v.(type) {
-	case string:
-		text = x
-	case interface{ String() string }: // json.Number
-		text = x.String()
-	}
-	var codes []string
-	for _, c := range strings.Split(text, ",") {
-		if c = strings.TrimSpace(c); c != "" {
-			codes = append(codes, c)
-		}
-	}
-	return codes
 }
 
 func (ewbProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error {

@@ -28,6 +28,7 @@ func TestParseNICTokenExpiry(t *testing.T) {
 		{"2026-01-01 11:30:00+05:30", 0},
 		{"2026-01-01 24:00:00", 0},
 		{"2025-02-29 10:00:00", 0},
+		{"2026-01-01  1:30:00", 0}, // time.Parse alone accepts this (found by FuzzParseNICTokenExpiry)
 		{"", 0},
 	}
 	for _, tc := range tests {

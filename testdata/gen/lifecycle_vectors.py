@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 
-from common import aes_ecb_encrypt, b64, invalid, ref, rng, randbytes, steps, valid, write
+from common import aes_ecb_encrypt, b64, invalid, read_key, ref, rng, randbytes, steps, valid, write
 from lifecycle_rules import DAY, H, MIN, S, backoff, plan, session
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -418,6 +418,34 @@ def session_tests():
         tests[-1]["op"] = "session_plan"
     tests.append(invalid("negative now", {"session": short, "now_ms": -1}, "invalid_input"))
     tests[-1]["op"] = "session_plan"
+
+    # session_request: the planner's request, or a named step; bad input fails the op.
+    nic_creds = {"client_secret": "nic-secret", "password": "nic-password", "public_key": read_key("nic-test.pub")}
+    fresh = session("nic_einvoice", NIC_ACCT, NIC_CFG, access_token="t", obtained_at_ms=T0, expires_at_ms=T0 + 6 * H)
+    for label, inp, code in [
+        ("GSTN without a token: the plan needs an OTP, no request", {"session": none_g, "now_ms": T0}, "user_action_required"),
+        ("a fresh token: nothing to send unless a step is named", {"session": fresh, "now_ms": T0, "credentials": nic_creds}, "invalid_input"),
+        ("no password", {"session": none, "now_ms": T0, "step": "auth", "credentials": dict(nic_creds, password="")}, "config_invalid"),
+        ("no public key", {"session": none, "now_ms": T0, "credentials": dict(nic_creds, public_key="")}, "config_invalid"),
+        ("a step the provider does not have", {"session": none, "now_ms": T0, "step": "refresh_token", "credentials": nic_creds}, "invalid_input"),
+        ("negative now", {"session": none, "now_ms": -5, "credentials": nic_creds}, "invalid_input"),
+    ]:
+        tests.append(invalid("session_request: " + label, inp, code))
+        tests[-1]["op"] = "session_request"
+    tests.append(valid("session_request: the planner's auth for a NIC session without a token (random app key and "
+                       "RSA padding, so no fixed output)", {"session": none, "now_ms": T0, "credentials": nic_creds, "entropy": b64(b"host entropy")}, None))
+    tests[-1]["op"] = "session_request"
+
+    # session_observe: only an invalid token rejects (RFC 6750: 403 insufficient_scope does not).
+    for label, resp, rej in [("403 insufficient_scope", {"status": 403, "body": "{}"}, False),
+                             ("401", {"status": 401, "body": ""}, True)]:
+        out_s = with_(fresh, rejected=rej)
+        tests.append(valid(f"session_observe: {label}", {"session": fresh, "response": resp, "sent_at_ms": T0, "received_at_ms": T0 + 5},
+                           {"session": out_s, "rejected": rej}))
+        tests[-1]["op"] = "session_observe"
+    tests.append(invalid("session_response without a request in flight", {"session": fresh, "response": {"status": 200, "body": "{}"},
+                         "received_at_ms": T0}, "invalid_input"))
+    tests[-1]["op"] = "session_response"
     return tests
 
 
@@ -435,7 +463,8 @@ def nic_token_expiry_tests():
     for text, why in [("2026-01-01T11:30:00", "ISO T separator"), ("2026-01-01 11:30", "no seconds"),
                       ("2026-1-1 11:30:00", "unpadded"), ("01/01/2026 11:30:00", "dd/MM/yyyy"),
                       ("2026-01-01 11:30:00+05:30", "with a zone"), ("2026-01-01 24:00:00", "hour 24"),
-                      ("2025-02-29 10:00:00", "29 February of a common year"), ("", "empty")]:
+                      ("2025-02-29 10:00:00", "29 February of a common year"), ("", "empty"),
+                      ("2026-01-01  1:30:00", "two spaces and a one-digit hour")]:
         tests.append(invalid(f"{why}: not yyyy-MM-dd HH:mm:ss", {"token_expiry": text}, "invalid_input"))
     return tests
 
