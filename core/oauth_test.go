@@ -152,6 +152,18 @@ func (f *fakeOAuth) issue() *HTTPResponse {
 	return &HTTPResponse{Status: 200, Headers: map[string]string{"Cache-Control": "no-store"}, Body: string(b)}
 }
 
+// formExchange builds a request, has the fake server answer it and parses
+// the answer received 200 ms later, for providers that send the client
+// secret in the form (client_secret_post, WhiteBIT) by design.
+func formExchange(t testing.TB, s *Session, c *Credentials, step string, now int64, serve func(*HTTPRequest) *HTTPResponse) error {
+	t.Helper()
+	req, err := BuildRequest(s, c, RequestOptions{NowMs: now, Step: step})
+	if err != nil {
+		t.Fatalf("build %q at %d: %v", step, now, err)
+	}
+	return ParseResponse(s, serve(req), 0, now+200)
+}
+
 // testJWT is an unsigned-looking JWT with the given claims: gstauth reads
 // access tokens for information only and never verifies them.
 func testJWT(claims map[string]any) string {
