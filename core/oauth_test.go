@@ -175,7 +175,7 @@ func testJWT(claims map[string]any) string {
 func TestDecodeTokenResponse(t *testing.T) {
 	type want struct {
 		Access, Type, ExpiresIn, Refresh, RefreshExpiresIn, Scope, Error string
-		Messages                                                        []string
+		Messages                                                         []string
 	}
 	tests := []struct {
 		name   string
