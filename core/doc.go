@@ -72,7 +72,8 @@
 //
 // Every failed exchange does one of two things, so no plan repeats it at
 // once: it asks for a person (Session.NeedsUser; the plan says user_action
-// until a new token arrives), or it backs off (Session.RetryNotBeforeMs; the
+// until a new token arrives — once the cause is fixed, the host names the
+// step to send again), or it backs off (Session.RetryNotBeforeMs; the
 // plan's not_before_ms). The wait after the n-th consecutive failure is
 // max(Retry-After, min(1 s·2^(n−1), 5 min) + Jitter(seed, n, that/5));
 // Retry-After is read as seconds or an HTTP-date and capped at an hour. A
