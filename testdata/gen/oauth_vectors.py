@@ -402,9 +402,43 @@ def public_client():
                  st, ["lifecycle", "public-client", "boundary"])
 
 
+def redirect_tests():
+    """oauth_parse_redirect on a session whose authorization request is in flight (state fixed here)."""
+    state = "c3RhdGUtMTIz"
+    s = session("oauth_authorization_code", "user-1", CODE_CFG,
+                pending={"step": "authorize", "sent_at_ms": T0, "state": state, "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"})
+    cb = "https://erp.example/cb"
+    out = []
+    for comment, url, want in [
+        ("a code with the state sent (RFC 6749 §4.1.2)", f"{cb}?code=SplxlOBeZQQYbYS6WxSbIA&state={state}",
+         {"code": "SplxlOBeZQQYbYS6WxSbIA", "state": state}),
+        ("the issuer named by the server (RFC 9207) is returned for the host to compare",
+         f"{cb}?code=c-2&state={state}&iss=https%3A%2F%2Fidp.example", {"code": "c-2", "state": state, "iss": "https://idp.example"}),
+    ]:
+        out.append(valid(comment, {"session": s, "url": url}, want, ["redirect"]))
+    for comment, url, code, pcode in [
+        ("another state: a forged or stale redirect", f"{cb}?code=c&state={state}x", "invalid_input", ""),
+        ("no state", f"{cb}?code=c", "invalid_input", ""),
+        ("an error redirect with another state is not believed either", f"{cb}?error=access_denied&state=forged", "invalid_input", ""),
+        ("the user declined (§4.1.2.1 access_denied)", f"{cb}?error=access_denied&error_description=no&state={state}", "user_action_required", "access_denied"),
+        ("server_error: send the user again later", f"{cb}?error=server_error&state={state}", "provider_error", "server_error"),
+        ("invalid_scope: the configuration", f"{cb}?error=invalid_scope&state={state}", "config_invalid", "invalid_scope"),
+        ("neither code nor error", f"{cb}?state={state}", "provider_error", ""),
+    ]:
+        tc = invalid(comment, {"session": s, "url": url}, code, ["redirect"])
+        if pcode:
+            tc["provider_code"] = pcode
+        out.append(tc)
+    out.append(invalid("no authorization request in flight", {"session": session("oauth_authorization_code", "user-1", CODE_CFG),
+                                                               "url": f"{cb}?code=c&state={state}"}, "invalid_input", ["redirect"]))
+    for tc in out:
+        tc["op"] = "oauth_parse_redirect"
+    return out
+
+
 def main():
     tests = [whitebooks(), onefinops(), *onefinops_environment(), jittered(), *failures(), rotation(), password(), code_flow(),
-             public_client()]
+             public_client(), *redirect_tests()]
     write("lifecycle_oauth", None, "OAuth 2.0 lifecycles: client credentials (WhiteBooks, OneFinOps, generic), the password "
           "grant, secret rotation, failures, and the authorization code flow with PKCE and refresh-token rotation.",
           GEN, SOURCES, tests)
