@@ -219,7 +219,7 @@ func (oauthCodeProvider) build(s *Session, step string, c *Credentials, o *Reque
 	switch step {
 	case StepRefresh:
 		if !hasLiveRefreshToken(s, o.NowMs) {
-			return nil, newError(CodeInvalidInput, "there is no live refresh token: the user must authorise again")
+			return nil, newError(CodeUserActionRequired, "there is no live refresh token: the user must authorise again")
 		}
 		form.Set("grant_type", "refresh_token")
 		form.Set("refresh_token", s.RefreshToken)

@@ -109,6 +109,8 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 				t.Fatalf("user_action_at %d, want exp − 10 s", p.UserActionAtMs-exp)
 			}
 			mustPlan(t, s, exp-10*second, ActionUserAction, ReasonExpired)
+			_, err = BuildRequest(s, creds, RequestOptions{NowMs: exp, Step: StepRefresh})
+			mustCode(t, err, CodeUserActionRequired, "")
 		})
 	}
 }

@@ -123,7 +123,7 @@ func (p whiteBITProvider) build(s *Session, step string, c *Credentials, o *Requ
 			return nil, err
 		}
 		if !hasLiveRefreshToken(s, o.NowMs) {
-			return nil, newError(CodeInvalidInput, "there is no live refresh token: the user must authorise again")
+			return nil, newError(CodeUserActionRequired, "there is no live refresh token: the user must authorise again")
 		}
 		form.Set("token", s.RefreshToken)
 		endpoint = whiteBITEndpoint(s, s.Config.RefreshURL, whiteBITRefreshPath)

@@ -189,6 +189,8 @@ func TestWhiteBITFlow(t *testing.T) {
 	mustPlan(t, s, exp, ActionRenew, ReasonExpired)
 	mustPlan(t, s, s.RefreshExpiresAtMs-1, ActionRenew, ReasonExpired)
 	mustPlan(t, s, s.RefreshExpiresAtMs, ActionUserAction, ReasonExpired)
+	_, err = BuildRequest(s, &Credentials{ClientSecret: "wb-secret"}, RequestOptions{NowMs: s.RefreshExpiresAtMs, Step: StepRefresh})
+	mustCode(t, err, CodeUserActionRequired, "")
 }
 
 // TestWhiteBITErrors: WhiteBIT's non-RFC error bodies, classified.
