@@ -1,0 +1,264 @@
+"""The two ways to reach the Go core: the C shared library and the Extism plugin.
+
+Both take an op name and bytes and give back the same bytes, so every result is
+byte-identical whichever backend runs it.
+
+Why ctypes for the shared library: it ships with CPython, loads a library at run
+time with nothing compiled at install (the wheel only carries the prebuilt .so),
+and releases the GIL during each foreign call, so threads run the core in
+parallel. cffi's ABI mode would do the same through one more dependency; its
+lower call overhead (a fraction of a microsecond) is noise next to the
+cryptography behind each call.
+"""
+import ctypes
+import json
+import os
+import struct
+import threading
+from typing import Any, Dict, Optional, Tuple
+
+from .errors import ForkError, GstAuthError, error_from, make_error
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _find(env: str, name: str) -> str:
+    """The artifact named by env, else the one bundled in the wheel, else the
+    repository's build/ directory (a development checkout)."""
+    path = os.environ.get(env)
+    if path:
+        if not os.path.isfile(path):
+            raise make_error("invalid_input", f"{env} names {path!r}, which does not exist")
+        return path
+    candidates = [os.path.join(_HERE, "_lib", name)]
+    d = _HERE
+    for _ in range(6):
+        d = os.path.dirname(d)
+        candidates.append(os.path.join(d, "build", name))
+    for c in candidates:
+        if os.path.isfile(c):
+            return c
+    raise make_error("unsupported", f"cannot find {name}: install the gstauth wheel, run `make` in the repository, "
+                       f"or set {env}")
+
+
+def _decode(out: bytes) -> Dict[str, Any]:
+    try:
+        v = json.loads(out)
+    except (ValueError, UnicodeDecodeError) as e:  # pragma: no cover - the core always answers JSON
+        raise make_error("internal", f"the core answered something that is not JSON: {e}") from None
+    if not isinstance(v, dict):  # pragma: no cover
+        raise make_error("internal", "the core answered JSON that is not an object")
+    return v
+
+
+def _raise_error(out: bytes) -> None:
+    body = _decode(out).get("error")
+    if not isinstance(body, dict):
+        raise make_error("internal", "the core failed without an error object")
+    raise error_from(body)
+
+
+def encode_frame(js: bytes, raw: bytes) -> bytes:
+    """A raw op's single buffer: 4-byte little-endian length of the JSON, the JSON, the raw bytes."""
+    return struct.pack("<I", len(js)) + js + raw
+
+
+def decode_frame(frame: bytes) -> Tuple[bytes, bytes]:
+    if len(frame) < 4:
+        raise make_error("internal", "frame shorter than its header")
+    (n,) = struct.unpack_from("<I", frame)
+    if n > len(frame) - 4:
+        raise make_error("internal", "frame header longer than the frame")
+    return frame[4:4 + n], frame[4 + n:]
+
+
+class Backend:
+    name = "?"
+
+    def call(self, op: str, data: bytes) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def call_raw(self, op: str, params: bytes, data: bytes) -> Tuple[Dict[str, Any], bytes]:
+        raise NotImplementedError
+
+
+# --- the C shared library -------------------------------------------------------------------------
+
+_forked_after_load = False
+_loaded_in_pid: Optional[int] = None
+
+
+def _after_fork_in_child() -> None:
+    global _forked_after_load
+    if _loaded_in_pid is not None:
+        _forked_after_load = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+FORK_MESSAGE = (
+    "this process was forked after it loaded gstauth's shared library, and the Go runtime inside it cannot run "
+    "in a forked child (its threads did not survive the fork; calls would hang). Use the 'spawn' or 'forkserver' "
+    "start method for multiprocessing, start gunicorn workers without --preload (or call gstauth only after the "
+    "fork), or use the wasm backend (GSTAUTH_BACKEND=wasm)."
+)
+
+
+class CSharedBackend(Backend):
+    """libgstauth.so through ctypes. The library is opened once per process with RTLD_NODELETE and never
+    closed (a Go c-shared library cannot be unloaded, and only one may live in a process)."""
+
+    name = "cshared"
+
+    def __init__(self, path: Optional[str] = None):
+        global _loaded_in_pid
+        self.path = path or _find("GSTAUTH_LIBRARY", "libgstauth.so")
+        mode = getattr(os, "RTLD_NOW", 2) | getattr(os, "RTLD_NODELETE", 0x1000)
+        lib = ctypes.CDLL(self.path, mode=mode)
+        u8p = ctypes.POINTER(ctypes.c_uint8)
+        lib.gstauth_call.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64,
+                                     ctypes.POINTER(u8p), ctypes.POINTER(ctypes.c_int64)]
+        lib.gstauth_call.restype = ctypes.c_int32
+        lib.gstauth_call_raw.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_char_p,
+                                         ctypes.c_int64, ctypes.POINTER(u8p), ctypes.POINTER(ctypes.c_int64),
+                                         ctypes.POINTER(u8p), ctypes.POINTER(ctypes.c_int64)]
+        lib.gstauth_call_raw.restype = ctypes.c_int32
+        lib.gstauth_free.argtypes = [ctypes.c_void_p]
+        lib.gstauth_free.restype = None
+        lib.gstauth_version.argtypes = []
+        lib.gstauth_version.restype = ctypes.c_char_p
+        self._lib = lib
+        self._u8p = u8p
+        _loaded_in_pid = os.getpid()
+        self.version = lib.gstauth_version().decode()
+
+    def _check_fork(self) -> None:
+        if _forked_after_load:
+            raise ForkError(FORK_MESSAGE)
+
+    def _take(self, ptr, n) -> bytes:
+        try:
+            return ctypes.string_at(ptr, n.value) if n.value > 0 else b""
+        finally:
+            if ptr:
+                self._lib.gstauth_free(ptr)
+
+    def call(self, op: str, data: bytes) -> Dict[str, Any]:
+        self._check_fork()
+        out, n = self._u8p(), ctypes.c_int64(0)
+        rc = self._lib.gstauth_call(op.encode(), data, len(data), ctypes.byref(out), ctypes.byref(n))
+        if rc < 0:
+            raise make_error("internal", f"gstauth_call refused the call ({rc})")
+        body = self._take(out, n)
+        if rc != 0:
+            _raise_error(body)
+        return _decode(body)
+
+    def call_raw(self, op: str, params: bytes, data: bytes) -> Tuple[Dict[str, Any], bytes]:
+        self._check_fork()
+        meta, mn = self._u8p(), ctypes.c_int64(0)
+        out, on = self._u8p(), ctypes.c_int64(0)
+        rc = self._lib.gstauth_call_raw(op.encode(), params, len(params), data, len(data),
+                                        ctypes.byref(meta), ctypes.byref(mn), ctypes.byref(out), ctypes.byref(on))
+        if rc < 0:
+            raise make_error("internal", f"gstauth_call_raw refused the call ({rc})")
+        meta_b = self._take(meta, mn)
+        out_b = self._take(out, on)
+        if rc != 0:
+            _raise_error(meta_b)
+        return _decode(meta_b), out_b
+
+
+# --- the Extism plugin ----------------------------------------------------------------------------
+
+class WasmBackend(Backend):
+    """gstauth.wasm through the `extism` package (install ``gstauth[wasm]``). The plugin is compiled once;
+    each thread gets its own instance, because an Extism plugin instance is not thread-safe. libextism gives
+    the plugin the host's real clock and secure random (the core takes time from the caller anyway)."""
+
+    name = "wasm"
+
+    def __init__(self, path: Optional[str] = None):
+        try:
+            import extism  # noqa: F401
+        except ImportError:
+            raise make_error("unsupported", "the wasm backend needs the extism package: pip install 'gstauth[wasm]'") from None
+        self.path = path or _find("GSTAUTH_WASM", "gstauth.wasm")
+        with open(self.path, "rb") as f:
+            self._wasm = f.read()
+        self._local = threading.local()
+        self._compiled = None
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+
+    def _plugin(self):
+        import extism
+        if self._pid != os.getpid():  # forked: start afresh in the child
+            self._pid, self._compiled, self._local = os.getpid(), None, threading.local()
+        p = getattr(self._local, "plugin", None)
+        if p is None:
+            with self._lock:
+                if self._compiled is None:
+                    self._compiled = extism.CompiledPlugin(self._wasm, wasi=True, functions=[])
+            p = extism.Plugin(self._compiled)
+            self._local.plugin = p
+        return p
+
+    def _invoke(self, op: str, data: bytes) -> bytes:
+        import extism
+        p = self._plugin()
+        if not p.function_exists(op):
+            raise make_error("unsupported", f"unknown op {op[:64]!r} (the op \"ops\" lists them)")
+        try:
+            return p.call(op, data)
+        except extism.Error as e:
+            msg = str(e)
+            try:
+                body = json.loads(msg)
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("error"), dict):
+                raise error_from(body["error"]) from None
+            out = self._output(p)
+            if out:
+                _raise_error(out)
+            raise make_error("internal", f"the plugin failed: {msg}") from None
+
+    @staticmethod
+    def _output(p) -> bytes:
+        """The output buffer of the last call (the SDK drops it when the call fails)."""
+        try:
+            from extism.extism import _ffi, _lib
+            n = _lib.extism_plugin_output_length(p.plugin)
+            return bytes(_ffi.buffer(_lib.extism_plugin_output_data(p.plugin), n)) if n else b""
+        except Exception:  # pragma: no cover - private SDK API changed
+            return b""
+
+    def call(self, op: str, data: bytes) -> Dict[str, Any]:
+        return _decode(self._invoke(op, data))
+
+    def call_raw(self, op: str, params: bytes, data: bytes) -> Tuple[Dict[str, Any], bytes]:
+        meta, raw = decode_frame(self._invoke(op, encode_frame(params, data)))
+        return _decode(meta), raw
+
+
+_backends: Dict[str, Backend] = {}
+_backends_lock = threading.Lock()
+_KINDS = {"cshared": CSharedBackend, "wasm": WasmBackend}
+
+
+def get_backend(name: Optional[str] = None) -> Backend:
+    """The backend named (or GSTAUTH_BACKEND, default "cshared"), created on first use."""
+    if name is None:
+        name = os.environ.get("GSTAUTH_BACKEND") or "cshared"
+    if not isinstance(name, str) or name not in _KINDS:
+        raise make_error("invalid_input", f"unknown backend {name!r}: use 'cshared' or 'wasm'")
+    b = _backends.get(name)
+    if b is None:
+        with _backends_lock:
+            b = _backends.get(name)
+            if b is None:
+                b = _backends[name] = _KINDS[name]()
+    return b

@@ -1,0 +1,39 @@
+# The Python binding: bindings/python.
+
+PY_DIR   := bindings/python
+VENV     := $(CACHE)/venv
+VPY      := $(VENV)/bin/python
+PY_REQS  := $(PY_DIR)/requirements-test.txt
+
+.PHONY: python-venv python-wheel test-python test-python-wheel
+TEST_TARGETS += test-python
+
+# A virtual environment with the pinned test and demo dependencies, rebuilt when the pins change.
+$(VENV)/.stamp: $(PY_REQS)
+	python3 -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r $(PY_REQS)
+	touch $@
+python-venv: $(VENV)/.stamp
+
+# The wheel bundles libgstauth.so and gstauth.wasm; nothing is compiled at install time.
+python-wheel: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm
+	rm -rf $(PY_DIR)/gstauth/_lib $(PY_DIR)/build $(BUILD)/dist/gstauth-*.whl
+	mkdir -p $(PY_DIR)/gstauth/_lib $(BUILD)/dist
+	cp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(PY_DIR)/gstauth/_lib/
+	cd $(PY_DIR) && $(abspath $(VPY)) -m pip wheel --quiet --no-deps --no-build-isolation -w $(abspath $(BUILD))/dist .
+	rm -rf $(PY_DIR)/gstauth/_lib $(PY_DIR)/build $(PY_DIR)/*.egg-info
+	@ls $(BUILD)/dist/gstauth-*.whl
+
+test-python: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm test-python-wheel
+	cd $(PY_DIR) && $(abspath $(VPY)) -m pytest -q -rfE tests
+
+# Installs the wheel into a fresh virtual environment with no Go on PATH and runs a smoke call on both backends.
+test-python-wheel: python-wheel
+	rm -rf $(CACHE)/wheel-venv
+	python3 -m venv $(CACHE)/wheel-venv
+	$(CACHE)/wheel-venv/bin/python -m pip install --quiet --disable-pip-version-check \
+	  $(BUILD)/dist/gstauth-*.whl extism==1.1.1 extism-sys==1.41.0
+	cd /tmp && env -i PATH=/usr/bin:/bin HOME=$$HOME $(abspath $(CACHE))/wheel-venv/bin/python -c \
+	  'import shutil, gstauth; assert shutil.which("go") is None; \
+	   a = gstauth.aes_ecb_encrypt(b"k"*32, b"x", backend="cshared"); b = gstauth.aes_ecb_encrypt(b"k"*32, b"x", backend="wasm"); \
+	   assert a == b; print("wheel ok:", gstauth.__file__, gstauth.get_backend().version)'
