@@ -123,9 +123,14 @@
 //	              any other code stops for a person (credential errors are not told apart).
 //	gateway_task  HTTP 400/422 → user_action (a wrong or expired OTP); 401 → reauth_required for the
 //	              gateway's own token, this session unchanged; 404 → config_invalid; 429/5xx → retryable.
-//	OAuth         RFC 6749 §5.2: invalid_grant on a refresh drops the refresh token and regrants;
-//	              invalid_grant, invalid_client, unauthorized_client → user_action; invalid_scope,
-//	              unsupported_grant_type, invalid_request → config_invalid; slow_down, 429, 5xx → retryable.
+//	OAuth         RFC 6749 §5.2: invalid_grant on a refresh drops the refresh token (§6); client
+//	              credentials and password grants then grant again, code flows keep the current token
+//	              and ask the user when it ends; invalid_grant on a grant, invalid_client,
+//	              unauthorized_client → user_action; invalid_scope, unsupported_grant_type,
+//	              invalid_request → config_invalid; slow_down, 429, 5xx → retryable.
+//	whitebit      responses wrapped in {"data":...}; any 400/401/403/404/422 from the refresh endpoint
+//	              drops the refresh token (a bad secret and a dead token look alike there); refreshes
+//	              at most once a second.
 //
 // # Session JSON (version 1)
 //
