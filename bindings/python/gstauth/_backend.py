@@ -201,7 +201,7 @@ class WasmBackend(Backend):
         if p is None:
             with self._lock:
                 if self._compiled is None:
-                    self._compiled = extism.CompiledPlugin(self._wasm, wasi=True, functions=[])
+                    self._compiled = extism.extism.CompiledPlugin(self._wasm, wasi=True, functions=[])
             p = extism.Plugin(self._compiled)
             self._local.plugin = p
         return p

@@ -1,0 +1,64 @@
+/*
+ * gstauth.h — the C ABI of libgstauth.so, gstauth's auth core for GST integrations.
+ *
+ * Every operation of the core is an "op" named in snake_case (gstauth_call("ops", ...) lists them). An op takes a
+ * JSON object and returns a JSON object: binary values are standard base64 with padding, JSON payloads are the exact
+ * JSON text in a string, instants are Unix milliseconds. Raw ops (names ending in "_raw") move bulk payloads
+ * without JSON-in-JSON or a second base64: small JSON params and raw bytes in, JSON meta and raw bytes out.
+ *
+ * Failures return {"error":{"code":"...","message":"..."}} (plus "provider_code", "retry_after_ms", "retryable"
+ * where they apply). Codes are stable and append-only (gstauth_call("error_codes", ...)). Messages never contain key
+ * material, passwords, OTPs or tokens.
+ *
+ * Memory: every output buffer is allocated by the library and must be released with gstauth_free, also on
+ * failure. Outputs carry one extra NUL byte after *out_len bytes, so a JSON result may be read as a C string.
+ * Inputs are copied; the library keeps no pointer to them after the call returns.
+ *
+ * Threads: every function may be called from any number of threads at once.
+ *
+ * Process rules (the library is a Go c-shared library): load it once per process and never unload it (dlopen with
+ * RTLD_NODELETE, or never dlclose); do not load two Go c-shared libraries into one process; glibc only (use the
+ * Extism plugin build/gstauth.wasm on musl/Alpine); after fork(), a child of a process that already called the
+ * library must not call it (the Go runtime does not survive fork) — use spawn-style process creation. JVMs should
+ * preload libjsig.so because Go installs signal handlers.
+ */
+#ifndef GSTAUTH_H
+#define GSTAUTH_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Return values of gstauth_call and gstauth_call_raw. */
+#define GSTAUTH_OK 0      /* *out holds the result JSON (gstauth_call_raw: *out_meta and *out_data the result) */
+#define GSTAUTH_FAILED 1  /* *out (gstauth_call_raw: *out_meta) holds the error JSON; *out_data is NULL */
+#define GSTAUTH_MISUSE -1 /* an output pointer is NULL: nothing was written */
+
+/*
+ * Runs the JSON op `op` (a NUL-terminated name) on the JSON object in[0..in_len). in may be NULL when in_len is 0
+ * (the empty object). On return *out points to *out_len bytes of JSON to release with gstauth_free.
+ */
+int32_t gstauth_call(const char *op, const uint8_t *in, int64_t in_len, uint8_t **out, int64_t *out_len);
+
+/*
+ * Runs the raw op `op` (its name ends in "_raw") with JSON params[0..params_len) and raw data[0..data_len) (either
+ * may be NULL with length 0). On success *out_meta holds the meta JSON and *out_data the raw output; on failure
+ * *out_meta holds the error JSON and *out_data is NULL. Release both with gstauth_free.
+ */
+int32_t gstauth_call_raw(const char *op, const uint8_t *params, int64_t params_len, const uint8_t *data,
+                         int64_t data_len, uint8_t **out_meta, int64_t *out_meta_len, uint8_t **out_data,
+                         int64_t *out_data_len);
+
+/* Releases a buffer returned by the library. NULL is allowed. */
+void gstauth_free(void *p);
+
+/* The library version, a static NUL-terminated string (do not free it). */
+const char *gstauth_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GSTAUTH_H */

@@ -1,0 +1,142 @@
+// Command cshared is libgstauth.so: the ops table behind a small C ABI
+// (gstauth.h). Each export only moves bytes between C memory and the table;
+// the table does the work. Memory handed to C comes from malloc and goes
+// back through gstauth_free; no Go pointer ever leaves. Every export
+// recovers panics, so a bug cannot take the host process down. The ABI is
+// safe to call from many threads at once.
+package main
+
+/*
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/internal/abi"
+)
+
+// Version is the library version gstauth_version reports.
+const Version = "0.1.0"
+
+var cVersion = C.CString(Version) // allocated once, never freed
+
+// Return codes of gstauth_call and gstauth_call_raw.
+const (
+	rcOK     = 0  // out holds the result
+	rcFailed = 1  // out holds the error JSON
+	rcMisuse = -1 // the call itself is unusable (null out pointers, negative lengths): nothing written
+)
+
+// maxIn bounds what one call copies in, beyond the table's own limits.
+const maxIn = abi.MaxInputSize + abi.MaxRawDataSize
+
+// goBytes copies C input into Go memory; a null pointer with length 0 is
+// empty input.
+func goBytes(p *C.uint8_t, n C.int64_t) ([]byte, bool) {
+	switch {
+	case n < 0 || int64(n) > maxIn:
+		return nil, false
+	case n == 0:
+		return nil, true
+	case p == nil:
+		return nil, false
+	}
+	return C.GoBytes(unsafe.Pointer(p), C.int(n)), true
+}
+
+// put copies b into malloc'd memory (one spare NUL byte, so a JSON result
+// can be read as a C string) and stores pointer and length.
+func put(b []byte, out **C.uint8_t, outLen *C.int64_t) {
+	m := C.malloc(C.size_t(len(b) + 1))
+	if m == nil {
+		*out, *outLen = nil, 0
+		return
+	}
+	if len(b) > 0 {
+		C.memcpy(m, unsafe.Pointer(&b[0]), C.size_t(len(b)))
+	}
+	*(*byte)(unsafe.Add(m, len(b))) = 0
+	*out, *outLen = (*C.uint8_t)(m), C.int64_t(len(b))
+}
+
+func opName(op *C.char) string {
+	if op == nil {
+		return ""
+	}
+	return C.GoStringN(op, C.int(C.strnlen(op, 256)))
+}
+
+func internal(r any) []byte {
+	return abi.ErrorJSON(&core.Error{Code: core.CodeInternal, Message: fmt.Sprintf("internal error: %v", r)})
+}
+
+func invalidInput(msg string) error { return &core.Error{Code: core.CodeInvalidInput, Message: msg} }
+
+//export gstauth_call
+func gstauth_call(op *C.char, in *C.uint8_t, inLen C.int64_t, out **C.uint8_t, outLen *C.int64_t) (rc C.int32_t) {
+	if out == nil || outLen == nil {
+		return rcMisuse
+	}
+	*out, *outLen = nil, 0
+	defer func() {
+		if r := recover(); r != nil {
+			put(internal(r), out, outLen)
+			rc = rcFailed
+		}
+	}()
+	data, ok := goBytes(in, inLen)
+	if !ok {
+		put(abi.ErrorJSON(invalidInput("input pointer and length do not agree (null with a length, negative, or over the limit)")), out, outLen)
+		return rcFailed
+	}
+	res, ok := abi.Call(opName(op), data)
+	put(res, out, outLen)
+	if !ok {
+		return rcFailed
+	}
+	return rcOK
+}
+
+//export gstauth_call_raw
+func gstauth_call_raw(op *C.char, params *C.uint8_t, paramsLen C.int64_t, data *C.uint8_t, dataLen C.int64_t,
+	outMeta **C.uint8_t, outMetaLen *C.int64_t, outData **C.uint8_t, outDataLen *C.int64_t) (rc C.int32_t) {
+	if outMeta == nil || outMetaLen == nil || outData == nil || outDataLen == nil {
+		return rcMisuse
+	}
+	*outMeta, *outMetaLen, *outData, *outDataLen = nil, 0, nil, 0
+	defer func() {
+		if r := recover(); r != nil {
+			put(internal(r), outMeta, outMetaLen)
+			rc = rcFailed
+		}
+	}()
+	p, ok1 := goBytes(params, paramsLen)
+	d, ok2 := goBytes(data, dataLen)
+	if !ok1 || !ok2 {
+		put(abi.ErrorJSON(invalidInput("params or data pointer and length do not agree")), outMeta, outMetaLen)
+		return rcFailed
+	}
+	meta, raw, ok := abi.CallRaw(opName(op), p, d)
+	put(meta, outMeta, outMetaLen)
+	if !ok {
+		return rcFailed
+	}
+	put(raw, outData, outDataLen)
+	return rcOK
+}
+
+//export gstauth_free
+func gstauth_free(p unsafe.Pointer) {
+	C.free(p) // free(NULL) is a no-op
+}
+
+//export gstauth_version
+func gstauth_version() *C.char { return cVersion }
+
+func main() {}

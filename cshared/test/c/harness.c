@@ -1,0 +1,138 @@
+/*
+ * A C host of libgstauth.so, built with gcc by cshared/test. Modes:
+ *   harness serve     reads framed calls on stdin and answers on stdout (the Go test replays every vector through
+ *                     it): u8 kind (0 JSON op, 1 raw op), u32 op_len, op, u32 in_len, in [, u32 data_len, data]
+ *                     → i32 rc, u32 out_len, out [, u32 data_len, data]   (little-endian)
+ *   harness hammer N  8 threads × N calls with checked results
+ *   harness boundary  null pointers, zero and negative lengths, unknown ops: an error every time, never a crash
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gstauth.h"
+
+static int read_full(void *p, size_t n) { return fread(p, 1, n, stdin) == n; }
+
+static uint8_t *read_blob(uint32_t *n) {
+    if (!read_full(n, 4)) return NULL;
+    uint8_t *b = malloc(*n + 1);
+    if (*n && !read_full(b, *n)) { free(b); return NULL; }
+    b[*n] = 0;
+    return b;
+}
+
+static void write_blob(const uint8_t *b, int64_t n) {
+    uint32_t len = (uint32_t)n;
+    fwrite(&len, 4, 1, stdout);
+    if (n) fwrite(b, 1, (size_t)n, stdout);
+}
+
+static int serve(void) {
+    for (;;) {
+        uint8_t kind;
+        if (!read_full(&kind, 1)) return 0;
+        uint32_t opn, inn, dn = 0;
+        uint8_t *op = read_blob(&opn), *in = read_blob(&inn), *data = NULL;
+        if (!op || !in) return 1;
+        if (kind == 1 && !(data = read_blob(&dn))) return 1;
+        uint8_t *out = NULL, *outd = NULL;
+        int64_t outn = 0, outdn = 0;
+        int32_t rc = kind == 0 ? gstauth_call((char *)op, in, inn, &out, &outn)
+                               : gstauth_call_raw((char *)op, in, inn, data, dn, &out, &outn, &outd, &outdn);
+        fwrite(&rc, 4, 1, stdout);
+        write_blob(out, outn);
+        if (kind == 1) write_blob(outd, outdn);
+        fflush(stdout);
+        gstauth_free(out);
+        gstauth_free(outd);
+        free(op); free(in); free(data);
+    }
+}
+
+static int hammer_n;
+static const char *KEY = "\"key\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"";
+
+static void *hammer_thread(void *arg) {
+    long id = (long)arg;
+    char in[512], pt[64];
+    for (int i = 0; i < hammer_n; i++) {
+        uint8_t *enc = NULL, *dec = NULL, *encd = NULL, *decd = NULL;
+        int64_t encn = 0, decn = 0, encdn = 0, decdn = 0;
+        int n = snprintf(pt, sizeof pt, "thread %ld call %d", id, i);
+        snprintf(in, sizeof in, "{%s}", KEY);
+        if (gstauth_call_raw("aes_ecb_encrypt_raw", (uint8_t *)in, (int64_t)strlen(in), (uint8_t *)pt, n, &enc, &encn,
+                             &encd, &encdn) != GSTAUTH_OK) return (void *)1;
+        if (gstauth_call_raw("aes_ecb_decrypt_raw", (uint8_t *)in, (int64_t)strlen(in), encd, encdn, &dec, &decn,
+                             &decd, &decdn) != GSTAUTH_OK) return (void *)2;
+        if (decdn != n || memcmp(decd, pt, (size_t)n) != 0) return (void *)3;
+        gstauth_free(enc); gstauth_free(encd); gstauth_free(dec); gstauth_free(decd);
+        uint8_t *out = NULL;
+        int64_t outn = 0;
+        if (gstauth_call("pkce_s256", (uint8_t *)"{\"verifier\":\"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk\"}", 58,
+                         &out, &outn) != GSTAUTH_OK || !strstr((char *)out, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"))
+            return (void *)4;
+        gstauth_free(out);
+    }
+    return NULL;
+}
+
+static int hammer(int n) {
+    pthread_t t[8];
+    hammer_n = n;
+    for (long i = 0; i < 8; i++) pthread_create(&t[i], NULL, hammer_thread, (void *)i);
+    int bad = 0;
+    for (int i = 0; i < 8; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        if (r) { fprintf(stderr, "thread %d failed: %ld\n", i, (long)r); bad = 1; }
+    }
+    if (!bad) printf("hammer ok: 8 threads x %d calls\n", n);
+    return bad;
+}
+
+/* EXPECT_ERROR makes the call before reading `out` (argument evaluation order is unspecified in C). */
+#define EXPECT_ERROR(what, call) do { int32_t rc_ = (call); bad |= expect_error(what, rc_, out); out = NULL; } while (0)
+
+static int expect_error(const char *what, int32_t rc, uint8_t *out) {
+    int ok = rc == GSTAUTH_FAILED && out && strstr((char *)out, "\"error\"") && strstr((char *)out, "\"code\"");
+    if (!ok) fprintf(stderr, "%s: rc=%d out=%s\n", what, rc, out ? (char *)out : "(null)");
+    gstauth_free(out);
+    return ok ? 0 : 1;
+}
+
+static int boundary(void) {
+    int bad = 0;
+    uint8_t *out = NULL, *d = NULL;
+    int64_t n = 0, dn = 0;
+    const uint8_t js[] = "{}";
+    EXPECT_ERROR("null op", gstauth_call(NULL, js, 2, &out, &n));
+    EXPECT_ERROR("unknown op", gstauth_call("no_such_op", js, 2, &out, &n));
+    EXPECT_ERROR("null input with a length", gstauth_call("ops", NULL, 10, &out, &n));
+    EXPECT_ERROR("negative length", gstauth_call("ops", js, -1, &out, &n));
+    EXPECT_ERROR("huge length", gstauth_call("ops", js, (int64_t)1 << 62, &out, &n));
+    EXPECT_ERROR("not JSON", gstauth_call("aes_ecb_encrypt", (const uint8_t *)"{nope", 5, &out, &n));
+    EXPECT_ERROR("missing fields", gstauth_call("aes_ecb_encrypt", js, 2, &out, &n));
+    EXPECT_ERROR("raw op via JSON entry", gstauth_call("aes_ecb_encrypt_raw", js, 2, &out, &n));
+    EXPECT_ERROR("JSON op via raw entry", gstauth_call_raw("ops", js, 2, NULL, 0, &out, &n, &d, &dn));
+    EXPECT_ERROR("raw null data with a length", gstauth_call_raw("aes_ecb_encrypt_raw", js, 2, NULL, 5, &out, &n, &d, &dn));
+    if (gstauth_call("ops", js, 2, NULL, &n) != GSTAUTH_MISUSE) { fprintf(stderr, "null out accepted\n"); bad = 1; }
+    if (gstauth_call_raw("ops", js, 2, NULL, 0, &out, &n, NULL, &dn) != GSTAUTH_MISUSE) { fprintf(stderr, "null out_data accepted\n"); bad = 1; }
+    /* zero-length input is the empty object */
+    if (gstauth_call("ops", NULL, 0, &out, &n) != GSTAUTH_OK || n <= 0 || out[n] != 0) { fprintf(stderr, "empty input\n"); bad = 1; }
+    gstauth_free(out);
+    gstauth_free(NULL);
+    const char *v = gstauth_version();
+    if (!v || !*v) { fprintf(stderr, "no version\n"); bad = 1; }
+    if (!bad) printf("boundary ok (version %s)\n", v);
+    return bad;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve();
+    if (argc >= 3 && strcmp(argv[1], "hammer") == 0) return hammer(atoi(argv[2]));
+    if (argc >= 2 && strcmp(argv[1], "boundary") == 0) return boundary();
+    fprintf(stderr, "usage: harness serve | hammer N | boundary\n");
+    return 2;
+}

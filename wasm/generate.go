@@ -1,0 +1,5 @@
+//go:build wasip1
+
+package main
+
+//go:generate go run ./gen exports_gen.go
