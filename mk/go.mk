@@ -1,6 +1,6 @@
 # The Go core and everything that runs natively in Go.
 
-GO_PKGS := ./core/... ./internal/...
+GO_PKGS := ./core/... ./internal/... ./sandbox/...
 
 .PHONY: test-go bench fuzz lint
 TEST_TARGETS += test-go
