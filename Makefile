@@ -12,6 +12,10 @@ GO      ?= go
 BUILD   := build
 CACHE   := .cache
 TEST_TARGETS :=
+# The Python environment the binding's tests, the end-to-end tests and the demo share.
+PY_DIR  := bindings/python
+VENV    := $(CACHE)/venv
+VPY     := $(VENV)/bin/python
 
 include mk/*.mk
 

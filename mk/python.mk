@@ -1,8 +1,5 @@
 # The Python binding: bindings/python.
 
-PY_DIR   := bindings/python
-VENV     := $(CACHE)/venv
-VPY      := $(VENV)/bin/python
 PY_REQS  := $(PY_DIR)/requirements-test.txt
 
 .PHONY: python-venv python-wheel test-python test-python-wheel

@@ -1,0 +1,21 @@
+# The demo (`make`, `make demo`) and the Python end-to-end tests. Both start the GST emulator (gstauth sandbox) and
+# the oidc-provider OAuth server on loopback and stop them at the end, also on failure.
+
+DEMO_DEPS := cli cshared wasm $(VENV)/.stamp oauth-server-deps
+# Start both servers as instances named $(1)-sandbox and $(1)-oauth; exports their URLs; stops them on exit.
+define with_servers
+	trap '$(abspath e2e/scripts)/server.sh stop $(1)-sandbox; $(abspath e2e/scripts)/stop-oauth-server.sh $(1)-oauth' EXIT; \
+	sandbox="$$(e2e/scripts/server.sh start $(1)-sandbox /_sandbox/health 30 -- $(abspath $(BUILD))/gstauth sandbox --token-lifetime 30m)"; \
+	oauth="$$(OAUTH_ACCESS_TOKEN_TTL=120 e2e/scripts/start-oauth-server.sh $(1)-oauth)"; \
+	export GSTAUTH_SANDBOX_URL="$$sandbox" GSTAUTH_OAUTH_URL="$$oauth" PYTHONPATH=$(abspath $(PY_DIR)):$(abspath e2e/python); \
+	export GSTAUTH_LIBRARY=$(abspath $(BUILD))/libgstauth.so GSTAUTH_WASM=$(abspath $(BUILD))/gstauth.wasm;
+endef
+
+.PHONY: demo test-e2e-python
+TEST_TARGETS += test-e2e-python
+
+demo: $(DEMO_DEPS)
+	@$(call with_servers,demo) $(VPY) e2e/python/demo.py
+
+test-e2e-python: $(DEMO_DEPS)
+	@$(call with_servers,e2e) cd e2e/python && $(abspath $(VPY)) -m pytest -q -rfE .
