@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -205,4 +207,18 @@ func keys(m map[string]bool) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// BenchmarkCallOverhead measures gstauth_call from C on a negligible op
+// (docs/abi.md); the harness times its own loop, so process start is not
+// counted.
+func BenchmarkCallOverhead(b *testing.B) {
+	h := build(&testing.T{})
+	out, err := exec.Command(h, "bench", strconv.Itoa(max(b.N, 1000))).CombinedOutput()
+	if err != nil {
+		b.Fatalf("%v: %s", err, out)
+	}
+	var ns float64
+	fmt.Sscanf(string(out), "%f", &ns)
+	b.ReportMetric(ns, "ns/call")
 }

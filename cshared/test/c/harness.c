@@ -6,6 +6,7 @@
  *   harness hammer N  8 threads × N calls with checked results
  *   harness boundary  null pointers, zero and negative lengths, unknown ops: an error every time, never a crash
  */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,27 @@ static int boundary(void) {
     return bad;
 }
 
+#include <time.h>
+
+/* bench N: N calls of a negligible op (pkce_s256), printing the mean time per call. */
+static int bench(long n) {
+    static const char in[] = "{\"verifier\":\"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk\"}";
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (long i = 0; i < n; i++) {
+        uint8_t *out = NULL;
+        int64_t outn = 0;
+        if (gstauth_call("pkce_s256", (const uint8_t *)in, (int64_t)sizeof in - 1, &out, &outn) != GSTAUTH_OK) return 1;
+        gstauth_free(out);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ns = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (double)n;
+    printf("%.0f ns/call\n", ns);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "bench") == 0) return bench(atol(argv[2]));
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve();
     if (argc >= 3 && strcmp(argv[1], "hammer") == 0) return hammer(atoi(argv[2]));
     if (argc >= 2 && strcmp(argv[1], "boundary") == 0) return boundary();
