@@ -13,24 +13,24 @@ func init() {
 	register(
 		Op{Name: "new_app_key", Doc: "Generate a 32-byte app key from secure random mixed with optional caller entropy.", JSON: opNewAppKey},
 		Op{Name: "decrypt_sek", Doc: "Decrypt a GSTN/NIC session key (sek) with the app key.", JSON: opDecryptSEK},
-		Op{Name: "aes_ecb_encrypt", Doc: "AES-256-ECB-PKCS7 encrypt (only because the government protocols require ECB).", JSON: opAESEncrypt},
-		Op{Name: "aes_ecb_decrypt", Doc: "AES-256-ECB decrypt with a strict PKCS#7 padding check.", JSON: opAESDecrypt},
+		Op{Name: "aes_ecb_encrypt", Doc: "AES-256-ECB-PKCS7 encrypt (only because the government protocols require ECB).", JSON: twin(rawAESEncrypt, binaryField("plaintext", core.MaxPayloadSize), binaryField("ciphertext", 0))},
+		Op{Name: "aes_ecb_decrypt", Doc: "AES-256-ECB decrypt with a strict PKCS#7 padding check.", JSON: twin(rawAESDecrypt, binaryField("ciphertext", core.MaxPayloadSize+16), binaryField("plaintext", 0))},
 		Op{Name: "aes_ecb_encrypt_raw", Doc: "aes_ecb_encrypt over raw bytes: params {key}, data plaintext → ciphertext.", Raw: rawAESEncrypt},
 		Op{Name: "aes_ecb_decrypt_raw", Doc: "aes_ecb_decrypt over raw bytes: params {key}, data ciphertext → plaintext.", Raw: rawAESDecrypt},
 		Op{Name: "rsa_encrypt", Doc: "RSA PKCS#1 v1.5 encrypt to a PEM certificate or public key (≥2048 bits).", JSON: opRSAEncrypt},
 		Op{Name: "rsa_decrypt", Doc: "RSA PKCS#1 v1.5 decrypt with a PEM private key (server side, tests).", JSON: opRSADecrypt},
 		Op{Name: "hmac_sha256", Doc: "HMAC-SHA256 of a message; with tag, verify it in constant time.", JSON: opHMAC},
-		Op{Name: "gstn_encrypt_request", Doc: "Encrypt a GSTN request payload: data = b64(AES(EK, b64(json))), hmac over b64(json).", JSON: opGSTNEncryptRequest},
+		Op{Name: "gstn_encrypt_request", Doc: "Encrypt a GSTN request payload: data = b64(AES(EK, b64(json))), hmac over b64(json).", JSON: twin(rawGSTNEncryptRequest, textField("payload"), textField("data"))},
 		Op{Name: "gstn_encrypt_request_raw", Doc: "gstn_encrypt_request for bulk: params {sek}, data raw JSON → meta {hmac}, out the data text.", Raw: rawGSTNEncryptRequest},
-		Op{Name: "gstn_decrypt_response", Doc: "Decrypt and verify a GSTN response {data, rek, hmac} with the session key.", JSON: opGSTNDecryptResponse},
+		Op{Name: "gstn_decrypt_response", Doc: "Decrypt and verify a GSTN response {data, rek, hmac} with the session key.", JSON: twin(rawGSTNDecryptResponse, textField("data"), textField("payload"))},
 		Op{Name: "gstn_decrypt_response_raw", Doc: "gstn_decrypt_response for bulk: params {sek, rek, hmac}, data the data text → raw JSON.", Raw: rawGSTNDecryptResponse},
 		Op{Name: "gstn_encrypt_response", Doc: "Server side: encrypt a GSTN response under a fresh REK (emulator, tests).", JSON: opGSTNEncryptResponse},
 		Op{Name: "gstn_decrypt_request", Doc: "Server side: verify and decrypt a GSTN request {data, hmac} (emulator, tests).", JSON: opGSTNDecryptRequest},
 		Op{Name: "gstn_evc_sign", Doc: "EVC filing signature: st, sid = PAN|OTP, sign = b64(HMAC-SHA256(PAN|OTP, b64(json))).", JSON: opEVCSign},
 		Op{Name: "gstn_decrypt_file_raw", Doc: "FILEDET download: params {ek, hash}, data the tar.gz → the verified JSON.", Raw: rawGSTNDecryptFile},
-		Op{Name: "nic_encrypt_request", Doc: "Encrypt a NIC e-invoice/e-way bill payload: Data = b64(AES(SEK, raw json)).", JSON: opNICEncryptRequest},
+		Op{Name: "nic_encrypt_request", Doc: "Encrypt a NIC e-invoice/e-way bill payload: Data = b64(AES(SEK, raw json)).", JSON: twin(rawNICEncryptRequest, textField("payload"), textField("data"))},
 		Op{Name: "nic_encrypt_request_raw", Doc: "nic_encrypt_request for bulk: params {sek}, data raw JSON → the Data text.", Raw: rawNICEncryptRequest},
-		Op{Name: "nic_decrypt_response", Doc: "Decrypt a NIC response Data with the SEK (and Rek/Hmac when given).", JSON: opNICDecryptResponse},
+		Op{Name: "nic_decrypt_response", Doc: "Decrypt a NIC response Data with the SEK (and Rek/Hmac when given).", JSON: twin(rawNICDecryptResponse, textField("data"), textField("payload"))},
 		Op{Name: "nic_decrypt_response_raw", Doc: "nic_decrypt_response for bulk: params {sek, rek?, hmac?}, data the Data text → raw JSON.", Raw: rawNICDecryptResponse},
 		Op{Name: "nic_encrypt_auth", Doc: "Encrypt a NIC auth JSON for the NIC public key: b64(RSA(b64(json))).", JSON: opNICEncryptAuth},
 		Op{Name: "ewb_decode_error", Doc: "Decode an e-way bill error field (b64 JSON errorCodes) into a list of codes.", JSON: opEWBDecodeError},
@@ -70,38 +70,6 @@ func opDecryptSEK(in *Input) (any, error) {
 		return nil, err
 	}
 	return map[string]string{"sek": b64(sek)}, nil
-}
-
-func opAESEncrypt(in *Input) (any, error) {
-	key, err := in.Bytes("key", keyField)
-	if err != nil {
-		return nil, err
-	}
-	pt, err := in.Bytes("plaintext", core.MaxPayloadSize)
-	if err != nil {
-		return nil, err
-	}
-	ct, err := core.EncryptAESECB(key, pt)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"ciphertext": b64(ct)}, nil
-}
-
-func opAESDecrypt(in *Input) (any, error) {
-	key, err := in.Bytes("key", keyField)
-	if err != nil {
-		return nil, err
-	}
-	ct, err := in.Bytes("ciphertext", core.MaxPayloadSize+16)
-	if err != nil {
-		return nil, err
-	}
-	pt, err := core.DecryptAESECB(key, ct)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"plaintext": b64(pt)}, nil
 }
 
 func rawAESEncrypt(params *Input, data []byte) (any, []byte, error) {
@@ -194,18 +162,6 @@ func payload(in *Input, field string) ([]byte, error) {
 	return []byte(s), nil
 }
 
-func opGSTNEncryptRequest(in *Input) (any, error) {
-	sek, err := in.Bytes("sek", keyField)
-	if err != nil {
-		return nil, err
-	}
-	p, err := payload(in, "payload")
-	if err != nil {
-		return nil, err
-	}
-	return core.EncryptGSTNRequest(sek, p)
-}
-
 func rawGSTNEncryptRequest(params *Input, data []byte) (any, []byte, error) {
 	sek, err := params.Bytes("sek", keyField)
 	if err != nil {
@@ -216,30 +172,6 @@ func rawGSTNEncryptRequest(params *Input, data []byte) (any, []byte, error) {
 		return nil, nil, err
 	}
 	return map[string]string{"hmac": req.HMAC}, []byte(req.Data), nil
-}
-
-func opGSTNDecryptResponse(in *Input) (any, error) {
-	sek, err := in.Bytes("sek", keyField)
-	if err != nil {
-		return nil, err
-	}
-	data, err := in.String("data")
-	if err != nil {
-		return nil, err
-	}
-	rek, err := in.String("rek")
-	if err != nil {
-		return nil, err
-	}
-	mac, err := in.String("hmac")
-	if err != nil {
-		return nil, err
-	}
-	p, err := core.DecryptGSTNResponse(sek, data, rek, mac)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"payload": string(p)}, nil
 }
 
 func rawGSTNDecryptResponse(params *Input, data []byte) (any, []byte, error) {
@@ -323,22 +255,6 @@ func rawGSTNDecryptFile(params *Input, data []byte) (any, []byte, error) {
 	return struct{}{}, out.Bytes(), nil
 }
 
-func opNICEncryptRequest(in *Input) (any, error) {
-	sek, err := in.Bytes("sek", keyField)
-	if err != nil {
-		return nil, err
-	}
-	p, err := payload(in, "payload")
-	if err != nil {
-		return nil, err
-	}
-	d, err := core.EncryptNICRequest(sek, p)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"data": d}, nil
-}
-
 func rawNICEncryptRequest(params *Input, data []byte) (any, []byte, error) {
 	sek, err := params.Bytes("sek", keyField)
 	if err != nil {
@@ -369,18 +285,6 @@ func nicDecrypt(in *Input, data string) ([]byte, error) {
 		return nil, &core.Error{Code: core.CodeInvalidInput, Message: "rek and hmac go together"}
 	}
 	return core.DecryptNICResponse(sek, data)
-}
-
-func opNICDecryptResponse(in *Input) (any, error) {
-	data, err := in.String("data")
-	if err != nil {
-		return nil, err
-	}
-	p, err := nicDecrypt(in, data)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"payload": string(p)}, nil
 }
 
 func rawNICDecryptResponse(params *Input, data []byte) (any, []byte, error) {
