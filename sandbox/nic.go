@@ -87,12 +87,7 @@ func (s *Server) nicAuth(w http.ResponseWriter, r *http.Request, ewb bool) {
 	if !ok {
 		return
 	}
-	raw, _ := readBody(r)
-	var env struct {
-		Data string `json:"Data"`
-	}
-	json.Unmarshal(raw, &env)
-	js, err := core.DecryptNICAuthPayload(s.nicKey, env.Data)
+	js, err := core.DecryptNICAuthPayload(s.nicKey, readDataEnvelope(r))
 	if err != nil {
 		s.nicFail(w, ewb, map[bool]string{false: "1016", true: "108"}[ewb], "Decryption of App Key failed")
 		return
@@ -201,12 +196,7 @@ func (s *Server) generateIRN(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	raw, _ := readBody(r)
-	var env struct {
-		Data string `json:"Data"`
-	}
-	json.Unmarshal(raw, &env)
-	js, err := core.DecryptNICResponse(sess.sek, env.Data)
+	js, err := core.DecryptNICResponse(sess.sek, readDataEnvelope(r))
 	var inv invoice
 	if err != nil || json.Unmarshal(js, &inv) != nil || inv.DocDtls.No == "" || inv.SellerDtls.Gstin == "" {
 		s.writeJSON(w, 200, nicError("5002", "Data must be the invoice JSON encrypted with the SEK (no inner base64)"))
@@ -307,4 +297,15 @@ func (s *Server) getEWB(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeJSON(w, 200, map[string]string{"status": "1", "data": data, "rek": rek, "hmac": hmac})
+}
+
+// readDataEnvelope reads the Data field of a NIC request body {"Data": ...};
+// anything else reads as empty and fails to decrypt.
+func readDataEnvelope(r *http.Request) string {
+	raw, _ := readBody(r)
+	var env struct {
+		Data string `json:"Data"`
+	}
+	json.Unmarshal(raw, &env)
+	return env.Data
 }
