@@ -46,11 +46,17 @@ type EVCSignature struct {
 // EncryptGSTNRequest encrypts a JSON payload for the GSTN taxpayer API
 // under the session key ek.
 func EncryptGSTNRequest(ek, payload []byte) (GSTNRequest, error) {
-	data, mac, err := sealGSTNPayload(ek, payload)
+	data, mac, err := EncryptGSTNRequestData(ek, payload)
 	if err != nil {
 		return GSTNRequest{}, err
 	}
-	return GSTNRequest{Data: string(data), HMAC: mac}, nil
+	return GSTNRequest{Data: ownedString(data), HMAC: mac}, nil
+}
+
+// EncryptGSTNRequestData is EncryptGSTNRequest for byte-oriented callers:
+// it returns the data field (base64 text) as bytes, with no extra copy.
+func EncryptGSTNRequestData(ek, payload []byte) (data []byte, hmac string, err error) {
+	return sealGSTNPayload(ek, payload)
 }
 
 // DecryptGSTNResponse decrypts a GSTN response's data with the REK that rek
@@ -58,7 +64,13 @@ func EncryptGSTNRequest(ek, payload []byte) (GSTNRequest, error) {
 // anything, and returns the JSON. Every key, padding and MAC failure is
 // CodeDecryptFailed; bad base64 in a field is CodeInvalidInput.
 func DecryptGSTNResponse(ek []byte, data, rek, hmac string) ([]byte, error) {
-	return openGSTNResponse(ek, []byte(data), rek, hmac)
+	return openGSTNResponse(ek, readOnly(data), rek, hmac)
+}
+
+// DecryptGSTNResponseData is DecryptGSTNResponse with the data field (base64
+// text) as bytes; data is only read.
+func DecryptGSTNResponseData(ek, data []byte, rek, hmac string) ([]byte, error) {
+	return openGSTNResponse(ek, data, rek, hmac)
 }
 
 // SignEVC computes the EVC filing signature of a payload for a PAN and the
@@ -97,7 +109,7 @@ func EncryptGSTNResponse(random io.Reader, ek, payload []byte) (GSTNResponse, er
 	if err != nil {
 		return GSTNResponse{}, err
 	}
-	return GSTNResponse{Data: string(data), Rek: string(encodeB64(encRek)), HMAC: mac}, nil
+	return GSTNResponse{Data: ownedString(data), Rek: string(encodeB64(encRek)), HMAC: mac}, nil
 }
 
 // DecryptGSTNRequest is the server side of EncryptGSTNRequest: it checks
@@ -106,7 +118,7 @@ func DecryptGSTNRequest(ek []byte, data, hmac string) ([]byte, error) {
 	if err := checkAESKey(ek); err != nil {
 		return nil, err
 	}
-	return openGSTNPayload(ek, []byte(data), hmac)
+	return openGSTNPayload(ek, readOnly(data), hmac)
 }
 
 // sealGSTNPayload returns base64(AES(key, p)) and base64(HMAC(key, p)) for

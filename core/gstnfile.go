@@ -129,8 +129,7 @@ type plaintextReader struct{ r io.Reader }
 
 func (p *plaintextReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
-	var ce base64.CorruptInputError
-	if errors.As(err, &ce) {
+	if err != nil && err != io.EOF && isCorruptBase64(err) {
 		err = errDecrypt()
 	}
 	return n, err
@@ -152,8 +151,7 @@ func classifyFileErr(err error) error {
 	if errors.As(err, &e) {
 		return e
 	}
-	var ce base64.CorruptInputError
-	if errors.As(err, &ce) {
+	if isCorruptBase64(err) {
 		return newError(CodeInvalidInput, "the .json member is not base64")
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
@@ -173,6 +171,7 @@ type ecbReader struct {
 	nIn  int    // bytes in `in` not yet decrypted
 	out  []byte // decrypted bytes ready to give
 	held []byte // the last decrypted block, not yet given
+	buf  []byte // backing array of out
 	done bool
 }
 
@@ -203,14 +202,14 @@ func (e *ecbReader) fill() error {
 	if full == 0 {
 		return nil
 	}
-	buf := make([]byte, 0, len(e.held)+full)
-	buf = append(buf, e.held...)
+	// out is empty whenever fill runs, so its buffer is reused.
+	buf := append(e.buf[:0], e.held...)
 	for i := 0; i < full; i += aes.BlockSize {
 		e.block.Decrypt(e.in[i:i+aes.BlockSize], e.in[i:i+aes.BlockSize])
 	}
 	buf = append(buf, e.in[:full]...)
 	e.held = append(e.held[:0], buf[len(buf)-aes.BlockSize:]...)
-	e.out = buf[:len(buf)-aes.BlockSize]
+	e.out, e.buf = buf[:len(buf)-aes.BlockSize], buf
 	e.nIn = copy(e.in[:], e.in[full:e.nIn])
 	return nil
 }
@@ -257,4 +256,9 @@ func EncryptGSTNFile(ek, payload []byte, name string) (file []byte, hashHex stri
 	gz.Close()
 	sum := sha256.Sum256(buf.Bytes())
 	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
+}
+
+func isCorruptBase64(err error) bool {
+	var ce base64.CorruptInputError
+	return errors.As(err, &ce)
 }

@@ -24,20 +24,38 @@ import (
 // EncryptNICRequest encrypts a JSON payload under the NIC session key.
 func EncryptNICRequest(sek, payload []byte) (string, error) {
 	data, err := sealNICPayload(sek, payload)
-	return string(data), err
+	return ownedString(data), err
+}
+
+// EncryptNICRequestData is EncryptNICRequest for byte-oriented callers: it
+// returns Data (base64 text) as bytes, with no extra copy.
+func EncryptNICRequestData(sek, payload []byte) ([]byte, error) {
+	return sealNICPayload(sek, payload)
 }
 
 // DecryptNICResponse decrypts a NIC response's Data with the session key and
 // returns the JSON.
 func DecryptNICResponse(sek []byte, data string) ([]byte, error) {
-	return openNICPayload(sek, []byte(data))
+	return openNICPayload(sek, readOnly(data))
+}
+
+// DecryptNICResponseData is DecryptNICResponse with Data (base64 text) as
+// bytes; data is only read.
+func DecryptNICResponseData(sek, data []byte) ([]byte, error) {
+	return openNICPayload(sek, data)
 }
 
 // DecryptNICResponseRek decrypts a NIC response that carries Rek and Hmac:
 // the REK is unwrapped with the SEK, Data is decrypted under the REK, and
 // the HMAC is verified in constant time before the JSON is returned.
 func DecryptNICResponseRek(sek []byte, data, rek, hmac string) ([]byte, error) {
-	return openNICPayloadRek(sek, []byte(data), rek, hmac)
+	return openNICPayloadRek(sek, readOnly(data), rek, hmac)
+}
+
+// DecryptNICResponseRekData is DecryptNICResponseRek with Data (base64 text)
+// as bytes; data is only read.
+func DecryptNICResponseRekData(sek, data []byte, rek, hmac string) ([]byte, error) {
+	return openNICPayloadRek(sek, data, rek, hmac)
 }
 
 // EncryptNICAuthPayload encrypts the JSON of a NIC auth request (e-invoice
@@ -88,7 +106,7 @@ func EncryptNICResponseRek(random io.Reader, sek, payload []byte) (data, rek, hm
 		return "", "", "", err
 	}
 	tag := HMACSHA256(key, encodeB64(payload))
-	return string(d), string(encodeB64(encRek)), string(encodeB64(tag)), nil
+	return ownedString(d), string(encodeB64(encRek)), string(encodeB64(tag)), nil
 }
 
 func sealNICPayload(key, payload []byte) ([]byte, error) {

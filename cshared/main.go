@@ -36,18 +36,33 @@ const (
 // maxIn bounds what one call copies in, beyond the table's own limits.
 const maxIn = abi.MaxInputSize + abi.MaxRawDataSize
 
-// goBytes copies C input into Go memory; a null pointer with length 0 is
-// empty input.
+// checkIn says whether a C pointer and length describe usable input: a null
+// pointer with length 0 is empty input.
+func checkIn(p *C.uint8_t, n C.int64_t) bool {
+	return n >= 0 && int64(n) <= maxIn && (p != nil || n == 0)
+}
+
+// goBytes copies C input into Go memory.
 func goBytes(p *C.uint8_t, n C.int64_t) ([]byte, bool) {
-	switch {
-	case n < 0 || int64(n) > maxIn:
-		return nil, false
-	case n == 0:
-		return nil, true
-	case p == nil:
+	if !checkIn(p, n) {
 		return nil, false
 	}
+	if n == 0 {
+		return nil, true
+	}
 	return C.GoBytes(unsafe.Pointer(p), C.int(n)), true
+}
+
+// view returns the caller's bulk data as a slice without copying it: raw
+// handlers only read it, and the call returns before the caller may free it.
+func view(p *C.uint8_t, n C.int64_t) ([]byte, bool) {
+	if !checkIn(p, n) {
+		return nil, false
+	}
+	if n == 0 {
+		return nil, true
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)), true
 }
 
 // put copies b into malloc'd memory (one spare NUL byte, so a JSON result
@@ -117,7 +132,7 @@ func gstauth_call_raw(op *C.char, params *C.uint8_t, paramsLen C.int64_t, data *
 		}
 	}()
 	p, ok1 := goBytes(params, paramsLen)
-	d, ok2 := goBytes(data, dataLen)
+	d, ok2 := view(data, dataLen)
 	if !ok1 || !ok2 {
 		put(abi.ErrorJSON(invalidInput("params or data pointer and length do not agree")), outMeta, outMetaLen)
 		return rcFailed

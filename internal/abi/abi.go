@@ -57,7 +57,9 @@ type Op struct {
 	// that is marshalled as the output object.
 	JSON func(in *Input) (any, error)
 	// Raw handles a raw op: small JSON params and raw bytes in, a value
-	// marshalled as JSON meta and raw bytes out.
+	// marshalled as JSON meta and raw bytes out. It only reads data and keeps
+	// no reference to it after returning: the shared library passes the
+	// caller's own buffer, uncopied.
 	Raw func(params *Input, data []byte) (meta any, out []byte, err error)
 }
 

@@ -167,11 +167,11 @@ func rawGSTNEncryptRequest(params *Input, data []byte) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	req, err := core.EncryptGSTNRequest(sek, data)
+	d, mac, err := core.EncryptGSTNRequestData(sek, data)
 	if err != nil {
 		return nil, nil, err
 	}
-	return map[string]string{"hmac": req.HMAC}, []byte(req.Data), nil
+	return map[string]string{"hmac": mac}, d, nil
 }
 
 func rawGSTNDecryptResponse(params *Input, data []byte) (any, []byte, error) {
@@ -187,7 +187,7 @@ func rawGSTNDecryptResponse(params *Input, data []byte) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := core.DecryptGSTNResponse(sek, string(data), rek, mac)
+	p, err := core.DecryptGSTNResponseData(sek, data, rek, mac)
 	return struct{}{}, p, err
 }
 
@@ -260,12 +260,12 @@ func rawNICEncryptRequest(params *Input, data []byte) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := core.EncryptNICRequest(sek, data)
-	return struct{}{}, []byte(d), err
+	d, err := core.EncryptNICRequestData(sek, data)
+	return struct{}{}, d, err
 }
 
 // nicDecrypt decrypts Data with or without Rek/Hmac, read from in.
-func nicDecrypt(in *Input, data string) ([]byte, error) {
+func nicDecrypt(in *Input, data []byte) ([]byte, error) {
 	sek, err := in.Bytes("sek", keyField)
 	if err != nil {
 		return nil, err
@@ -280,15 +280,15 @@ func nicDecrypt(in *Input, data string) ([]byte, error) {
 	}
 	switch {
 	case hasRek && hasMAC:
-		return core.DecryptNICResponseRek(sek, data, rek, mac)
+		return core.DecryptNICResponseRekData(sek, data, rek, mac)
 	case hasRek || hasMAC:
 		return nil, &core.Error{Code: core.CodeInvalidInput, Message: "rek and hmac go together"}
 	}
-	return core.DecryptNICResponse(sek, data)
+	return core.DecryptNICResponseData(sek, data)
 }
 
 func rawNICDecryptResponse(params *Input, data []byte) (any, []byte, error) {
-	p, err := nicDecrypt(params, string(data))
+	p, err := nicDecrypt(params, data)
 	return struct{}{}, p, err
 }
 
