@@ -31,3 +31,12 @@ func encodeB64(b []byte) []byte {
 	std.Encode(dst, b)
 	return dst
 }
+
+// decodeSmallB64 decodes a short base64 field (a wrapped key, a MAC), whose
+// text may be at most MaxSmallField bytes.
+func decodeSmallB64(field, s string) ([]byte, error) {
+	if err := checkSize(field, len(s), MaxSmallField); err != nil {
+		return nil, err
+	}
+	return decodeB64String(field, s, MaxSmallField)
+}

@@ -146,10 +146,11 @@ func openGSTNResponse(ek, data []byte, rek, hmac string) ([]byte, error) {
 	if err := checkAESKey(ek); err != nil {
 		return nil, err
 	}
-	if err := checkSize("rek", len(rek), MaxSmallField); err != nil {
+	encRek, err := decodeSmallB64("rek", rek)
+	if err != nil {
 		return nil, err
 	}
-	encRek, err := decodeB64String("rek", rek, MaxSmallField)
+	ct, tag, err := decodeGSTNPayload(data, hmac)
 	if err != nil {
 		return nil, err
 	}
@@ -157,23 +158,34 @@ func openGSTNResponse(ek, data []byte, rek, hmac string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return openGSTNPayload(key, data, hmac)
+	return openGSTNCiphertext(key, ct, tag)
 }
 
-// openGSTNPayload decrypts base64 data under key, checks the HMAC of the
-// plaintext (the base64 text) in constant time, and decodes the JSON.
 func openGSTNPayload(key, data []byte, hmac string) ([]byte, error) {
-	if err := checkSize("hmac", len(hmac), MaxSmallField); err != nil {
-		return nil, err
-	}
-	tag, err := decodeB64String("hmac", hmac, MaxSmallField)
+	ct, tag, err := decodeGSTNPayload(data, hmac)
 	if err != nil {
 		return nil, err
 	}
-	ct, err := decodeB64("data", data, MaxPayloadSize*4/3+aesBlock)
+	return openGSTNCiphertext(key, ct, tag)
+}
+
+// decodeGSTNPayload decodes the data and hmac fields, sizes first, so
+// over-limit input is refused before any work.
+func decodeGSTNPayload(data []byte, hmac string) (ct, tag []byte, err error) {
+	tag, err = decodeSmallB64("hmac", hmac)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	ct, err = decodeB64("data", data, MaxPayloadSize*4/3+aesBlock)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ct, tag, nil
+}
+
+// openGSTNCiphertext decrypts ct in place, verifies the HMAC over the
+// base64 plaintext in constant time, and only then decodes it.
+func openGSTNCiphertext(key, ct, tag []byte) ([]byte, error) {
 	p, err := decryptAESECBInPlace(key, ct)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package core
 import (
 	"archive/tar"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"crypto/aes"
 	"crypto/cipher"
@@ -101,6 +102,9 @@ func (f *gstnFileReader) Read(p []byte) (int, error) {
 func (f *gstnFileReader) open() error {
 	gz, err := gzip.NewReader(f.tee)
 	if err != nil {
+		if isCallerIOErr(err) {
+			return err
+		}
 		return newError(CodeInvalidInput, "the file is not gzip")
 	}
 	tr := tar.NewReader(gz)
@@ -110,6 +114,9 @@ func (f *gstnFileReader) open() error {
 			return newError(CodeInvalidInput, "the file holds no .json member")
 		}
 		if err != nil {
+			if isCallerIOErr(err) {
+				return err
+			}
 			return newError(CodeInvalidInput, "the file is not a tar archive")
 		}
 		if hdr.Typeflag == tar.TypeReg && strings.HasSuffix(hdr.Name, ".json") {
@@ -154,7 +161,9 @@ func classifyFileErr(err error) error {
 	if isCorruptBase64(err) {
 		return newError(CodeInvalidInput, "the .json member is not base64")
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
+	var fe flate.CorruptInputError
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) ||
+		errors.Is(err, tar.ErrHeader) || errors.As(err, &fe) {
 		return newError(CodeInvalidInput, "the file is truncated or corrupt")
 	}
 	return err // an I/O error of the caller's reader
@@ -261,4 +270,14 @@ func EncryptGSTNFile(ek, payload []byte, name string) (file []byte, hashHex stri
 func isCorruptBase64(err error) bool {
 	var ce base64.CorruptInputError
 	return errors.As(err, &ce)
+}
+
+// isCallerIOErr reports whether err came from the caller's reader rather
+// than from the file's format.
+func isCallerIOErr(err error) bool {
+	if err == io.EOF {
+		return false
+	}
+	_, ours := classifyFileErr(err).(*Error)
+	return !ours
 }

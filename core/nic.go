@@ -128,22 +128,30 @@ func openNICPayload(key, data []byte) ([]byte, error) {
 	if err := checkAESKey(key); err != nil {
 		return nil, err
 	}
-	ct, err := decodeB64("Data", data, MaxPayloadSize+aesBlock)
+	ct, err := decodeNICData(data)
 	if err != nil {
 		return nil, err
 	}
 	return decryptAESECBInPlace(key, ct)
 }
 
+func decodeNICData(data []byte) ([]byte, error) {
+	return decodeB64("Data", data, MaxPayloadSize+aesBlock)
+}
+
 func openNICPayloadRek(sek, data []byte, rek, hmac string) ([]byte, error) {
 	if err := checkAESKey(sek); err != nil {
 		return nil, err
 	}
-	encRek, err := decodeB64String("Rek", rek, MaxSmallField)
+	encRek, err := decodeSmallB64("Rek", rek)
 	if err != nil {
 		return nil, err
 	}
-	tag, err := decodeB64String("Hmac", hmac, MaxSmallField)
+	tag, err := decodeSmallB64("Hmac", hmac)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := decodeNICData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +159,7 @@ func openNICPayloadRek(sek, data []byte, rek, hmac string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := openNICPayload(key, data)
+	out, err := decryptAESECBInPlace(key, ct)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ TEST_TARGETS += test-go
 
 test-go:
 	$(GO) test -race -count=1 $(GO_PKGS)
+	$(GO) test -count=1 -run '^TestGSTNFileStreamsInConstantMemory$$' -v ./core/
 
 # Benchmarks of the payload path (numbers become targets later).
 bench:
