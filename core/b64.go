@@ -1,6 +1,9 @@
 package core
 
-import "encoding/base64"
+import (
+	"bytes"
+	"encoding/base64"
+)
 
 var std = base64.StdEncoding.Strict()
 
@@ -10,6 +13,11 @@ var std = base64.StdEncoding.Strict()
 func decodeB64(field string, s []byte, limit int) ([]byte, error) {
 	if std.DecodedLen(len(s)) > limit+2 {
 		return nil, newError(CodeTooLarge, "%s is larger than the limit of %d bytes", field, limit)
+	}
+	// encoding/base64 skips CR and LF even in strict mode; standard base64
+	// has no line breaks, and one value has one accepted text.
+	if bytes.IndexByte(s, '\n') >= 0 || bytes.IndexByte(s, '\r') >= 0 {
+		return nil, newError(CodeInvalidInput, "%s is not standard base64 with padding (it has a line break)", field)
 	}
 	dst := make([]byte, std.DecodedLen(len(s)))
 	n, err := std.Decode(dst, s)
@@ -23,7 +31,15 @@ func decodeB64(field string, s []byte, limit int) ([]byte, error) {
 }
 
 func decodeB64String(field, s string, limit int) ([]byte, error) {
-	return decodeB64(field, []byte(s), limit)
+	return decodeB64(field, readOnly(s), limit)
+}
+
+// DecodeBase64 decodes s as standard base64 with padding: strict (canonical
+// padding bits, no line breaks), at most limit bytes decoded, checked before
+// allocating. field names the value in the error: bad text is
+// CodeInvalidInput, over the limit CodeTooLarge.
+func DecodeBase64(field, s string, limit int) ([]byte, error) {
+	return decodeB64String(field, s, limit)
 }
 
 func encodeB64(b []byte) []byte {

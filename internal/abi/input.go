@@ -2,7 +2,6 @@ package abi
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -118,19 +117,7 @@ func (in *Input) OptBytes(field string, limit int) (b []byte, ok bool, err error
 // DecodeBase64 decodes standard base64 with padding, checking the decoded
 // size against limit before allocating.
 func DecodeBase64(field, s string, limit int) ([]byte, error) {
-	if n := base64.StdEncoding.DecodedLen(len(s)); n > limit+2 {
-		return nil, &core.Error{Code: core.CodeTooLarge,
-			Message: fmt.Sprintf("field %q decodes to about %d bytes; the limit is %d", field, n, limit)}
-	}
-	b, err := base64.StdEncoding.Strict().DecodeString(s)
-	if err != nil {
-		return nil, invalid("field %q is not standard base64 with padding", field)
-	}
-	if len(b) > limit {
-		return nil, &core.Error{Code: core.CodeTooLarge,
-			Message: fmt.Sprintf("field %q decodes to %d bytes; the limit is %d", field, len(b), limit)}
-	}
-	return b, nil
+	return core.DecodeBase64(fmt.Sprintf("field %q", field), s, limit)
 }
 
 // Int64 returns a required integer field (a JSON number with no fraction).

@@ -130,6 +130,9 @@ def gen_aes():
     tests.append(invalid("17-byte ciphertext", {"key": b64(K2), "ciphertext": b64(good + b"\x00")}, "decrypt_failed"))
     tests.append(invalid("16-byte key", {"key": b64(K2[:16]), "ciphertext": b64(good)}, "invalid_key"))
     tests.append(invalid("ciphertext not base64", {"key": b64(K2), "ciphertext": "%%%%"}, "invalid_input"))
+    wrapped = b64(good)
+    tests.append(invalid("line break inside the ciphertext's base64", {"key": b64(K2), "ciphertext": wrapped[:8] + "\n" + wrapped[8:]},
+                         "invalid_input", ["base64"]))
     tests.append(invalid("ciphertext is null", {"key": b64(K2), "ciphertext": None}, "invalid_input"))
     write("aes_ecb_decrypt", "aes_ecb_decrypt", "AES-256-ECB decryption with a strict PKCS#7 padding check.",
           PYCA + ". " + KAT_NOTE + " Invalid padding blocks are encrypted without padding by the generator.",
@@ -271,6 +274,11 @@ def gen_gstn():
     tests.append(invalid("NIC plaintext convention (raw JSON) under a valid HMAC", {"sek": b64(SEK), **nic_style}, "invalid_input"))
     tests.append(invalid("data not base64", {**base, "data": "@@@@"}, "invalid_input"))
     tests.append(invalid("hmac not base64", {**base, "hmac": "not-base64"}, "invalid_input"))
+    tests.append(invalid("CR LF inside hmac (standard base64 has no line breaks)",
+                         {**base, "hmac": good["hmac"][:20] + "\r\n" + good["hmac"][20:]}, "invalid_input", ["base64"]))
+    tests.append(invalid("data wrapped at 76 characters (MIME base64)",
+                         {**base, "data": "\n".join(good["data"][i:i + 76] for i in range(0, len(good["data"]), 76))},
+                         "invalid_input", ["base64"]))
     tests.append(invalid("rek missing", {"sek": b64(SEK), "data": good["data"], "hmac": good["hmac"]}, "invalid_input"))
     tests.append(invalid("rek decrypts to 16 bytes", {**base, "rek": b64(aes_ecb_encrypt(SEK, REK[:16]))}, "decrypt_failed"))
     write("gstn_decrypt_response", "gstn_decrypt_response",
