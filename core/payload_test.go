@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	mrand "math/rand/v2"
 	"runtime"
 	"strings"
@@ -236,6 +238,26 @@ func TestRSAKeysAndEncryption(t *testing.T) {
 	}
 	for name, in := range bad {
 		_, err := ParseRSAPublicKey(in)
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		wantCode(t, err, CodeInvalidKey)
+	}
+	// Keys crypto/rsa would refuse at first use are refused when parsed.
+	good := priv.PublicKey
+	even := new(big.Int).SetBit(good.N, 0, 0)
+	for name, k := range map[string]*rsa.PublicKey{
+		"even modulus":  {N: even, E: good.E},
+		"even exponent": {N: good.N, E: 65536},
+		"exponent 1":    {N: good.N, E: 1},
+		"16385-bit key": {N: new(big.Int).SetBit(big.NewInt(1), 16384, 1), E: 65537},
+	} {
+		der, err := x509.MarshalPKIXPublicKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ParseRSAPublicKey(der)
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 			continue

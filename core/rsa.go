@@ -10,6 +10,10 @@ import (
 // MinRSABits is the smallest RSA modulus gstauth accepts.
 const MinRSABits = 2048
 
+// MaxRSABits is the largest RSA modulus gstauth accepts: bigger keys only
+// make every operation slower.
+const MaxRSABits = 16384
+
 // ParseRSAPublicKey reads an RSA public key from an X.509 certificate (PEM or
 // DER), a PEM "PUBLIC KEY" (PKIX) or a PEM "RSA PUBLIC KEY" (PKCS#1), as the
 // GSTN and NIC public keys are distributed. Keys under 2048 bits are rejected
@@ -66,6 +70,13 @@ func checkRSAPublic(pub any) (*rsa.PublicKey, error) {
 	}
 	if k.N.BitLen() < MinRSABits {
 		return nil, newError(CodeInvalidKey, "RSA key has %d bits; at least %d are required", k.N.BitLen(), MinRSABits)
+	}
+	if k.N.BitLen() > MaxRSABits {
+		return nil, newError(CodeInvalidKey, "RSA key has %d bits; at most %d are accepted", k.N.BitLen(), MaxRSABits)
+	}
+	// What crypto/rsa would refuse at the first use, refused at parse time.
+	if k.N.Bit(0) == 0 || k.E < 3 || k.E%2 == 0 || k.E > 1<<31-1 {
+		return nil, newError(CodeInvalidKey, "RSA key is malformed (even modulus or unusable exponent)")
 	}
 	return k, nil
 }
