@@ -34,3 +34,9 @@ test-python-wheel: python-wheel
 	  'import shutil, gstauth; assert shutil.which("go") is None; \
 	   a = gstauth.aes_ecb_encrypt(b"k"*32, b"x", backend="cshared"); b = gstauth.aes_ecb_encrypt(b"k"*32, b"x", backend="wasm"); \
 	   assert a == b; print("wheel ok:", gstauth.__file__, gstauth.get_backend().version)'
+
+# Per-call overhead and payload throughput from Python, on both backends.
+.PHONY: bench-python
+bench-python: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm
+	$(VPY) $(PY_DIR)/benchmarks/bench_calls.py
+bench: bench-python
