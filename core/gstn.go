@@ -86,7 +86,7 @@ func SignEVC(pan, otp string, payload []byte) (EVCSignature, error) {
 		return EVCSignature{}, err
 	}
 	sid := pan + "|" + otp
-	mac := HMACSHA256([]byte(sid), encodeB64(payload))
+	mac := hmacOfBase64([]byte(sid), payload)
 	return EVCSignature{St: "EVC", Sid: sid, Sign: string(encodeB64(mac))}, nil
 }
 
@@ -131,9 +131,7 @@ func sealGSTNPayload(key, payload []byte) (data []byte, mac string, err error) {
 	if err := checkAESKey(key); err != nil {
 		return nil, "", err
 	}
-	n := std.EncodedLen(len(payload))
-	buf := make([]byte, paddedLen(n))
-	std.Encode(buf, payload)
+	buf, n := paddedB64(payload)
 	tag := HMACSHA256(key, buf[:n])
 	if err := encryptAESECBInPlace(key, buf, n); err != nil {
 		return nil, "", err
@@ -202,3 +200,12 @@ func openGSTNCiphertext(key, ct, tag []byte) ([]byte, error) {
 }
 
 const aesBlock = 16
+
+// paddedB64 writes base64(payload) into a buffer already the size of its
+// padded ciphertext, so it can be encrypted in place; n is the text's length.
+func paddedB64(payload []byte) (buf []byte, n int) {
+	n = std.EncodedLen(len(payload))
+	buf = make([]byte, paddedLen(n))
+	std.Encode(buf, payload)
+	return buf, n
+}

@@ -249,8 +249,8 @@ func EncryptGSTNFile(ek, payload []byte, name string) (file []byte, hashHex stri
 	if err := checkSize("payload", len(payload), MaxPayloadSize); err != nil {
 		return nil, "", err
 	}
-	ct, err := EncryptAESECB(ek, encodeB64(payload))
-	if err != nil {
+	ct, n := paddedB64(payload)
+	if err := encryptAESECBInPlace(ek, ct, n); err != nil {
 		return nil, "", err
 	}
 	content := encodeB64(ct)

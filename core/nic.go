@@ -105,7 +105,7 @@ func EncryptNICResponseRek(random io.Reader, sek, payload []byte) (data, rek, hm
 	if err != nil {
 		return "", "", "", err
 	}
-	tag := HMACSHA256(key, encodeB64(payload))
+	tag := hmacOfBase64(key, payload)
 	return ownedString(d), string(encodeB64(encRek)), string(encodeB64(tag)), nil
 }
 
@@ -163,7 +163,7 @@ func openNICPayloadRek(sek, data []byte, rek, hmac string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !VerifyHMACSHA256(key, encodeB64(out), tag) {
+	if !verifyHMACOfBase64(key, out, tag) {
 		return nil, errDecrypt()
 	}
 	return out, nil

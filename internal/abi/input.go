@@ -192,6 +192,15 @@ func (in *Input) Decode(field string, v any) error {
 	return nil
 }
 
+// OptDecode is Decode for an optional field: when it is absent, v is left
+// as it is.
+func (in *Input) OptDecode(field string, v any) error {
+	if !in.Has(field) {
+		return nil
+	}
+	return in.Decode(field, v)
+}
+
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 func invalid(format string, args ...any) error {

@@ -49,10 +49,8 @@ func opSessionNew(in *Input) (any, error) {
 		return nil, err
 	}
 	var cfg core.Config
-	if in.Has("config") {
-		if err := in.Decode("config", &cfg); err != nil {
-			return nil, err
-		}
+	if err := in.OptDecode("config", &cfg); err != nil {
+		return nil, err
 	}
 	s, err := core.NewSession(core.Provider(p), account, cfg)
 	if err != nil {
@@ -99,20 +97,16 @@ func opSessionRequest(in *Input) (any, error) {
 		return nil, err
 	}
 	var c core.Credentials
-	if in.Has("credentials") {
-		if err := in.Decode("credentials", &c); err != nil {
-			return nil, err
-		}
+	if err := in.OptDecode("credentials", &c); err != nil {
+		return nil, err
 	}
 	entropy, _, err := in.OptBytes("entropy", core.MaxSmallField)
 	if err != nil {
 		return nil, err
 	}
 	var params map[string]string
-	if in.Has("params") {
-		if err := in.Decode("params", &params); err != nil {
-			return nil, err
-		}
+	if err := in.OptDecode("params", &params); err != nil {
+		return nil, err
 	}
 	req, err := core.BuildRequest(s, &c, core.RequestOptions{NowMs: now, Step: step, Entropy: entropy, Params: params})
 	if err != nil {

@@ -79,12 +79,17 @@ func opParseRedirect(in *Input) (any, error) {
 	return core.ParseAuthorizationRedirect(s, u)
 }
 
-func opWhiteBITSign(in *Input) (any, error) {
-	key, err := in.String("api_key")
-	if err != nil {
-		return nil, err
+// whitebitKey reads the API key and its secret.
+func whitebitKey(in *Input) (key, secret string, err error) {
+	if key, err = in.String("api_key"); err != nil {
+		return "", "", err
 	}
-	secret, err := in.String("secret")
+	secret, err = in.String("secret")
+	return key, secret, err
+}
+
+func opWhiteBITSign(in *Input) (any, error) {
+	key, secret, err := whitebitKey(in)
 	if err != nil {
 		return nil, err
 	}
@@ -108,11 +113,7 @@ func opWhiteBITRequest(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := in.String("api_key")
-	if err != nil {
-		return nil, err
-	}
-	secret, err := in.String("secret")
+	key, secret, err := whitebitKey(in)
 	if err != nil {
 		return nil, err
 	}
@@ -121,10 +122,8 @@ func opWhiteBITRequest(in *Input) (any, error) {
 		return nil, err
 	}
 	var params map[string]json.RawMessage
-	if in.Has("params") {
-		if err := in.Decode("params", &params); err != nil {
-			return nil, err
-		}
+	if err := in.OptDecode("params", &params); err != nil {
+		return nil, err
 	}
 	req, err := core.BuildWhiteBITRequest(s, now, key, secret, path, params)
 	if err != nil {

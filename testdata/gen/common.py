@@ -5,6 +5,7 @@ import hmac
 import json
 import os
 import random
+import subprocess
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -15,6 +16,15 @@ VECTORS = os.path.join(ROOT, "testdata", "vectors")
 KEYS = os.path.join(ROOT, "testdata", "keys")
 
 SCHEMA = "gstauth-vectors/1"
+
+# Wycheproof, pinned: the Go module github.com/c2sp/wycheproof at this version, fetched through the Go module proxy.
+WYCHEPROOF_VERSION = "v0.0.0-20260105152342-fca0d3ba9f12"
+
+
+def wycheproof_file(name: str) -> str:
+    """The path of testvectors_v1/<name> in the pinned Wycheproof module (`go mod download` it first)."""
+    cache = subprocess.check_output(["go", "env", "GOMODCACHE"], text=True).strip()
+    return os.path.join(cache, f"github.com/c2sp/wycheproof@{WYCHEPROOF_VERSION}", "testvectors_v1", name)
 
 
 def b64(b: bytes) -> str:

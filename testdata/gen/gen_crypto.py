@@ -11,17 +11,15 @@ import hashlib
 import io
 import json
 import os
-import subprocess
 import tarfile
 
 import cryptography_vectors
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding as apad
 
-from common import (KEYS, aes_ecb_decrypt, aes_ecb_encrypt, aes_ecb_encrypt_nopad, b64, b64d, hmac_sha256,
-                    invalid, randbytes, read_key, ref, rng, steps, valid, write)
+from common import (KEYS, WYCHEPROOF_VERSION, aes_ecb_decrypt, aes_ecb_encrypt, aes_ecb_encrypt_nopad, b64, b64d, hmac_sha256,
+                    invalid, randbytes, read_key, ref, rng, steps, valid, wycheproof_file, write)
 
-WYCHEPROOF_VERSION = "v0.0.0-20260105152342-fca0d3ba9f12"
 PYCA = "Python cryptography 48.0.0 (AES-256-ECB with PKCS7 padder, HMAC-SHA256 via hmac/hashlib, RSA PKCS1v15)"
 
 GSTN_PEM = read_key("gstn-test.crt")
@@ -430,9 +428,7 @@ def gen_nic():
 
 
 def gen_hmac():
-    d = os.path.join(subprocess.check_output(["go", "env", "GOMODCACHE"], text=True).strip(),
-                     f"github.com/c2sp/wycheproof@{WYCHEPROOF_VERSION}", "testvectors_v1", "hmac_sha256_test.json")
-    w = json.load(open(d))
+    w = json.load(open(wycheproof_file("hmac_sha256_test.json")))
     tests = []
     for g in w["testGroups"]:
         for t in g["tests"]:

@@ -10,16 +10,14 @@ import base64
 import hashlib
 import json
 import os
-import subprocess
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding as apad
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from common import KEYS, VECTORS, b64, invalid, read_key, ref, steps, valid, write
+from common import KEYS, VECTORS, WYCHEPROOF_VERSION, b64, invalid, read_key, ref, steps, valid, write, wycheproof_file
 
-WYCHEPROOF_VERSION = "v0.0.0-20260105152342-fca0d3ba9f12"
 PYCA = "Python cryptography 48.0.0"
 PW = "test-only"
 
@@ -284,12 +282,10 @@ def gen_rsa_sha256():
           "can open holds the expected key; the key files come from the OpenSSL 3.0 CLI and " + PYCA + " (testdata/gen/sign_keys.sh).",
           ["RFC 8017 §8.2", "RFC 5958 §3, RFC 8018 §6.2 (encrypted PKCS#8)", "RFC 7292 (PKCS#12)", "testdata/keys/README.md"], tests)
 
-    d = os.path.join(subprocess.check_output(["go", "env", "GOMODCACHE"], text=True).strip(),
-                     f"github.com/c2sp/wycheproof@{WYCHEPROOF_VERSION}", "testvectors_v1")
     tests = []
     for bits in (2048, 3072, 4096, 8192):
         name = f"rsa_signature_{bits}_sha256_test.json"
-        w = json.load(open(os.path.join(d, name)))
+        w = json.load(open(wycheproof_file(name)))
         for g in w["testGroups"]:
             pub = serialization.load_pem_public_key(g["publicKeyPem"].encode())
             for t in g["tests"]:
