@@ -3,6 +3,9 @@ package core
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/gstauth/gstauth/gstcrypto"
+	"github.com/gstauth/gstauth/internal/b64"
 )
 
 // NIC e-way bill v1.03 authentication (gst-protocols reference, "The three
@@ -52,7 +55,7 @@ type ewbAuthResponse struct {
 func (b *ewbAuthResponse) errorCodes() []string {
 	switch e := b.Error.(type) {
 	case string:
-		codes, _ := DecodeEWBError(e)
+		codes, _ := gstcrypto.DecodeEWBError(e)
 		return codes
 	case map[string]any:
 		// The same reading as the base64 form's, on the object itself.
@@ -60,7 +63,7 @@ func (b *ewbAuthResponse) errorCodes() []string {
 		if err != nil {
 			return nil
 		}
-		codes, _ := DecodeEWBError(string(encodeB64(js)))
+		codes, _ := gstcrypto.DecodeEWBError(string(b64.Encode(js)))
 		return codes
 	}
 	return nil
@@ -85,11 +88,11 @@ func (ewbProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int
 		if len(codes) > 0 {
 			first = codes[0]
 		}
-		return terminal(s, CodeProviderError, first,
+		return terminal(s, gstcrypto.CodeProviderError, first,
 			"e-way bill authentication failed (codes "+strings.Join(codes, ",")+"): check the user name, password, client id and secret")
 	}
 	if body.AuthToken == "" || body.Sek == "" {
-		return newError(CodeProviderError, "the e-way bill auth answer has no authtoken or sek")
+		return newError(gstcrypto.CodeProviderError, "the e-way bill auth answer has no authtoken or sek")
 	}
 	expires := sentAtMs + policies[ProviderNICEWayBill].defaultLifetimeMs
 	if body.AuthToken == s.AccessToken && !s.Rejected {

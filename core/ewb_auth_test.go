@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
+	"github.com/gstauth/gstauth/internal/b64"
 )
 
 const ewbGSTIN = "05AAACG2115R1ZN"
@@ -20,7 +22,7 @@ func newEWBSession(t testing.TB) (*Session, *Credentials) {
 // TestEWBFlow: ACCESSTOKEN → 6 hours → renew with the password at the
 // margin → 238 on an ordinary call → renew.
 func TestEWBFlow(t *testing.T) {
-	priv, err := ParseRSAPrivateKey([]byte(readTestKey(t, "nic-test.key")))
+	priv, err := gstcrypto.ParseRSAPrivateKey([]byte(readTestKey(t, "nic-test.key")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +36,7 @@ func TestEWBFlow(t *testing.T) {
 		if d := cmp.Diff(want, req.Headers); d != "" {
 			t.Errorf("headers (-want +got):\n%s", d)
 		}
-		js, err := DecryptNICAuthPayload(priv, mustJSON(t, req.Body)["Data"].(string))
+		js, err := gstcrypto.DecryptNICAuthPayload(priv, mustJSON(t, req.Body)["Data"].(string))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,12 +45,12 @@ func TestEWBFlow(t *testing.T) {
 		if d := cmp.Diff(wantBody, body); d != "" {
 			t.Errorf("auth JSON (-want +got):\n%s", d)
 		}
-		appKey, err := decodeB64String("app_key", body["app_key"].(string), 64)
+		appKey, err := b64.DecodeString(body["app_key"].(string), 64)
 		if err != nil || len(appKey) != 32 {
 			t.Fatalf("app_key is not base64 of 32 bytes")
 		}
 		issued++
-		enc, _ := EncryptAESECB(appKey, []byte("0123456789abcdef0123456789abcdef"))
+		enc, _ := gstcrypto.EncryptAESECB(appKey, []byte("0123456789abcdef0123456789abcdef"))
 		return &HTTPResponse{Status: 200, Body: `{"status":"1","authtoken":"ewb-` + string(rune('0'+issued)) + `","sek":"` + b64s(enc) + `"}`}
 	}
 	if err := exchange(t, s, creds, "", t0, serve); err != nil {
@@ -80,7 +82,7 @@ func TestEWBFlow(t *testing.T) {
 func TestEWBSameToken(t *testing.T) {
 	s := tokenSession(ProviderNICEWayBill, 6*hour)
 	key := make([]byte, 32)
-	enc, _ := EncryptAESECB(key, make([]byte, 32))
+	enc, _ := gstcrypto.EncryptAESECB(key, make([]byte, 32))
 	s.Pending = &Pending{Step: StepAuth, AppKey: key}
 	now := t0 + hour
 	if err := ParseResponse(s, &HTTPResponse{Status: 200, Body: `{"status":1,"authtoken":"tok","sek":"` + b64s(enc) + `"}`}, now, now); err != nil {
@@ -100,13 +102,13 @@ func TestEWBErrors(t *testing.T) {
 		pcode  string
 		action Action
 	}{
-		{"238 on auth", `{"status":"0","error":"` + enc(`{"errorCodes":"238"}`) + `"}`, CodeReauthRequired, "238", ActionRenew},
-		{"238 among others", `{"status":"0","error":"` + enc(`{"errorCodes":"106,238,"}`) + `"}`, CodeReauthRequired, "238", ActionRenew},
-		{"credential error stops", `{"status":"0","error":"` + enc(`{"errorCodes":"108"}`) + `"}`, CodeProviderError, "108", ActionUserAction},
-		{"number code", `{"status":"0","error":"` + enc(`{"errorCodes":240}`) + `"}`, CodeProviderError, "240", ActionUserAction},
-		{"plain JSON error object", `{"status":"0","error":{"errorCodes":240}}`, CodeProviderError, "240", ActionUserAction},
-		{"undecodable error", `{"status":"0","error":"%%%"}`, CodeProviderError, "", ActionUserAction},
-		{"no token", `{"status":"1","sek":"AAAA"}`, CodeProviderError, "", ActionRenew},
+		{"238 on auth", `{"status":"0","error":"` + enc(`{"errorCodes":"238"}`) + `"}`, gstcrypto.CodeReauthRequired, "238", ActionRenew},
+		{"238 among others", `{"status":"0","error":"` + enc(`{"errorCodes":"106,238,"}`) + `"}`, gstcrypto.CodeReauthRequired, "238", ActionRenew},
+		{"credential error stops", `{"status":"0","error":"` + enc(`{"errorCodes":"108"}`) + `"}`, gstcrypto.CodeProviderError, "108", ActionUserAction},
+		{"number code", `{"status":"0","error":"` + enc(`{"errorCodes":240}`) + `"}`, gstcrypto.CodeProviderError, "240", ActionUserAction},
+		{"plain JSON error object", `{"status":"0","error":{"errorCodes":240}}`, gstcrypto.CodeProviderError, "240", ActionUserAction},
+		{"undecodable error", `{"status":"0","error":"%%%"}`, gstcrypto.CodeProviderError, "", ActionUserAction},
+		{"no token", `{"status":"1","sek":"AAAA"}`, gstcrypto.CodeProviderError, "", ActionRenew},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,7 +123,7 @@ func TestEWBErrors(t *testing.T) {
 
 func FuzzEWBAuthResponse(f *testing.F) {
 	key := make([]byte, 32)
-	enc, _ := EncryptAESECB(key, make([]byte, 32))
+	enc, _ := gstcrypto.EncryptAESECB(key, make([]byte, 32))
 	f.Add(200, `{"status":"1","authtoken":"tok","sek":"`+b64s(enc)+`"}`)
 	f.Add(200, `{"status":"0","error":"`+b64s([]byte(`{"errorCodes":"238"}`))+`"}`)
 	f.Add(200, `{"status":"0","error":{"errorCodes":[1,2]}}`)

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // Instants in these examples: 2026-01-01T00:00:00Z and minutes after it.
@@ -38,7 +39,7 @@ func headerNames(h map[string]string) []string {
 // client sent (the examples read it from the session instead of
 // decrypting the request).
 func sekFor(s *core.Session, ek []byte) string {
-	enc, _ := core.EncryptAESECB(s.Pending.AppKey, ek)
+	enc, _ := gstcrypto.EncryptAESECB(s.Pending.AppKey, ek)
 	return base64.StdEncoding.EncodeToString(enc)
 }
 
@@ -200,9 +201,9 @@ func ExampleSealSession() {
 	opened, err := core.OpenSession(sealed, []core.SealKey{key2026, key2025}, core.ProviderNICEInvoice, "29AAFCD5862R000/api_user")
 	fmt.Println(err, opened.Account)
 	_, err = core.OpenSession(sealed, []core.SealKey{key2025}, core.ProviderNICEInvoice, "someone-else")
-	fmt.Println(core.CodeOf(err))
+	fmt.Println(gstcrypto.CodeOf(err))
 	_, err = core.OpenSession(sealed, []core.SealKey{key2026}, "", "")
-	fmt.Println(core.CodeOf(err))
+	fmt.Println(gstcrypto.CodeOf(err))
 	// Output:
 	// k2025 nic_einvoice 29AAFCD5862R000/api_user
 	// <nil> 29AAFCD5862R000/api_user

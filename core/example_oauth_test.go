@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 func queryKeys(rawURL string) string {
@@ -56,7 +57,7 @@ func ExampleBuildRequest_oneFinOps() {
 
 	s.Config.TokenURL = "https://auth.onefinops.example/realms/gst/protocol/openid-connect/token"
 	_, err := core.BuildRequest(s, &core.Credentials{ClientSecret: "kc"}, core.RequestOptions{NowMs: exT0})
-	fmt.Println(core.CodeOf(err))
+	fmt.Println(gstcrypto.CodeOf(err))
 	// Output:
 	// client_id=ofin_test_acme&client_secret=kc&grant_type=client_credentials&scope=gstn-india
 	// config_invalid
@@ -91,7 +92,7 @@ func ExampleAuthorizationURL() {
 	ar, err := core.ParseAuthorizationRedirect(s, redirect)
 	fmt.Println(ar.Code, err)
 	_, err = core.ParseAuthorizationRedirect(s, "https://erp.example/cb?code=c-42&state=forged")
-	fmt.Println(core.CodeOf(err))
+	fmt.Println(gstcrypto.CodeOf(err))
 
 	req, _ := core.BuildRequest(s, &core.Credentials{ClientSecret: "erp-secret", Code: ar.Code, State: ar.State},
 		core.RequestOptions{NowMs: exT0 + 30_000, Step: core.StepAuthorizationCode})
@@ -151,18 +152,6 @@ func ExampleBuildRequest_whiteBITFastKey() {
 	// use no_refresh 14390
 }
 
-func ExampleSignWhiteBIT() {
-	body := `{"request":"/api/v4/trade-account/balance","nonce":1594297865,"ticker":"BTC"}`
-	h, _ := core.SignWhiteBIT("test-api-key", "test-api-secret", []byte(body))
-	fmt.Println(h["X-TXC-APIKEY"])
-	fmt.Println(h["X-TXC-PAYLOAD"])
-	fmt.Println(len(h["X-TXC-SIGNATURE"]))
-	// Output:
-	// test-api-key
-	// eyJyZXF1ZXN0IjoiL2FwaS92NC90cmFkZS1hY2NvdW50L2JhbGFuY2UiLCJub25jZSI6MTU5NDI5Nzg2NSwidGlja2VyIjoiQlRDIn0=
-	// 128
-}
-
 func ExampleBuildWhiteBITRequest() {
 	s, _ := core.NewSession(core.ProviderWhiteBIT, "wb-user", core.Config{})
 	params := map[string]json.RawMessage{"ticker": json.RawMessage(`"BTC"`)}
@@ -174,14 +163,6 @@ func ExampleBuildWhiteBITRequest() {
 	// Output:
 	// https://whitebit.com/api/v4/trade-account/balance {"request":"/api/v4/trade-account/balance","nonce":1767225600000,"ticker":"BTC"}
 	// https://whitebit.com/api/v4/trade-account/balance {"request":"/api/v4/trade-account/balance","nonce":1767225600001,"ticker":"BTC"}
-}
-
-// RFC 7636 Appendix B.
-func ExamplePKCES256() {
-	c, _ := core.PKCES256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
-	fmt.Println(c)
-	// Output:
-	// E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
 }
 
 // Two overlapping client certificates: the new one is presented from its

@@ -3,6 +3,9 @@ package core
 import (
 	"strconv"
 	"strings"
+
+	"github.com/gstauth/gstauth/gstcrypto"
+	"github.com/gstauth/gstauth/internal/b64"
 )
 
 // A GSP gateway's task API (gst-protocols reference, "Signzy-style task
@@ -52,20 +55,20 @@ func (gatewayTaskProvider) build(s *Session, step string, c *Credentials, o *Req
 	}
 	otp := strings.TrimSpace(c.OTP)
 	if otp == "" || len(otp) > 32 {
-		return nil, newError(CodeUserActionRequired, "getAuthToken needs the OTP the taxpayer received (credentials.otp)")
+		return nil, newError(gstcrypto.CodeUserActionRequired, "getAuthToken needs the OTP the taxpayer received (credentials.otp)")
 	}
 	url := s.Config.TokenURL
 	if url == "" {
 		url = s.Config.BaseURL
 	}
 	if url == "" {
-		return nil, newError(CodeConfigInvalid, "config.token_url (the task endpoint) is required")
+		return nil, newError(gstcrypto.CodeConfigInvalid, "config.token_url (the task endpoint) is required")
 	}
 	key, err := appKeyFor(o)
 	if err != nil {
 		return nil, err
 	}
-	appKey := string(encodeB64(key))
+	appKey := string(b64.Encode(key))
 	if c.PublicKey != "" {
 		if appKey, err = rsaAppKey(c, o, key); err != nil {
 			return nil, err
@@ -109,20 +112,20 @@ func (gatewayTaskProvider) parse(s *Session, r *HTTPResponse, sentAtMs, received
 	case 200:
 	case 401:
 		s.Pending = nil
-		return &Error{Code: CodeReauthRequired, ProviderCode: code,
+		return &Error{Code: gstcrypto.CodeReauthRequired, ProviderCode: code,
 			Message: "the gateway refused its own access token (HTTP 401): renew credentials.gateway_token" + detail}
 	case 404:
-		return terminal(s, CodeConfigInvalid, code, "the gateway does not know this URL or task (HTTP 404): check config.token_url"+detail)
+		return terminal(s, gstcrypto.CodeConfigInvalid, code, "the gateway does not know this URL or task (HTTP 404): check config.token_url"+detail)
 	case 400, 422:
-		return terminal(s, CodeUserActionRequired, code, "the gateway refused the request (HTTP "+code+"), for example a wrong or expired OTP: ask the taxpayer for a new OTP"+detail)
+		return terminal(s, gstcrypto.CodeUserActionRequired, code, "the gateway refused the request (HTTP "+code+"), for example a wrong or expired OTP: ask the taxpayer for a new OTP"+detail)
 	default:
-		return &Error{Code: CodeProviderError, ProviderCode: code, Message: "unexpected gateway answer (HTTP " + code + ")" + detail}
+		return &Error{Code: gstcrypto.CodeProviderError, ProviderCode: code, Message: "unexpected gateway answer (HTTP " + code + ")" + detail}
 	}
 	if decodeErr != nil {
 		return decodeErr
 	}
 	if body.Result == nil || body.Result.AuthToken == "" || body.Result.Sek == "" {
-		return newError(CodeProviderError, "the gateway answer has no result.authToken or result.sek")
+		return newError(gstcrypto.CodeProviderError, "the gateway answer has no result.authToken or result.sek")
 	}
 	lifetime, err := gstnLifetime(body.Result.Expiry, ProviderGatewayTask)
 	if err != nil {

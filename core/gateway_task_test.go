@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
+	"github.com/gstauth/gstauth/internal/b64"
 )
 
 func newGatewaySession(t testing.TB) *Session {
@@ -35,11 +37,11 @@ func TestGatewayTaskFlow(t *testing.T) {
 		if d := cmp.Diff(want, body); d != "" {
 			t.Errorf("body (-want +got):\n%s", d)
 		}
-		appKey, err := decodeB64String("appKey", ess["appKey"].(string), 64)
+		appKey, err := b64.DecodeString(ess["appKey"].(string), 64)
 		if err != nil || len(appKey) != 32 {
 			t.Fatalf("appKey is not base64 of 32 bytes")
 		}
-		enc, _ := EncryptAESECB(appKey, ek)
+		enc, _ := gstcrypto.EncryptAESECB(appKey, ek)
 		return &HTTPResponse{Status: 200, Body: `{"task":"getAuthToken","essentials":{},"id":"5f1a","patronId":"p-77",` +
 			`"result":{"message":"Auth token generated","authToken":"gw-gstn-token","expiry":"360","sek":"` + b64s(enc) + `"}}`}
 	}
@@ -70,15 +72,15 @@ func TestGatewayTaskFlow(t *testing.T) {
 // TestGatewayTaskRSAAppKey: with credentials.public_key the appKey goes
 // RSA-encrypted, as GSTN's own app_key.
 func TestGatewayTaskRSAAppKey(t *testing.T) {
-	priv, _ := ParseRSAPrivateKey([]byte(readTestKey(t, "gstn-test.key")))
+	priv, _ := gstcrypto.ParseRSAPrivateKey([]byte(readTestKey(t, "gstn-test.key")))
 	s := newGatewaySession(t)
 	req, err := BuildRequest(s, &Credentials{GatewayToken: "g", OTP: "1", PublicKey: readTestKey(t, "gstn-test.crt")},
 		RequestOptions{NowMs: t0, Step: StepGetAuthToken})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct, _ := decodeB64String("appKey", mustJSON(t, req.Body)["essentials"].(map[string]any)["appKey"].(string), 1024)
-	k, err := DecryptRSA(priv, ct)
+	ct, _ := b64.DecodeString(mustJSON(t, req.Body)["essentials"].(map[string]any)["appKey"].(string), 1024)
+	k, err := gstcrypto.DecryptRSA(priv, ct)
 	if err != nil || string(k) != string(s.Pending.AppKey) {
 		t.Fatalf("appKey is not RSA of the pending app key: %v", err)
 	}
@@ -92,15 +94,15 @@ func TestGatewayTaskStatuses(t *testing.T) {
 		action Action
 		reason string // of the plan right after, the token being fresh
 	}{
-		{400, `{"error":{"message":"Bad request","status":400}}`, CodeUserActionRequired, ActionUserAction, ReasonNeedsUser},
-		{422, `{"error":{"message":"Invalid OTP","status":422}}`, CodeUserActionRequired, ActionUserAction, ReasonNeedsUser},
-		{404, `{"error":{"message":"Not found"}}`, CodeConfigInvalid, ActionUserAction, ReasonNeedsUser},
-		{401, `{"error":{"message":"Unauthorized"}}`, CodeReauthRequired, ActionUse, ReasonFresh},
-		{429, ``, CodeRateLimited, ActionUse, ReasonFresh},
-		{500, `oops`, CodeProviderError, ActionUse, ReasonFresh},
-		{418, `{}`, CodeProviderError, ActionUse, ReasonFresh},
-		{200, `{"result":{"message":"no token"}}`, CodeProviderError, ActionUse, ReasonFresh},
-		{200, `{"result":{"authToken":"a","sek":"AAAA","expiry":"0"}}`, CodeProviderError, ActionUse, ReasonFresh},
+		{400, `{"error":{"message":"Bad request","status":400}}`, gstcrypto.CodeUserActionRequired, ActionUserAction, ReasonNeedsUser},
+		{422, `{"error":{"message":"Invalid OTP","status":422}}`, gstcrypto.CodeUserActionRequired, ActionUserAction, ReasonNeedsUser},
+		{404, `{"error":{"message":"Not found"}}`, gstcrypto.CodeConfigInvalid, ActionUserAction, ReasonNeedsUser},
+		{401, `{"error":{"message":"Unauthorized"}}`, gstcrypto.CodeReauthRequired, ActionUse, ReasonFresh},
+		{429, ``, gstcrypto.CodeRateLimited, ActionUse, ReasonFresh},
+		{500, `oops`, gstcrypto.CodeProviderError, ActionUse, ReasonFresh},
+		{418, `{}`, gstcrypto.CodeProviderError, ActionUse, ReasonFresh},
+		{200, `{"result":{"message":"no token"}}`, gstcrypto.CodeProviderError, ActionUse, ReasonFresh},
+		{200, `{"result":{"authToken":"a","sek":"AAAA","expiry":"0"}}`, gstcrypto.CodeProviderError, ActionUse, ReasonFresh},
 	}
 	for _, tc := range tests {
 		t.Run(itoa(int64(tc.status))+" "+tc.body, func(t *testing.T) {
@@ -133,7 +135,7 @@ func TestGatewayTaskObserve(t *testing.T) {
 
 func FuzzGatewayTaskResponse(f *testing.F) {
 	key := make([]byte, 32)
-	enc, _ := EncryptAESECB(key, make([]byte, 32))
+	enc, _ := gstcrypto.EncryptAESECB(key, make([]byte, 32))
 	f.Add(200, `{"id":"1","patronId":2,"result":{"authToken":"a","expiry":360,"sek":"`+b64s(enc)+`"}}`)
 	f.Add(422, `{"error":{"message":"Invalid OTP"}}`)
 	f.Fuzz(func(t *testing.T, status int, body string) {

@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/gstauth/gstauth/gstcrypto"
+	"github.com/gstauth/gstauth/internal/b64"
 )
 
 // The GSTN taxpayer API authentication (gst-protocols reference, "GSTN
@@ -44,11 +47,11 @@ var gstinPattern = regexp.MustCompile(`^[0-9]{2}[0-9A-Z]{13}$`)
 // the GSTIN disagree.
 func StateCodeOf(gstin string) (string, error) {
 	if !gstinPattern.MatchString(gstin) {
-		return "", newError(CodeConfigInvalid, "GSTIN must be 15 characters: two digits then 13 of A-Z and 0-9")
+		return "", newError(gstcrypto.CodeConfigInvalid, "GSTIN must be 15 characters: two digits then 13 of A-Z and 0-9")
 	}
 	sc := gstin[:2]
 	if n := int(sc[0]-'0')*10 + int(sc[1]-'0'); (n < 1 || n > 38) && n != 97 && n != 99 {
-		return "", newError(CodeConfigInvalid, "GSTIN state code %s is not a GST state code", sc)
+		return "", newError(gstcrypto.CodeConfigInvalid, "GSTIN state code %s is not a GST state code", sc)
 	}
 	return sc, nil
 }
@@ -88,7 +91,7 @@ func GSTNHeaders(s *Session, o GSTNHeaderOptions) (map[string]string, error) {
 		return nil, err
 	}
 	if s.Provider != ProviderGSTN && s.Provider != ProviderGatewayTask {
-		return nil, newError(CodeConfigInvalid, "GSTN headers are for GSTN and gateway task sessions, not %s", s.Provider)
+		return nil, newError(gstcrypto.CodeConfigInvalid, "GSTN headers are for GSTN and gateway task sessions, not %s", s.Provider)
 	}
 	sc, err := StateCodeOf(s.Config.GSTIN)
 	if err != nil {
@@ -101,17 +104,17 @@ func GSTNHeaders(s *Session, o GSTNHeaderOptions) (map[string]string, error) {
 		}
 	}
 	if o.RetPeriod != "" && !retPeriodPattern.MatchString(o.RetPeriod) {
-		return nil, newError(CodeInvalidInput, "ret_period must be MMYYYY")
+		return nil, newError(gstcrypto.CodeInvalidInput, "ret_period must be MMYYYY")
 	}
 	txn := o.Txn
 	if txn == "" {
 		b := make([]byte, 16)
-		if _, err := io.ReadFull(randOrDefault(o.Random), b); err != nil {
-			return nil, newError(CodeInternal, "the random source failed")
+		if _, err := io.ReadFull(randomOr(o.Random), b); err != nil {
+			return nil, newError(gstcrypto.CodeInternal, "the random source failed")
 		}
 		txn = hex.EncodeToString(b)
 	} else if !txnPattern.MatchString(txn) {
-		return nil, newError(CodeInvalidInput, "txn must be 1-64 characters of A-Z a-z 0-9 _ -")
+		return nil, newError(gstcrypto.CodeInvalidInput, "txn must be 1-64 characters of A-Z a-z 0-9 _ -")
 	}
 	h := map[string]string{
 		"Content-Type":  "application/json",
@@ -149,7 +152,7 @@ func gstnAuthURL(s *Session) (string, error) {
 		return s.Config.TokenURL, nil
 	}
 	if s.Config.BaseURL == "" {
-		return "", newError(CodeConfigInvalid, "config.base_url (…/taxpayerapi/v1.0) or config.token_url is required")
+		return "", newError(gstcrypto.CodeConfigInvalid, "config.base_url (…/taxpayerapi/v1.0) or config.token_url is required")
 	}
 	return strings.TrimRight(s.Config.BaseURL, "/") + "/authenticate", nil
 }
@@ -158,7 +161,7 @@ func gstnAuthURL(s *Session) (string, error) {
 // bounds.
 func checkAccessWindow(c Config) error {
 	if w := c.AccessWindowMs; w != 0 && (w < MinAccessWindowMs || w > MaxAccessWindowMs) {
-		return newError(CodeConfigInvalid, "config.access_window_ms must be between 6 hours and 30 days")
+		return newError(gstcrypto.CodeConfigInvalid, "config.access_window_ms must be between 6 hours and 30 days")
 	}
 	return nil
 }
@@ -181,7 +184,7 @@ func (gstnProvider) build(s *Session, step string, c *Credentials, o *RequestOpt
 	case StepOTPRequest, StepAuthToken:
 		delete(headers, "auth-token")
 		key := s.OTPAppKey
-		if step == StepOTPRequest || len(key) != AppKeySize {
+		if step == StepOTPRequest || len(key) != gstcrypto.AppKeySize {
 			if key, err = appKeyFor(o); err != nil {
 				return nil, err
 			}
@@ -193,35 +196,35 @@ func (gstnProvider) build(s *Session, step string, c *Credentials, o *RequestOpt
 		if step == StepAuthToken {
 			otp := strings.TrimSpace(c.OTP)
 			if otp == "" || len(otp) > 32 {
-				return nil, newError(CodeUserActionRequired, "AUTHTOKEN needs the OTP the taxpayer received (credentials.otp)")
+				return nil, newError(gstcrypto.CodeUserActionRequired, "AUTHTOKEN needs the OTP the taxpayer received (credentials.otp)")
 			}
-			enc, err := EncryptAESECB(key, []byte(otp))
+			enc, err := gstcrypto.EncryptAESECB(key, []byte(otp))
 			if err != nil {
 				return nil, err
 			}
-			body["action"], body["otp"] = "AUTHTOKEN", string(encodeB64(enc))
+			body["action"], body["otp"] = "AUTHTOKEN", string(b64.Encode(enc))
 		}
 		s.Pending = &Pending{Step: step, AppKey: key}
 	case StepRefreshToken:
-		if s.AccessToken == "" || len(s.SEK) != AppKeySize {
-			return nil, newError(CodeUserActionRequired, "there is no GSTN token to refresh: the taxpayer must give an OTP")
+		if s.AccessToken == "" || len(s.SEK) != gstcrypto.AppKeySize {
+			return nil, newError(gstcrypto.CodeUserActionRequired, "there is no GSTN token to refresh: the taxpayer must give an OTP")
 		}
 		if t := timingOf(s, policies[ProviderGSTN]); o.NowMs >= t.usableUntil || s.Rejected {
-			return nil, newError(CodeUserActionRequired, "the GSTN token has expired; REFRESHTOKEN works only before expiry: the taxpayer must give an OTP")
+			return nil, newError(gstcrypto.CodeUserActionRequired, "the GSTN token has expired; REFRESHTOKEN works only before expiry: the taxpayer must give an OTP")
 		}
 		key, err := appKeyFor(o)
 		if err != nil {
 			return nil, err
 		}
-		enc, err := EncryptAESECB(s.SEK, key)
+		enc, err := gstcrypto.EncryptAESECB(s.SEK, key)
 		if err != nil {
 			return nil, err
 		}
-		body["action"], body["app_key"], body["auth_token"] = "REFRESHTOKEN", string(encodeB64(enc)), s.AccessToken
+		body["action"], body["app_key"], body["auth_token"] = "REFRESHTOKEN", string(b64.Encode(enc)), s.AccessToken
 		s.Pending = &Pending{Step: step, AppKey: key}
 	case StepLogout:
 		if s.AccessToken == "" {
-			return nil, newError(CodeInvalidInput, "there is no GSTN session to log out of")
+			return nil, newError(gstcrypto.CodeInvalidInput, "there is no GSTN session to log out of")
 		}
 		key, err := appKeyFor(o)
 		if err != nil {
@@ -235,7 +238,7 @@ func (gstnProvider) build(s *Session, step string, c *Credentials, o *RequestOpt
 	case StepEVCOTP:
 		pan, form := o.Params["pan"], o.Params["form_type"]
 		if !panPattern.MatchString(pan) || form == "" || len(form) > 32 {
-			return nil, newError(CodeInvalidInput, "EVCOTP needs params pan (10 characters, AAAAA9999A) and form_type")
+			return nil, newError(gstcrypto.CodeInvalidInput, "EVCOTP needs params pan (10 characters, AAAAA9999A) and form_type")
 		}
 		q := url.Values{"action": {"EVCOTP"}, "pan": {pan}, "form_type": {form}}
 		req.Method, req.URL = "GET", req.URL+"?"+q.Encode()
@@ -255,11 +258,11 @@ func rsaAppKey(c *Credentials, o *RequestOptions, key []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ct, err := EncryptRSA(o.Random, pub, key)
+	ct, err := gstcrypto.EncryptRSA(o.Random, pub, key)
 	if err != nil {
 		return "", err
 	}
-	return string(encodeB64(ct)), nil
+	return string(b64.Encode(ct)), nil
 }
 
 // gstnAuthResponse is an answer of .../authenticate: success
@@ -308,7 +311,7 @@ func (gstnProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs in
 		return nil
 	}
 	if body.AuthToken == "" || body.SEK == "" {
-		return newError(CodeProviderError, "the GSTN response has no auth_token or sek")
+		return newError(gstcrypto.CodeProviderError, "the GSTN response has no auth_token or sek")
 	}
 	lifetime, err := gstnLifetime(body.Expiry, ProviderGSTN)
 	if err != nil {
@@ -330,7 +333,7 @@ func (gstnProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs in
 		expires = min(expires, s.AccessWindowEndsAtMs)
 	}
 	if expires <= receivedAtMs {
-		return newError(CodeProviderError, "the token GSTN issued ends before it arrived (the access window is over): the taxpayer must give a new OTP")
+		return newError(gstcrypto.CodeProviderError, "the token GSTN issued ends before it arrived (the access window is over): the taxpayer must give a new OTP")
 	}
 	key := s.Pending.AppKey
 	s.RecordToken(body.AuthToken, sentAtMs, expires)
@@ -347,7 +350,7 @@ func gstnLifetime(expiry flexString, p Provider) (int64, error) {
 	}
 	minutes, ok := expiry.int64Of()
 	if !ok || minutes <= 0 || minutes > MaxLifetimeMs/minute {
-		return 0, newError(CodeProviderError, "the stated expiry is not a sensible number of minutes (1 to a year)")
+		return 0, newError(gstcrypto.CodeProviderError, "the stated expiry is not a sensible number of minutes (1 to a year)")
 	}
 	return minutes * minute, nil
 }
@@ -361,11 +364,11 @@ func (s *Session) forgetToken() {
 
 // decryptSEKField decodes and decrypts a base64 SEK a response carries.
 func decryptSEKField(appKey []byte, field, v string) ([]byte, error) {
-	enc, err := decodeB64String(field, v, MaxSmallField)
+	enc, err := b64.DecodeString(v, gstcrypto.MaxSmallField)
 	if err != nil {
-		return nil, err
+		return nil, newError(gstcrypto.CodeProviderError, "the provider's %s is not standard base64", field)
 	}
-	return DecryptSEK(appKey, enc)
+	return gstcrypto.DecryptSEK(appKey, enc)
 }
 
 // gstnErrorClass is what a GSTN error code means for the session.
@@ -393,21 +396,21 @@ type gstnErrorRule struct {
 // gstnErrors are the GSTN error codes of the gst-protocols reference
 // (AUTH4033 and AUTH4034 as india-compliance reads them).
 var gstnErrors = map[string]gstnErrorRule{
-	"AUTH4033":      {gstnRejected, CodeUserActionRequired, "the GSTN session is invalid: the taxpayer must give a new OTP"},
-	"AUTH4038":      {gstnRejected, CodeUserActionRequired, "the GSTN session has expired: the taxpayer must give a new OTP"},
-	"AUTH158":       {gstnRejected, CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
-	"RET11402":      {gstnRejected, CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
-	"RET2B1010":     {gstnRejected, CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
-	"AUTH4034":      {gstnTerminal, CodeUserActionRequired, "GSTN did not accept the OTP: ask the taxpayer for the OTP again"},
-	"AUTH4037":      {gstnTerminal, CodeUserActionRequired, "GSTN API access is not enabled, or its duration is shorter than the token: the taxpayer must enable API access on the GST portal"},
-	"RETOTPREQUEST": {gstnTerminal, CodeUserActionRequired, "GSTN asks for an OTP: the taxpayer must give it"},
-	"EVCREQUEST":    {gstnTerminal, CodeUserActionRequired, "GSTN asks for an EVC OTP: the taxpayer must give it"},
-	"AUTH4041":      {gstnTerminal, CodeConfigInvalid, "GSTN refused the state-cd header: check config.gstin"},
-	"TEC4002":       {gstnTerminal, CodeConfigInvalid, "GSTN could not decrypt the app key: update the GSTN public certificate (credentials.public_key)"},
-	"AUT4033":       {gstnTerminal, CodeConfigInvalid, "GSTN refused the client id or secret: check config.client_id and credentials.client_secret"},
-	"AUTH403":       {gstnTerminal, CodeUserActionRequired, "too many GSTN sessions for this GSP user: log out of another session or wait for one to end"},
-	"RTN_24":        {gstnRetryable, CodeProviderError, "GSTN queued the request: ask again later"},
-	"RET2B1023":     {gstnFailed, CodeProviderError, "GSTN has not generated the requested return yet"},
+	"AUTH4033":      {gstnRejected, gstcrypto.CodeUserActionRequired, "the GSTN session is invalid: the taxpayer must give a new OTP"},
+	"AUTH4038":      {gstnRejected, gstcrypto.CodeUserActionRequired, "the GSTN session has expired: the taxpayer must give a new OTP"},
+	"AUTH158":       {gstnRejected, gstcrypto.CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
+	"RET11402":      {gstnRejected, gstcrypto.CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
+	"RET2B1010":     {gstnRejected, gstcrypto.CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
+	"AUTH4034":      {gstnTerminal, gstcrypto.CodeUserActionRequired, "GSTN did not accept the OTP: ask the taxpayer for the OTP again"},
+	"AUTH4037":      {gstnTerminal, gstcrypto.CodeUserActionRequired, "GSTN API access is not enabled, or its duration is shorter than the token: the taxpayer must enable API access on the GST portal"},
+	"RETOTPREQUEST": {gstnTerminal, gstcrypto.CodeUserActionRequired, "GSTN asks for an OTP: the taxpayer must give it"},
+	"EVCREQUEST":    {gstnTerminal, gstcrypto.CodeUserActionRequired, "GSTN asks for an EVC OTP: the taxpayer must give it"},
+	"AUTH4041":      {gstnTerminal, gstcrypto.CodeConfigInvalid, "GSTN refused the state-cd header: check config.gstin"},
+	"TEC4002":       {gstnTerminal, gstcrypto.CodeConfigInvalid, "GSTN could not decrypt the app key: update the GSTN public certificate (credentials.public_key)"},
+	"AUT4033":       {gstnTerminal, gstcrypto.CodeConfigInvalid, "GSTN refused the client id or secret: check config.client_id and credentials.client_secret"},
+	"AUTH403":       {gstnTerminal, gstcrypto.CodeUserActionRequired, "too many GSTN sessions for this GSP user: log out of another session or wait for one to end"},
+	"RTN_24":        {gstnRetryable, gstcrypto.CodeProviderError, "GSTN queued the request: ask again later"},
+	"RET2B1023":     {gstnFailed, gstcrypto.CodeProviderError, "GSTN has not generated the requested return yet"},
 }
 
 // classifyGSTNError maps a GSTN failure to what the host must do. During
@@ -423,11 +426,11 @@ func classifyGSTNError(s *Session, step, code, msg string, status int, nowMs int
 	rule, known := gstnErrors[code]
 	switch {
 	case known && step == StepAuthToken && rule.class == gstnRejected:
-		rule = gstnErrorRule{gstnTerminal, CodeUserActionRequired, "GSTN did not accept the OTP or it expired: ask the taxpayer for a new OTP"}
+		rule = gstnErrorRule{gstnTerminal, gstcrypto.CodeUserActionRequired, "GSTN did not accept the OTP or it expired: ask the taxpayer for a new OTP"}
 	case !known && status == 401:
-		rule = gstnErrorRule{gstnRejected, CodeUserActionRequired, "GSTN refused the request (HTTP 401): the taxpayer must give a new OTP"}
+		rule = gstnErrorRule{gstnRejected, gstcrypto.CodeUserActionRequired, "GSTN refused the request (HTTP 401): the taxpayer must give a new OTP"}
 	case !known:
-		rule = gstnErrorRule{gstnFailed, CodeProviderError, "the GSTN request failed"}
+		rule = gstnErrorRule{gstnFailed, gstcrypto.CodeProviderError, "the GSTN request failed"}
 	}
 	e := &Error{Code: rule.code, Message: rule.what + detail, ProviderCode: code}
 	switch rule.class {

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
+	"github.com/gstauth/gstauth/internal/b64"
 )
 
 const testGSTIN = "27AAACR5055K1Z7"
@@ -30,7 +32,7 @@ type fakeGSTN struct {
 }
 
 func newFakeGSTN(t *testing.T) *fakeGSTN {
-	priv, err := ParseRSAPrivateKey([]byte(readTestKey(t, "gstn-test.key")))
+	priv, err := gstcrypto.ParseRSAPrivateKey([]byte(readTestKey(t, "gstn-test.key")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,14 +77,14 @@ func (f *fakeGSTN) serve(req *HTTPRequest) *HTTPResponse {
 		t.Fatalf("%s body fields (-want +got):\n%s", action, d)
 	}
 	field := func(name string) []byte {
-		b, err := decodeB64String(name, body[name].(string), 1024)
+		b, err := b64.DecodeString(body[name].(string), 1024)
 		if err != nil {
 			t.Fatalf("%s: %s: %v", action, name, err)
 		}
 		return b
 	}
 	rsaKey := func() []byte {
-		k, err := DecryptRSA(f.priv, field("app_key"))
+		k, err := gstcrypto.DecryptRSA(f.priv, field("app_key"))
 		if err != nil || len(k) != 32 {
 			t.Fatalf("%s: app_key is not RSA-PKCS#1 v1.5 of 32 bytes: %v", action, err)
 		}
@@ -97,7 +99,7 @@ func (f *fakeGSTN) serve(req *HTTPRequest) *HTTPResponse {
 		if string(k) != string(f.otpKey) {
 			t.Errorf("AUTHTOKEN sent another app key than OTPREQUEST")
 		}
-		otp, err := DecryptAESECB(k, field("otp"))
+		otp, err := gstcrypto.DecryptAESECB(k, field("otp"))
 		if err != nil || string(otp) != "575757" {
 			t.Fatalf("otp is not AES-ECB(app key, \"575757\"): %q %v", otp, err)
 		}
@@ -106,7 +108,7 @@ func (f *fakeGSTN) serve(req *HTTPRequest) *HTTPResponse {
 		if body["auth_token"] != f.token {
 			t.Errorf("REFRESHTOKEN auth_token %v", body["auth_token"])
 		}
-		k, err := DecryptAESECB(f.ek, field("app_key"))
+		k, err := gstcrypto.DecryptAESECB(f.ek, field("app_key"))
 		if err != nil || len(k) != 32 {
 			t.Fatalf("REFRESHTOKEN app_key is not AES-ECB(EK, 32 bytes): %v", err)
 		}
@@ -129,7 +131,7 @@ func (f *fakeGSTN) issue(appKey []byte) *HTTPResponse {
 	f.token = fmt.Sprintf("gstn-token-%d", f.issued)
 	sum := sha256.Sum256([]byte(f.token))
 	f.ek = sum[:]
-	enc, err := EncryptAESECB(appKey, f.ek)
+	enc, err := gstcrypto.EncryptAESECB(appKey, f.ek)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -214,11 +216,11 @@ func TestGSTNFlow(t *testing.T) {
 	if err != nil || h["auth-token"] != "gstn-token-2" || h["ret_period"] != "032026" || h["txn"] != "req-1" {
 		t.Fatalf("returns headers %v %v", h, err)
 	}
-	enc, err := EncryptGSTNRequest(s.SEK, []byte(`{"gstin":"`+testGSTIN+`"}`))
+	enc, err := gstcrypto.EncryptGSTNRequest(s.SEK, []byte(`{"gstin":"`+testGSTIN+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := DecryptGSTNRequest(srv.ek, enc.Data, enc.HMAC); err != nil || !strings.Contains(string(got), testGSTIN) {
+	if got, err := gstcrypto.DecryptGSTNRequest(srv.ek, enc.Data, enc.HMAC); err != nil || !strings.Contains(string(got), testGSTIN) {
 		t.Fatalf("the server could not read the request: %v", err)
 	}
 
@@ -306,13 +308,13 @@ func TestGSTNRefreshOnlyBeforeExpiry(t *testing.T) {
 		code Code
 	}{
 		{"1ms before the leeway", s.ExpiresAtMs - 30*second - 1, ""},
-		{"at the leeway", s.ExpiresAtMs - 30*second, CodeUserActionRequired},
-		{"after expiry", s.ExpiresAtMs + hour, CodeUserActionRequired},
+		{"at the leeway", s.ExpiresAtMs - 30*second, gstcrypto.CodeUserActionRequired},
+		{"after expiry", s.ExpiresAtMs + hour, gstcrypto.CodeUserActionRequired},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := BuildRequest(s.Clone(), creds, RequestOptions{NowMs: tc.now, Step: StepRefreshToken})
-			if tc.code == "" && err != nil || tc.code != "" && CodeOf(err) != tc.code {
+			if tc.code == "" && err != nil || tc.code != "" && gstcrypto.CodeOf(err) != tc.code {
 				t.Fatalf("got %v, want %q", err, tc.code)
 			}
 		})
@@ -327,24 +329,24 @@ func TestGSTNErrors(t *testing.T) {
 		retryable        bool
 		action           Action // the plan 5 minutes before expiry, right after
 	}{
-		{"invalid session on refresh", StepRefreshToken, "AUTH4033", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"invalid session during AUTHTOKEN is the OTP", StepAuthToken, "AUTH4033", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"invalid OTP", StepAuthToken, "AUTH4034", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"session expired", StepRefreshToken, "AUTH4038", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"not authorised (GSTR-1)", StepRefreshToken, "AUTH158", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"not authorised RET11402", StepRefreshToken, "RET11402", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"not authorised RET2B1010", StepRefreshToken, "RET2B1010", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"API access not enabled", StepAuthToken, "AUTH4037", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"OTP requested", StepRefreshToken, "RETOTPREQUEST", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"EVC OTP requested", StepEVCOTP, "EVCREQUEST", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"state-cd", StepAuthToken, "AUTH4041", 200, CodeConfigInvalid, false, ActionUserAction},
-		{"public key", StepOTPRequest, "TEC4002", 200, CodeConfigInvalid, false, ActionUserAction},
-		{"client id (sic)", StepOTPRequest, "AUT4033", 200, CodeConfigInvalid, false, ActionUserAction},
-		{"too many sessions", StepAuthToken, "AUTH403", 200, CodeUserActionRequired, false, ActionUserAction},
-		{"queued", StepRefreshToken, "RTN_24", 200, CodeProviderError, true, ActionUse},
-		{"not generated", StepRefreshToken, "RET2B1023", 200, CodeProviderError, false, ActionUse},
-		{"unknown code backs off", StepRefreshToken, "XYZ1", 200, CodeProviderError, false, ActionUse},
-		{"unknown code under 401 rejects", StepRefreshToken, "XYZ1", 401, CodeUserActionRequired, false, ActionUserAction},
+		{"invalid session on refresh", StepRefreshToken, "AUTH4033", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"invalid session during AUTHTOKEN is the OTP", StepAuthToken, "AUTH4033", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"invalid OTP", StepAuthToken, "AUTH4034", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"session expired", StepRefreshToken, "AUTH4038", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"not authorised (GSTR-1)", StepRefreshToken, "AUTH158", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"not authorised RET11402", StepRefreshToken, "RET11402", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"not authorised RET2B1010", StepRefreshToken, "RET2B1010", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"API access not enabled", StepAuthToken, "AUTH4037", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"OTP requested", StepRefreshToken, "RETOTPREQUEST", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"EVC OTP requested", StepEVCOTP, "EVCREQUEST", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"state-cd", StepAuthToken, "AUTH4041", 200, gstcrypto.CodeConfigInvalid, false, ActionUserAction},
+		{"public key", StepOTPRequest, "TEC4002", 200, gstcrypto.CodeConfigInvalid, false, ActionUserAction},
+		{"client id (sic)", StepOTPRequest, "AUT4033", 200, gstcrypto.CodeConfigInvalid, false, ActionUserAction},
+		{"too many sessions", StepAuthToken, "AUTH403", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
+		{"queued", StepRefreshToken, "RTN_24", 200, gstcrypto.CodeProviderError, true, ActionUse},
+		{"not generated", StepRefreshToken, "RET2B1023", 200, gstcrypto.CodeProviderError, false, ActionUse},
+		{"unknown code backs off", StepRefreshToken, "XYZ1", 200, gstcrypto.CodeProviderError, false, ActionUse},
+		{"unknown code under 401 rejects", StepRefreshToken, "XYZ1", 401, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -371,7 +373,7 @@ func TestGSTNErrors(t *testing.T) {
 func TestGSTN401WithoutBody(t *testing.T) {
 	s := tokenSession(ProviderGSTN, 6*hour)
 	s.Pending = &Pending{Step: StepRefreshToken, AppKey: make([]byte, 32)}
-	mustCode(t, ParseResponse(s, &HTTPResponse{Status: 401, Body: "<html>401</html>"}, t0, t0), CodeUserActionRequired, "")
+	mustCode(t, ParseResponse(s, &HTTPResponse{Status: 401, Body: "<html>401</html>"}, t0, t0), gstcrypto.CodeUserActionRequired, "")
 	if !s.Rejected {
 		t.Fatal("not rejected")
 	}
@@ -383,7 +385,7 @@ func TestGSTNAbsurdExpiry(t *testing.T) {
 		t.Run(expiry, func(t *testing.T) {
 			s := newGSTNSession(t, 0)
 			s.Pending = &Pending{Step: StepAuthToken, AppKey: make([]byte, 32)}
-			enc, _ := EncryptAESECB(make([]byte, 32), make([]byte, 32))
+			enc, _ := gstcrypto.EncryptAESECB(make([]byte, 32), make([]byte, 32))
 			body := `{"status_cd":"1","auth_token":"t","expiry":` + expiry + `,"sek":"` + b64s(enc) + `"}`
 			err := ParseResponse(s, &HTTPResponse{Status: 200, Body: body}, t0, t0)
 			if expiry == `""` { // an empty expiry is a missing one: 6 hours
@@ -392,7 +394,7 @@ func TestGSTNAbsurdExpiry(t *testing.T) {
 				}
 				return
 			}
-			mustCode(t, err, CodeProviderError, "")
+			mustCode(t, err, gstcrypto.CodeProviderError, "")
 			if s.AccessToken != "" {
 				t.Fatal("stored a token with an absurd expiry")
 			}
@@ -408,32 +410,32 @@ func TestGSTNConfigChecks(t *testing.T) {
 		code  Code
 		param map[string]string
 	}{
-		{"state code 00", func(s *Session, _ *Credentials) { s.Config.GSTIN = "00AAACR5055K1Z7" }, StepOTPRequest, CodeConfigInvalid, nil},
-		{"state code 39", func(s *Session, _ *Credentials) { s.Config.GSTIN = "39AAACR5055K1Z7" }, StepOTPRequest, CodeConfigInvalid, nil},
-		{"lower case GSTIN", func(s *Session, _ *Credentials) { s.Config.GSTIN = "27aaacr5055k1z7" }, StepOTPRequest, CodeConfigInvalid, nil},
-		{"short GSTIN", func(s *Session, _ *Credentials) { s.Config.GSTIN = "27AAACR5055K1Z" }, StepOTPRequest, CodeConfigInvalid, nil},
-		{"no ip-usr", func(s *Session, _ *Credentials) { s.Config.IPUser = "" }, StepOTPRequest, CodeConfigInvalid, nil},
-		{"no client id", func(s *Session, _ *Credentials) { s.Config.ClientID = "" }, StepOTPRequest, CodeConfigInvalid, nil},
-		{"no client secret", func(_ *Session, c *Credentials) { c.ClientSecret = "" }, StepOTPRequest, CodeConfigInvalid, nil},
-		{"no public key", func(_ *Session, c *Credentials) { c.PublicKey = "" }, StepOTPRequest, CodeConfigInvalid, nil},
-		{"no base url", func(s *Session, _ *Credentials) { s.Config.BaseURL = "" }, StepOTPRequest, CodeConfigInvalid, nil},
-		{"window under 6 h", func(s *Session, _ *Credentials) { s.Config.AccessWindowMs = 6*hour - 1 }, StepOTPRequest, CodeConfigInvalid, nil},
-		{"window over 30 d", func(s *Session, _ *Credentials) { s.Config.AccessWindowMs = 30*day + 1 }, StepOTPRequest, CodeConfigInvalid, nil},
+		{"state code 00", func(s *Session, _ *Credentials) { s.Config.GSTIN = "00AAACR5055K1Z7" }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
+		{"state code 39", func(s *Session, _ *Credentials) { s.Config.GSTIN = "39AAACR5055K1Z7" }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
+		{"lower case GSTIN", func(s *Session, _ *Credentials) { s.Config.GSTIN = "27aaacr5055k1z7" }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
+		{"short GSTIN", func(s *Session, _ *Credentials) { s.Config.GSTIN = "27AAACR5055K1Z" }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
+		{"no ip-usr", func(s *Session, _ *Credentials) { s.Config.IPUser = "" }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
+		{"no client id", func(s *Session, _ *Credentials) { s.Config.ClientID = "" }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
+		{"no client secret", func(_ *Session, c *Credentials) { c.ClientSecret = "" }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
+		{"no public key", func(_ *Session, c *Credentials) { c.PublicKey = "" }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
+		{"no base url", func(s *Session, _ *Credentials) { s.Config.BaseURL = "" }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
+		{"window under 6 h", func(s *Session, _ *Credentials) { s.Config.AccessWindowMs = 6*hour - 1 }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
+		{"window over 30 d", func(s *Session, _ *Credentials) { s.Config.AccessWindowMs = 30*day + 1 }, StepOTPRequest, gstcrypto.CodeConfigInvalid, nil},
 		{"window of 6 h", func(s *Session, _ *Credentials) { s.Config.AccessWindowMs = 6 * hour }, StepOTPRequest, "", nil},
 		{"window of 30 d", func(s *Session, _ *Credentials) { s.Config.AccessWindowMs = 30 * day }, StepOTPRequest, "", nil},
 		{"state code 97", func(s *Session, _ *Credentials) { s.Config.GSTIN = "97AAACR5055K1Z7" }, StepOTPRequest, "", nil},
-		{"AUTHTOKEN without OTP", func(*Session, *Credentials) {}, StepAuthToken, CodeUserActionRequired, nil},
-		{"refresh without token", func(*Session, *Credentials) {}, StepRefreshToken, CodeUserActionRequired, nil},
-		{"logout without token", func(*Session, *Credentials) {}, StepLogout, CodeInvalidInput, nil},
-		{"EVC OTP without PAN", func(*Session, *Credentials) {}, StepEVCOTP, CodeInvalidInput, map[string]string{"form_type": "R1"}},
-		{"EVC OTP bad PAN", func(*Session, *Credentials) {}, StepEVCOTP, CodeInvalidInput, map[string]string{"pan": "AAACR5055", "form_type": "R1"}},
+		{"AUTHTOKEN without OTP", func(*Session, *Credentials) {}, StepAuthToken, gstcrypto.CodeUserActionRequired, nil},
+		{"refresh without token", func(*Session, *Credentials) {}, StepRefreshToken, gstcrypto.CodeUserActionRequired, nil},
+		{"logout without token", func(*Session, *Credentials) {}, StepLogout, gstcrypto.CodeInvalidInput, nil},
+		{"EVC OTP without PAN", func(*Session, *Credentials) {}, StepEVCOTP, gstcrypto.CodeInvalidInput, map[string]string{"form_type": "R1"}},
+		{"EVC OTP bad PAN", func(*Session, *Credentials) {}, StepEVCOTP, gstcrypto.CodeInvalidInput, map[string]string{"pan": "AAACR5055", "form_type": "R1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, c := newGSTNSession(t, 0), gstnCreds(t)
 			tc.edit(s, c)
 			_, err := BuildRequest(s, c, RequestOptions{NowMs: t0, Step: tc.step, Params: tc.param})
-			if tc.code == "" && err != nil || tc.code != "" && CodeOf(err) != tc.code {
+			if tc.code == "" && err != nil || tc.code != "" && gstcrypto.CodeOf(err) != tc.code {
 				t.Fatalf("got %v, want %q", err, tc.code)
 			}
 		})
@@ -479,12 +481,12 @@ func TestGSTNHeaders(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := GSTNHeaders(s, tc.o)
-			mustCode(t, err, CodeInvalidInput, "")
+			mustCode(t, err, gstcrypto.CodeInvalidInput, "")
 		})
 	}
 	nic := tokenSession(ProviderNICEInvoice, hour)
 	_, err = GSTNHeaders(nic, GSTNHeaderOptions{ClientSecret: "x"})
-	mustCode(t, err, CodeConfigInvalid, "")
+	mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 }
 
 func TestStateCodeOf(t *testing.T) {
@@ -524,7 +526,7 @@ func TestGSTNObserve(t *testing.T) {
 // FuzzGSTNAuthResponse: any answer to any GSTN step leaves a valid session
 // and never a plan that uses an expired token.
 func FuzzGSTNAuthResponse(f *testing.F) {
-	enc, _ := EncryptAESECB(make([]byte, 32), make([]byte, 32))
+	enc, _ := gstcrypto.EncryptAESECB(make([]byte, 32), make([]byte, 32))
 	f.Add(0, 200, `{"status_cd":"1","auth_token":"t","expiry":360,"sek":"`+b64s(enc)+`"}`)
 	f.Add(1, 200, `{"status_cd":"0","error":{"message":"m","error_cd":"AUTH4033"}}`)
 	f.Add(2, 429, `{}`)

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // HTTPRequest is a request the host must send with its own HTTP client.
@@ -48,14 +50,14 @@ var httpDateLayouts = []string{
 func ParseHTTPDate(v string) (int64, error) {
 	v = strings.TrimSpace(v)
 	if len(v) > 64 {
-		return 0, newError(CodeInvalidInput, "HTTP date is too long")
+		return 0, newError(gstcrypto.CodeInvalidInput, "HTTP date is too long")
 	}
 	for _, layout := range httpDateLayouts {
 		if t, err := time.Parse(layout, v); err == nil {
 			return t.UnixMilli(), nil
 		}
 	}
-	return 0, newError(CodeInvalidInput, "not an HTTP date")
+	return 0, newError(gstcrypto.CodeInvalidInput, "not an HTTP date")
 }
 
 // MaxSkewMs is the largest clock skew gstauth accepts from a Date header:
@@ -71,14 +73,14 @@ const MaxSkewMs = day
 // error.
 func EstimateSkew(r *HTTPResponse, sentAtMs, receivedAtMs int64) (int64, error) {
 	if receivedAtMs < sentAtMs || sentAtMs < 0 {
-		return 0, newError(CodeInvalidInput, "received_at is before sent_at")
+		return 0, newError(gstcrypto.CodeInvalidInput, "received_at is before sent_at")
 	}
 	if r.Header("Age") != "" {
-		return 0, newError(CodeInvalidInput, "the response came from a cache (Age header)")
+		return 0, newError(gstcrypto.CodeInvalidInput, "the response came from a cache (Age header)")
 	}
 	d := r.Header("Date")
 	if d == "" {
-		return 0, newError(CodeInvalidInput, "the response has no Date header")
+		return 0, newError(gstcrypto.CodeInvalidInput, "the response has no Date header")
 	}
 	dateMs, err := ParseHTTPDate(d)
 	if err != nil {
@@ -86,7 +88,7 @@ func EstimateSkew(r *HTTPResponse, sentAtMs, receivedAtMs int64) (int64, error) 
 	}
 	skew := dateMs - (sentAtMs+receivedAtMs)/2
 	if skew > MaxSkewMs || skew < -MaxSkewMs {
-		return 0, newError(CodeInvalidInput, "the Date header is %d s away from the host clock; ignored", skew/second)
+		return 0, newError(gstcrypto.CodeInvalidInput, "the Date header is %d s away from the host clock; ignored", skew/second)
 	}
 	return skew, nil
 }
@@ -192,7 +194,7 @@ func (s *Session) RecordToken(accessToken string, obtainedAtMs, expiresAtMs int6
 // negative or over a year is absurd and gives invalid_input.
 func CheckLifetime(ms int64) error {
 	if ms <= 0 || ms > MaxLifetimeMs {
-		return newError(CodeInvalidInput, "the stated token lifetime of %d ms is absurd", ms)
+		return newError(gstcrypto.CodeInvalidInput, "the stated token lifetime of %d ms is absurd", ms)
 	}
 	return nil
 }

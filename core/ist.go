@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // ist is India Standard Time, UTC+05:30, fixed: it does not depend on the
@@ -23,11 +25,11 @@ func ParseNICTokenExpiry(v string) (int64, error) {
 	// time.Parse alone is lenient (one-digit hours, extra spaces): the
 	// shape is checked first, and the value must format back to itself.
 	if !nicExpiryPattern.MatchString(v) {
-		return 0, newError(CodeInvalidInput, "TokenExpiry must be yyyy-MM-dd HH:mm:ss")
+		return 0, newError(gstcrypto.CodeInvalidInput, "TokenExpiry must be yyyy-MM-dd HH:mm:ss")
 	}
 	t, err := time.ParseInLocation(nicExpiryLayout, v, ist)
 	if err != nil || t.Format(nicExpiryLayout) != v {
-		return 0, newError(CodeInvalidInput, "TokenExpiry must be yyyy-MM-dd HH:mm:ss")
+		return 0, newError(gstcrypto.CodeInvalidInput, "TokenExpiry must be yyyy-MM-dd HH:mm:ss")
 	}
 	return t.UnixMilli(), nil
 }

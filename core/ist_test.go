@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata" // the child processes' TZ values resolve even without a zone database
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 func TestParseNICTokenExpiry(t *testing.T) {
@@ -35,7 +37,7 @@ func TestParseNICTokenExpiry(t *testing.T) {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := ParseNICTokenExpiry(tc.in)
 			if tc.want == 0 {
-				mustCode(t, err, CodeInvalidInput, "")
+				mustCode(t, err, gstcrypto.CodeInvalidInput, "")
 				return
 			}
 			if err != nil || got != tc.want {
@@ -91,7 +93,7 @@ func checkISTInThisZone(t *testing.T, tz string) {
 	// instant under every zone.
 	s := tokenSession(ProviderNICEInvoice, 6*hour)
 	key := make([]byte, 32)
-	enc, _ := EncryptAESECB(key, make([]byte, 32))
+	enc, _ := gstcrypto.EncryptAESECB(key, make([]byte, 32))
 	s.Pending = &Pending{Step: StepAuth, AppKey: key}
 	body := `{"Status":1,"Data":{"AuthToken":"new","Sek":"` + b64s(enc) + `","TokenExpiry":"2026-01-01 17:30:00"}}`
 	if err := ParseResponse(s, &HTTPResponse{Status: 200, Body: body}, t0+6*hour, t0+6*hour); err != nil || s.ExpiresAtMs != t0+12*hour {
@@ -106,8 +108,8 @@ func FuzzParseNICTokenExpiry(f *testing.F) {
 	f.Fuzz(func(t *testing.T, v string) {
 		ms, err := ParseNICTokenExpiry(v)
 		if err != nil {
-			if CodeOf(err) != CodeInvalidInput {
-				t.Fatalf("code %s", CodeOf(err))
+			if gstcrypto.CodeOf(err) != gstcrypto.CodeInvalidInput {
+				t.Fatalf("code %s", gstcrypto.CodeOf(err))
 			}
 			return
 		}

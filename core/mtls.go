@@ -3,6 +3,8 @@ package core
 import (
 	"crypto/subtle"
 	"crypto/x509"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // Mutual-TLS client certificates and certificate-bound tokens (RFC 8705).
@@ -33,7 +35,7 @@ func SelectCertificate(certs []ClientCertificate, nowMs int64) (ClientCertificat
 	best := -1
 	for i, c := range certs {
 		if len(c.X5tS256) != x5tS256Len || c.EffectiveFromMs < 0 || c.NotAfterMs < 0 {
-			return ClientCertificate{}, newError(CodeConfigInvalid,
+			return ClientCertificate{}, newError(gstcrypto.CodeConfigInvalid,
 				"client certificate %d needs a 43-character x5t_s256 and non-negative instants", i)
 		}
 		if c.EffectiveFromMs <= nowMs && (c.NotAfterMs == 0 || nowMs < c.NotAfterMs) {
@@ -43,7 +45,7 @@ func SelectCertificate(certs []ClientCertificate, nowMs int64) (ClientCertificat
 		}
 	}
 	if best < 0 {
-		return ClientCertificate{}, newError(CodeConfigInvalid, "no client certificate is effective at this instant")
+		return ClientCertificate{}, newError(gstcrypto.CodeConfigInvalid, "no client certificate is effective at this instant")
 	}
 	return certs[best], nil
 }
@@ -98,8 +100,8 @@ func sameThumbprint(a, b string) bool {
 // ClientCertificateOf describes a parsed certificate for Config.Certificates,
 // effective from effectiveFromMs (0: from its NotBefore) until its NotAfter.
 func ClientCertificateOf(id string, c *x509.Certificate, effectiveFromMs int64) ClientCertificate {
-	_, s256 := CertificateThumbprints(c)
-	notBefore, notAfter := CertificateValidity(c)
+	_, s256 := gstcrypto.CertificateThumbprints(c)
+	notBefore, notAfter := gstcrypto.CertificateValidity(c)
 	if effectiveFromMs == 0 {
 		effectiveFromMs = max(notBefore, 0)
 	}
@@ -111,14 +113,14 @@ func ClientCertificateOf(id string, c *x509.Certificate, effectiveFromMs int64) 
 // certificates is refused: a rotation lists each one with its own window.
 func ParseClientCertificate(id string, data []byte, effectiveFromMs int64) (ClientCertificate, error) {
 	if effectiveFromMs < 0 {
-		return ClientCertificate{}, newError(CodeInvalidInput, "effective_from is negative")
+		return ClientCertificate{}, newError(gstcrypto.CodeInvalidInput, "effective_from is negative")
 	}
-	certs, err := ParseCertificates(data)
+	certs, err := gstcrypto.ParseCertificates(data)
 	if err != nil {
 		return ClientCertificate{}, err
 	}
 	if len(certs) != 1 {
-		return ClientCertificate{}, newError(CodeInvalidInput, "expected one certificate, found %d", len(certs))
+		return ClientCertificate{}, newError(gstcrypto.CodeInvalidInput, "expected one certificate, found %d", len(certs))
 	}
 	return ClientCertificateOf(id, certs[0], effectiveFromMs), nil
 }

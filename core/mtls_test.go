@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // rotation is a WhiteBooks-style certificate rotation: "old" effective a
@@ -27,18 +28,18 @@ func TestSelectCertificate(t *testing.T) {
 		want  string
 		code  Code
 	}{
-		{"1 ms before old is effective: none", certs, t0 - 30*day - 1, "", CodeConfigInvalid},
+		{"1 ms before old is effective: none", certs, t0 - 30*day - 1, "", gstcrypto.CodeConfigInvalid},
 		{"old from its effective_from", certs, t0 - 30*day, "old", ""},
 		{"old 1 ms before new is effective", certs, t0 + day - 1, "old", ""},
 		{"new from its effective_from", certs, t0 + day, "new", ""},
 		{"new 1 ms before it expires", certs, t0 + 400*day - 1, "new", ""},
-		{"none once new has expired", certs, t0 + 400*day, "", CodeConfigInvalid},
+		{"none once new has expired", certs, t0 + 400*day, "", gstcrypto.CodeConfigInvalid},
 		{"a tie goes to the first listed", []ClientCertificate{{ID: "a", X5tS256: testX5t('a'), EffectiveFromMs: t0}, {ID: "b", X5tS256: testX5t('b'), EffectiveFromMs: t0}}, t0, "a", ""},
 		{"an expired newer certificate is skipped", []ClientCertificate{{ID: "a", X5tS256: testX5t('a'), EffectiveFromMs: t0},
 			{ID: "b", X5tS256: testX5t('b'), EffectiveFromMs: t0 + 1, NotAfterMs: t0 + 2}}, t0 + 2, "a", ""},
-		{"a malformed thumbprint", []ClientCertificate{{ID: "a", X5tS256: "abc", EffectiveFromMs: t0}}, t0, "", CodeConfigInvalid},
-		{"a negative instant", []ClientCertificate{{ID: "a", X5tS256: testX5t('a'), EffectiveFromMs: -1}}, t0, "", CodeConfigInvalid},
-		{"no certificates", nil, t0, "", CodeConfigInvalid},
+		{"a malformed thumbprint", []ClientCertificate{{ID: "a", X5tS256: "abc", EffectiveFromMs: t0}}, t0, "", gstcrypto.CodeConfigInvalid},
+		{"a negative instant", []ClientCertificate{{ID: "a", X5tS256: testX5t('a'), EffectiveFromMs: -1}}, t0, "", gstcrypto.CodeConfigInvalid},
+		{"no certificates", nil, t0, "", gstcrypto.CodeConfigInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,7 +121,7 @@ func TestMTLSNoEffectiveCertificate(t *testing.T) {
 	s := newCCSession(t, "", "https://mtls.idp.example/token", "c")
 	s.Config.Certificates = rotation()
 	_, err := BuildRequest(s, &Credentials{ClientSecret: "s"}, RequestOptions{NowMs: t0 - 30*day - 1})
-	mustCode(t, err, CodeConfigInvalid, "")
+	mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 }
 
 // TestParseClientCertificate: the thumbprint is base64url(SHA-256(DER)) of
@@ -134,7 +135,11 @@ func TestParseClientCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert := mustCert(t, "gstn-test.crt")
+	certs, err := gstcrypto.ParseCertificates([]byte(pemText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := certs[0]
 	want := ClientCertificate{ID: "gstn", X5tS256: base64.RawURLEncoding.EncodeToString(sum[:]),
 		EffectiveFromMs: cert.NotBefore.UnixMilli(), NotAfterMs: cert.NotAfter.UnixMilli()}
 	if d := cmp.Diff(want, c); d != "" {
@@ -149,10 +154,10 @@ func TestParseClientCertificate(t *testing.T) {
 		from int64
 		code Code
 	}{
-		"two certificates":     {two, 0, CodeInvalidInput},
-		"a key":                {readTestKey(t, "gstn-test.key"), 0, CodeInvalidKey},
-		"garbage":              {"not a certificate", 0, CodeInvalidKey},
-		"negative effect date": {pemText, -1, CodeInvalidInput},
+		"two certificates":     {two, 0, gstcrypto.CodeInvalidInput},
+		"a key":                {readTestKey(t, "gstn-test.key"), 0, gstcrypto.CodeInvalidKey},
+		"garbage":              {"not a certificate", 0, gstcrypto.CodeInvalidKey},
+		"negative effect date": {pemText, -1, gstcrypto.CodeInvalidInput},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseClientCertificate("x", []byte(tc.data), tc.from)

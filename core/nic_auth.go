@@ -2,6 +2,9 @@ package core
 
 import (
 	"strings"
+
+	"github.com/gstauth/gstauth/gstcrypto"
+	"github.com/gstauth/gstauth/internal/b64"
 )
 
 // NIC e-invoice (IRP) v1.04 authentication (gst-protocols reference, "NIC
@@ -75,7 +78,7 @@ func buildNICAuth(s *Session, step string, c *Credentials, o *RequestOptions, pa
 	url := s.Config.TokenURL
 	if url == "" {
 		if s.Config.BaseURL == "" {
-			return nil, newError(CodeConfigInvalid, "config.base_url or config.token_url is required")
+			return nil, newError(gstcrypto.CodeConfigInvalid, "config.base_url or config.token_url is required")
 		}
 		url = strings.TrimRight(s.Config.BaseURL, "/") + path
 	}
@@ -87,7 +90,7 @@ func buildNICAuth(s *Session, step string, c *Credentials, o *RequestOptions, pa
 	if err != nil {
 		return nil, err
 	}
-	data, err := EncryptNICAuthPayload(pub, []byte(jsonBody(payload(string(encodeB64(key)), c.Password))))
+	data, err := gstcrypto.EncryptNICAuthPayload(pub, []byte(jsonBody(payload(string(b64.Encode(key)), c.Password))))
 	if err != nil {
 		return nil, err
 	}
@@ -117,13 +120,13 @@ var nicCredentialErrors = map[string]struct {
 	code Code
 	what string
 }{
-	"1004": {CodeConfigInvalid, "NIC says the Gstin header is missing (1004): check config.gstin"},
-	"1008": {CodeUserActionRequired, "NIC refused the login (1008): check the e-invoice API user name and password"},
-	"1010": {CodeConfigInvalid, "NIC refused the client id or client secret (1010): check them with your GSP or on the NIC portal"},
-	"1013": {CodeConfigInvalid, "NIC could not decrypt the password (1013): check the NIC public key (credentials.public_key)"},
-	"1016": {CodeConfigInvalid, "NIC could not decrypt the app key (1016): check the NIC public key (credentials.public_key)"},
-	"1017": {CodeUserActionRequired, "NIC says the API user is incorrect (1017): the API user name must be the one created for this GSTIN"},
-	"1019": {CodeUserActionRequired, "NIC says the password is incorrect (1019): reset the e-invoice API password on the NIC portal"},
+	"1004": {gstcrypto.CodeConfigInvalid, "NIC says the Gstin header is missing (1004): check config.gstin"},
+	"1008": {gstcrypto.CodeUserActionRequired, "NIC refused the login (1008): check the e-invoice API user name and password"},
+	"1010": {gstcrypto.CodeConfigInvalid, "NIC refused the client id or client secret (1010): check them with your GSP or on the NIC portal"},
+	"1013": {gstcrypto.CodeConfigInvalid, "NIC could not decrypt the password (1013): check the NIC public key (credentials.public_key)"},
+	"1016": {gstcrypto.CodeConfigInvalid, "NIC could not decrypt the app key (1016): check the NIC public key (credentials.public_key)"},
+	"1017": {gstcrypto.CodeUserActionRequired, "NIC says the API user is incorrect (1017): the API user name must be the one created for this GSTIN"},
+	"1019": {gstcrypto.CodeUserActionRequired, "NIC says the password is incorrect (1019): reset the e-invoice API password on the NIC portal"},
 }
 
 func (nicEInvoiceProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error {
@@ -148,20 +151,20 @@ func (nicEInvoiceProvider) parse(s *Session, r *HTTPResponse, sentAtMs, received
 		if len(body.ErrorDetails) > 0 {
 			code, msg = string(body.ErrorDetails[0].ErrorCode), body.ErrorDetails[0].ErrorMessage
 		}
-		e := &Error{Code: CodeProviderError, ProviderCode: code, Message: "e-invoice authentication failed"}
+		e := &Error{Code: gstcrypto.CodeProviderError, ProviderCode: code, Message: "e-invoice authentication failed"}
 		if msg != "" {
 			e.Message += " (NIC: " + clip(msg, 200) + ")"
 		}
 		return s.RecordRetryable(e, 0, receivedAtMs)
 	}
 	if body.Data == nil || body.Data.AuthToken == "" || body.Data.Sek == "" {
-		return newError(CodeProviderError, "the e-invoice auth answer has no AuthToken or Sek")
+		return newError(gstcrypto.CodeProviderError, "the e-invoice auth answer has no AuthToken or Sek")
 	}
 	expires := sentAtMs + policies[ProviderNICEInvoice].defaultLifetimeMs
 	if body.Data.TokenExpiry != "" {
 		serverMs, err := ParseNICTokenExpiry(body.Data.TokenExpiry)
 		if err != nil {
-			return newError(CodeProviderError, "the e-invoice TokenExpiry is not yyyy-MM-dd HH:mm:ss")
+			return newError(gstcrypto.CodeProviderError, "the e-invoice TokenExpiry is not yyyy-MM-dd HH:mm:ss")
 		}
 		expires = s.ServerToHost(serverMs)
 	}
@@ -182,7 +185,7 @@ func recordNICToken(s *Session, token, sekText string, expiresAtMs, sentAtMs, re
 		return err
 	}
 	if expiresAtMs <= receivedAtMs {
-		return newError(CodeProviderError, "the token NIC issued has already expired by the host clock")
+		return newError(gstcrypto.CodeProviderError, "the token NIC issued has already expired by the host clock")
 	}
 	obtained := sentAtMs
 	same := token == s.AccessToken && !s.Rejected
@@ -190,7 +193,7 @@ func recordNICToken(s *Session, token, sekText string, expiresAtMs, sentAtMs, re
 		obtained = s.ObtainedAtMs
 	}
 	if err := CheckLifetime(expiresAtMs - obtained); err != nil {
-		return newError(CodeProviderError, "the token NIC issued has an absurd lifetime")
+		return newError(gstcrypto.CodeProviderError, "the token NIC issued has an absurd lifetime")
 	}
 	failures := s.Failures
 	s.RecordToken(token, obtained, expiresAtMs)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
+	"github.com/gstauth/gstauth/internal/b64"
 )
 
 const nicGSTIN = "29AAFCD5862R000"
@@ -31,7 +33,7 @@ type fakeNIC struct {
 }
 
 func newFakeNIC(t *testing.T, skewMs int64) *fakeNIC {
-	priv, err := ParseRSAPrivateKey([]byte(readTestKey(t, "nic-test.key")))
+	priv, err := gstcrypto.ParseRSAPrivateKey([]byte(readTestKey(t, "nic-test.key")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,12 +56,12 @@ func (f *fakeNIC) at(now int64) func(*HTTPRequest) *HTTPResponse {
 		if len(outer) != 1 {
 			t.Errorf("body has fields besides Data: %v", outer)
 		}
-		js, err := DecryptNICAuthPayload(f.priv, outer["Data"].(string))
+		js, err := gstcrypto.DecryptNICAuthPayload(f.priv, outer["Data"].(string))
 		if err != nil {
 			t.Fatalf("Data is not b64(RSA(b64(json))): %v", err)
 		}
 		body := mustJSON(t, string(js))
-		appKey, err := decodeB64String("AppKey", body["AppKey"].(string), 64)
+		appKey, err := b64.DecodeString(body["AppKey"].(string), 64)
 		if err != nil || len(appKey) != 32 {
 			t.Fatalf("AppKey is not base64 of 32 bytes: %v", err)
 		}
@@ -79,7 +81,7 @@ func (f *fakeNIC) at(now int64) func(*HTTPRequest) *HTTPResponse {
 			sum := sha256.Sum256([]byte(f.token))
 			f.sek = sum[:]
 		}
-		enc, _ := EncryptAESECB(appKey, f.sek)
+		enc, _ := gstcrypto.EncryptAESECB(appKey, f.sek)
 		headers := map[string]string{"Date": time.UnixMilli(server).UTC().Format(http1123)}
 		if f.noDate {
 			headers = nil
@@ -149,7 +151,7 @@ func TestNICFlow(t *testing.T) {
 	}
 	mustPlan(t, s, later, ActionRenew, ReasonRejected)
 	req, _ := BuildRequest(s.Clone(), creds, RequestOptions{NowMs: later})
-	js, _ := DecryptNICAuthPayload(srv.priv, mustJSON(t, req.Body)["Data"].(string))
+	js, _ := gstcrypto.DecryptNICAuthPayload(srv.priv, mustJSON(t, req.Body)["Data"].(string))
 	if mustJSON(t, string(js))["ForceRefreshAccessToken"] != false {
 		t.Fatal("renewal after 1005 asked for a force refresh")
 	}
@@ -184,9 +186,9 @@ func TestNICForceRefreshNotHonoured(t *testing.T) {
 }
 
 func TestNICCredentialErrors(t *testing.T) {
-	for code, want := range map[string]Code{"1004": CodeConfigInvalid, "1008": CodeUserActionRequired,
-		"1010": CodeConfigInvalid, "1013": CodeConfigInvalid, "1016": CodeConfigInvalid,
-		"1017": CodeUserActionRequired, "1019": CodeUserActionRequired} {
+	for code, want := range map[string]Code{"1004": gstcrypto.CodeConfigInvalid, "1008": gstcrypto.CodeUserActionRequired,
+		"1010": gstcrypto.CodeConfigInvalid, "1013": gstcrypto.CodeConfigInvalid, "1016": gstcrypto.CodeConfigInvalid,
+		"1017": gstcrypto.CodeUserActionRequired, "1019": gstcrypto.CodeUserActionRequired} {
 		t.Run(code, func(t *testing.T) {
 			s := tokenSession(ProviderNICEInvoice, 6*hour)
 			s.Pending = &Pending{Step: StepAuth, AppKey: make([]byte, 32)}
@@ -211,16 +213,16 @@ func TestNICOtherErrors(t *testing.T) {
 		reason string
 	}{
 		{"1005 on auth rejects and renews after backoff", 200, `{"Status":0,"ErrorDetails":[{"ErrorCode":"1005","ErrorMessage":"Invalid Token"}]}`,
-			CodeReauthRequired, "1005", ActionRenew, ReasonRejected},
+			gstcrypto.CodeReauthRequired, "1005", ActionRenew, ReasonRejected},
 		{"unknown code retries", 200, `{"Status":"0","ErrorDetails":[{"ErrorCode":5002,"ErrorMessage":"try later"}]}`,
-			CodeProviderError, "5002", ActionUse, ReasonBackoff},
-		{"429 with Retry-After", 429, ``, CodeRateLimited, "429", ActionUse, ReasonBackoff},
-		{"503", 503, ``, CodeProviderError, "503", ActionUse, ReasonBackoff},
-		{"no Data", 200, `{"Status":1}`, CodeProviderError, "", ActionUse, ReasonBackoff},
+			gstcrypto.CodeProviderError, "5002", ActionUse, ReasonBackoff},
+		{"429 with Retry-After", 429, ``, gstcrypto.CodeRateLimited, "429", ActionUse, ReasonBackoff},
+		{"503", 503, ``, gstcrypto.CodeProviderError, "503", ActionUse, ReasonBackoff},
+		{"no Data", 200, `{"Status":1}`, gstcrypto.CodeProviderError, "", ActionUse, ReasonBackoff},
 		{"bad TokenExpiry", 200, `{"Status":1,"Data":{"AuthToken":"a","Sek":"AAAA","TokenExpiry":"01/01/2026 10:00:00"}}`,
-			CodeProviderError, "", ActionUse, ReasonBackoff},
+			gstcrypto.CodeProviderError, "", ActionUse, ReasonBackoff},
 		{"Sek under another key", 200, `{"Status":1,"Data":{"AuthToken":"a","Sek":"` + b64s(make([]byte, 48)) + `","TokenExpiry":"2026-01-01 12:00:00"}}`,
-			CodeDecryptFailed, "", ActionUse, ReasonBackoff},
+			gstcrypto.CodeDecryptFailed, "", ActionUse, ReasonBackoff},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -243,9 +245,9 @@ func TestNICExpiredOnArrival(t *testing.T) {
 	s := tokenSession(ProviderNICEInvoice, 6*hour)
 	key := make([]byte, 32)
 	s.Pending = &Pending{Step: StepAuth, AppKey: key}
-	enc, _ := EncryptAESECB(key, make([]byte, 32))
+	enc, _ := gstcrypto.EncryptAESECB(key, make([]byte, 32))
 	body := `{"Status":1,"Data":{"AuthToken":"new","Sek":"` + b64s(enc) + `","TokenExpiry":"` + FormatNICTokenExpiry(t0) + `"}}`
-	mustCode(t, ParseResponse(s, &HTTPResponse{Status: 200, Body: body}, t0, t0), CodeProviderError, "")
+	mustCode(t, ParseResponse(s, &HTTPResponse{Status: 200, Body: body}, t0, t0), gstcrypto.CodeProviderError, "")
 	if s.AccessToken != "tok" {
 		t.Fatal("stored the expired token")
 	}
@@ -253,7 +255,7 @@ func TestNICExpiredOnArrival(t *testing.T) {
 
 func FuzzNICAuthResponse(f *testing.F) {
 	key := make([]byte, 32)
-	enc, _ := EncryptAESECB(key, make([]byte, 32))
+	enc, _ := gstcrypto.EncryptAESECB(key, make([]byte, 32))
 	f.Add(true, 200, `{"Status":1,"Data":{"AuthToken":"tok","Sek":"`+b64s(enc)+`","TokenExpiry":"2026-01-01 11:30:00"}}`, "")
 	f.Add(false, 200, `{"Status":0,"ErrorDetails":[{"ErrorCode":"1005"}]}`, "Thu, 01 Jan 2026 00:00:10 GMT")
 	f.Add(false, 429, `{}`, "")

@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gstauth/gstauth/gstcrypto"
+	"github.com/gstauth/gstauth/internal/strictjson"
 )
 
 // The parts of OAuth 2.0 (RFC 6749) every OAuth provider shares: token
@@ -55,16 +58,16 @@ type tokenResponse struct {
 
 // maxTokenLength bounds an access or refresh token: anything longer is not
 // a token.
-const maxTokenLength = MaxSmallField
+const maxTokenLength = gstcrypto.MaxSmallField
 
 // decodeTokenResponse reads a token endpoint's JSON body. With unwrapData a
 // {"data":{...}} envelope (WhiteBIT) is opened first; an unwrapped body is
 // read as it is. A body that is not a JSON object, or a member of the wrong
 // type, is provider_error.
 func decodeTokenResponse(body string, unwrapData bool) (*tokenResponse, error) {
-	m, err := decodeJSONObject([]byte(body))
+	m, err := strictjson.DecodeObject([]byte(body))
 	if err != nil {
-		return nil, newError(CodeProviderError, "the token endpoint's answer is not a JSON object")
+		return nil, newError(gstcrypto.CodeProviderError, "the token endpoint's answer is not a JSON object")
 	}
 	t := &tokenResponse{}
 	t.messages = collectMessages(m)
@@ -87,11 +90,11 @@ func decodeTokenResponse(body string, unwrapData bool) (*tokenResponse, error) {
 		case string:
 			*f.dst = strings.TrimSpace(v)
 		default:
-			return nil, newError(CodeProviderError, "the token endpoint's %s is not a string", f.name)
+			return nil, newError(gstcrypto.CodeProviderError, "the token endpoint's %s is not a string", f.name)
 		}
 	}
 	if len(t.AccessToken) > maxTokenLength || len(t.RefreshToken) > maxTokenLength {
-		return nil, newError(CodeProviderError, "the token endpoint issued a token longer than %d bytes", maxTokenLength)
+		return nil, newError(gstcrypto.CodeProviderError, "the token endpoint issued a token longer than %d bytes", maxTokenLength)
 	}
 	for name, dst := range map[string]*flexString{"expires_in": &t.ExpiresIn, "refresh_expires_in": &t.RefreshExpiresIn} {
 		switch v := m[name].(type) {
@@ -101,7 +104,7 @@ func decodeTokenResponse(body string, unwrapData bool) (*tokenResponse, error) {
 		case string:
 			*dst = flexString(strings.TrimSpace(v))
 		default:
-			return nil, newError(CodeProviderError, "the token endpoint's %s is neither a number nor a numeric string", name)
+			return nil, newError(gstcrypto.CodeProviderError, "the token endpoint's %s is neither a number nor a numeric string", name)
 		}
 	}
 	switch v := m["scope"].(type) {
@@ -189,7 +192,7 @@ func oauthRequest(s *Session, tokenURL string, form url.Values, secret, auth str
 	switch auth {
 	case "post":
 		if secret == "" {
-			return nil, newError(CodeConfigInvalid, "credentials.client_secret is required")
+			return nil, newError(gstcrypto.CodeConfigInvalid, "credentials.client_secret is required")
 		}
 		form.Set("client_id", s.Config.ClientID)
 		form.Set("client_secret", secret)
@@ -197,7 +200,7 @@ func oauthRequest(s *Session, tokenURL string, form url.Values, secret, auth str
 		form.Set("client_id", s.Config.ClientID)
 	default:
 		if secret == "" {
-			return nil, newError(CodeConfigInvalid, "credentials.client_secret is required")
+			return nil, newError(gstcrypto.CodeConfigInvalid, "credentials.client_secret is required")
 		}
 		// §2.3.1: the id and secret are form-urlencoded before Basic.
 		cred := url.QueryEscape(s.Config.ClientID) + ":" + url.QueryEscape(secret)
@@ -211,11 +214,11 @@ func oauthRequest(s *Session, tokenURL string, form url.Values, secret, auth str
 // test servers; production endpoints are the host's choice.
 func checkEndpoint(field, raw string) error {
 	if raw == "" {
-		return newError(CodeConfigInvalid, "%s is required", field)
+		return newError(gstcrypto.CodeConfigInvalid, "%s is required", field)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" || u.User != nil {
-		return newError(CodeConfigInvalid, "%s is not an absolute http(s) URL without credentials or fragment", field)
+		return newError(gstcrypto.CodeConfigInvalid, "%s is not an absolute http(s) URL without credentials or fragment", field)
 	}
 	return nil
 }
@@ -226,7 +229,7 @@ func validClientAuth(auth string) error {
 	case "", "basic", "post", "none":
 		return nil
 	}
-	return newError(CodeConfigInvalid, "config.client_auth must be basic, post or none")
+	return newError(gstcrypto.CodeConfigInvalid, "config.client_auth must be basic, post or none")
 }
 
 // oauthFailure classifies a failed token response (RFC 6749 §5.2) after
@@ -249,25 +252,25 @@ func oauthFailure(s *Session, r *HTTPResponse, body *tokenResponse, step string,
 			return refreshRefused(s, code, desc, regrant)
 		}
 		if step == StepAuthorizationCode {
-			return terminal(s, CodeUserActionRequired, code, "the authorization code was refused ("+desc+"): the user must authorise again")
+			return terminal(s, gstcrypto.CodeUserActionRequired, code, "the authorization code was refused ("+desc+"): the user must authorise again")
 		}
-		return terminal(s, CodeUserActionRequired, code, "the grant was refused ("+desc+"): check the credentials")
+		return terminal(s, gstcrypto.CodeUserActionRequired, code, "the grant was refused ("+desc+"): check the credentials")
 	case "invalid_client", "unauthorized_client":
-		return terminal(s, CodeUserActionRequired, code, "the client was refused ("+desc+"): check the client id, its secret and its registration")
+		return terminal(s, gstcrypto.CodeUserActionRequired, code, "the client was refused ("+desc+"): check the client id, its secret and its registration")
 	case "unsupported_grant_type", "invalid_scope", "invalid_request", "invalid_target":
-		return terminal(s, CodeConfigInvalid, code, "the token request was refused ("+desc+"): check the client's configuration")
+		return terminal(s, gstcrypto.CodeConfigInvalid, code, "the token request was refused ("+desc+"): check the client's configuration")
 	case "slow_down", "temporarily_unavailable":
-		return s.RecordRetryable(&Error{Code: CodeRateLimited, ProviderCode: code, Message: "the token endpoint asked to retry later (" + desc + ")"},
+		return s.RecordRetryable(&Error{Code: gstcrypto.CodeRateLimited, ProviderCode: code, Message: "the token endpoint asked to retry later (" + desc + ")"},
 			ParseRetryAfter(r, nowMs), nowMs)
 	}
 	if code == "" && (r.Status == 408 || r.Status == 425) {
-		e := &Error{Code: CodeProviderError, ProviderCode: strconv.Itoa(r.Status), Message: "the token endpoint timed out (" + desc + "); retry later"}
+		e := &Error{Code: gstcrypto.CodeProviderError, ProviderCode: strconv.Itoa(r.Status), Message: "the token endpoint timed out (" + desc + "); retry later"}
 		return s.RecordRetryable(e, ParseRetryAfter(r, nowMs), nowMs)
 	}
 	if code == "" {
 		code = strconv.Itoa(r.Status)
 	}
-	return terminal(s, CodeProviderError, code, "the token endpoint refused the request ("+desc+")")
+	return terminal(s, gstcrypto.CodeProviderError, code, "the token endpoint refused the request ("+desc+")")
 }
 
 // refreshRefused handles a refused refresh token: it is dead (RFC 6749
@@ -279,9 +282,9 @@ func refreshRefused(s *Session, code, desc string, regrant bool) error {
 	s.RefreshToken, s.RefreshExpiresAtMs = "", 0
 	s.Pending = nil
 	if regrant {
-		return &Error{Code: CodeReauthRequired, ProviderCode: code, Message: "the refresh token was refused (" + desc + "): get a new token with the grant"}
+		return &Error{Code: gstcrypto.CodeReauthRequired, ProviderCode: code, Message: "the refresh token was refused (" + desc + "): get a new token with the grant"}
 	}
-	return &Error{Code: CodeUserActionRequired, ProviderCode: code,
+	return &Error{Code: gstcrypto.CodeUserActionRequired, ProviderCode: code,
 		Message: "the refresh token was refused (" + desc + "): the user must authorise again when the current token ends"}
 }
 
@@ -315,12 +318,12 @@ type tokenDefaults struct {
 // assuming it costs at most one token request per certificate rotation.
 func recordOAuthToken(s *Session, body *tokenResponse, sentAtMs, receivedAtMs int64, d tokenDefaults, refreshing bool) error {
 	if body.AccessToken == "" {
-		return newError(CodeProviderError, "the token response has no access_token")
+		return newError(gstcrypto.CodeProviderError, "the token response has no access_token")
 	}
 	// §7.1: a client must not use a token whose type it does not
 	// understand. "N_A" is RFC 8693's.
 	if tt := strings.ToLower(body.TokenType); tt != "" && tt != "bearer" && tt != "n_a" {
-		return newError(CodeUnsupported, "token_type %q is not supported (only Bearer)", clip(body.TokenType, 32))
+		return newError(gstcrypto.CodeUnsupported, "token_type %q is not supported (only Bearer)", clip(body.TokenType, 32))
 	}
 	claims := unverifiedJWTClaims(body.AccessToken)
 	lifetime, err := tokenLifetime(s, body.ExpiresIn, claims, sentAtMs, d.lifetimeMs)
@@ -328,7 +331,7 @@ func recordOAuthToken(s *Session, body *tokenResponse, sentAtMs, receivedAtMs in
 		return err
 	}
 	if sentAtMs+lifetime <= receivedAtMs {
-		return newError(CodeProviderError, "the token expired before its response arrived (lifetime %d ms)", lifetime)
+		return newError(gstcrypto.CodeProviderError, "the token expired before its response arrived (lifetime %d ms)", lifetime)
 	}
 	s.RecordToken(body.AccessToken, sentAtMs, sentAtMs+lifetime)
 	switch {
@@ -358,22 +361,22 @@ func tokenLifetime(s *Session, expiresIn flexString, claims map[string]any, sent
 	if expiresIn != "" {
 		secs, ok := expiresIn.int64Of()
 		if !ok {
-			return 0, newError(CodeProviderError, "expires_in is not a whole number of seconds")
+			return 0, newError(gstcrypto.CodeProviderError, "expires_in is not a whole number of seconds")
 		}
 		// Checked before multiplying, so no value can overflow into range.
 		if secs <= 0 || secs > MaxLifetimeMs/second {
-			return 0, newError(CodeProviderError, "the stated token lifetime of %d s is absurd: it must be positive and at most a year", secs)
+			return 0, newError(gstcrypto.CodeProviderError, "the stated token lifetime of %d s is absurd: it must be positive and at most a year", secs)
 		}
 		return secs * second, nil
 	}
 	if exp, ok := claims["exp"].(json.Number); ok {
 		if e, err := exp.Int64(); err == nil {
 			if e <= 0 || e > maxUnixSeconds {
-				return 0, newError(CodeProviderError, "the token's exp claim is not a plausible instant")
+				return 0, newError(gstcrypto.CodeProviderError, "the token's exp claim is not a plausible instant")
 			}
 			lifetime := s.ServerToHost(e*second) - sentAtMs
 			if lifetime <= 0 || lifetime > MaxLifetimeMs {
-				return 0, newError(CodeProviderError, "the token's exp claim gives an absurd lifetime of %d ms", lifetime)
+				return 0, newError(gstcrypto.CodeProviderError, "the token's exp claim gives an absurd lifetime of %d ms", lifetime)
 			}
 			return lifetime, nil
 		}
@@ -453,7 +456,7 @@ func unverifiedJWTClaims(token string) map[string]any {
 	if err != nil {
 		return nil
 	}
-	m, err := decodeJSONObject(b)
+	m, err := strictjson.DecodeObject(b)
 	if err != nil {
 		return nil
 	}

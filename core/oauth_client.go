@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // OAuth 2.0 client credentials (RFC 6749 §4.4) and the resource owner
@@ -133,7 +135,7 @@ func checkOneFinOpsEnvironment(s *Session) error {
 	switch s.Config.Environment {
 	case "", "sandbox", "production":
 	default:
-		return newError(CodeConfigInvalid, "config.environment must be sandbox or production")
+		return newError(gstcrypto.CodeConfigInvalid, "config.environment must be sandbox or production")
 	}
 	if s.Config.Flavor != FlavorOneFinOps {
 		return nil
@@ -141,9 +143,9 @@ func checkOneFinOpsEnvironment(s *Session) error {
 	env, id := environmentOf(s), s.Config.ClientID
 	switch {
 	case strings.HasPrefix(id, "ofin_test_") && env == "production":
-		return newError(CodeConfigInvalid, "an ofin_test_ (sandbox) client id cannot be used against a production host")
+		return newError(gstcrypto.CodeConfigInvalid, "an ofin_test_ (sandbox) client id cannot be used against a production host")
 	case strings.HasPrefix(id, "ofin_live_") && env == "sandbox":
-		return newError(CodeConfigInvalid, "an ofin_live_ (production) client id cannot be used against a sandbox host")
+		return newError(gstcrypto.CodeConfigInvalid, "an ofin_live_ (production) client id cannot be used against a sandbox host")
 	}
 	return nil
 }
@@ -153,7 +155,7 @@ func (p oauthClientProvider) build(s *Session, step string, c *Credentials, o *R
 		return nil, err
 	}
 	if !p.password && clientAuthOf(s) == "none" {
-		return nil, newError(CodeConfigInvalid, "client credentials need a confidential client (RFC 6749 §4.4): client_auth none is not allowed")
+		return nil, newError(gstcrypto.CodeConfigInvalid, "client credentials need a confidential client (RFC 6749 §4.4): client_auth none is not allowed")
 	}
 	cl, err := prepareClient(s, c, o.NowMs)
 	if err != nil {
@@ -163,7 +165,7 @@ func (p oauthClientProvider) build(s *Session, step string, c *Credentials, o *R
 	switch step {
 	case StepRefresh:
 		if !hasLiveRefreshToken(s, o.NowMs) {
-			return nil, newError(CodeInvalidInput, "there is no live refresh token: use the %s step", p.primary())
+			return nil, newError(gstcrypto.CodeInvalidInput, "there is no live refresh token: use the %s step", p.primary())
 		}
 		form.Set("grant_type", "refresh_token")
 		form.Set("refresh_token", s.RefreshToken)
@@ -210,7 +212,7 @@ func mastersIndiaRequest(s *Session, form url.Values, secret string) (*HTTPReque
 		return nil, err
 	}
 	if secret == "" {
-		return nil, newError(CodeConfigInvalid, "credentials.client_secret is required")
+		return nil, newError(gstcrypto.CodeConfigInvalid, "credentials.client_secret is required")
 	}
 	body := map[string]string{"client_id": s.Config.ClientID, "client_secret": secret}
 	for k := range form {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 func newCCSession(t testing.TB, flavor, tokenURL, clientID string) *Session {
@@ -83,7 +84,7 @@ func TestWhiteBooksRefreshRefusedRegrants(t *testing.T) {
 	}
 	srv.refresh["refresh-1"] = false // revoked at the server
 	now := s.ExpiresAtMs - 5*minute
-	mustCode(t, exchange(t, s, creds, "", now, srv.serve), CodeReauthRequired, "invalid_grant")
+	mustCode(t, exchange(t, s, creds, "", now, srv.serve), gstcrypto.CodeReauthRequired, "invalid_grant")
 	if s.RefreshToken != "" || s.AccessToken != "access-1" {
 		t.Fatalf("after the refusal: refresh %q, access %q", s.RefreshToken, s.AccessToken)
 	}
@@ -160,7 +161,7 @@ func TestOneFinOpsEnvironment(t *testing.T) {
 				}
 				return
 			}
-			mustCode(t, err, CodeConfigInvalid, "")
+			mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 			if s.Pending != nil {
 				t.Fatal("a refused request left a request in flight")
 			}
@@ -169,7 +170,7 @@ func TestOneFinOpsEnvironment(t *testing.T) {
 	s := newCCSession(t, FlavorOneFinOps, "https://auth.onefinops.example/token", "ofin_live_1")
 	s.Config.Environment = "prod"
 	_, err := BuildRequest(s, &Credentials{ClientSecret: "x"}, RequestOptions{NowMs: t0})
-	mustCode(t, err, CodeConfigInvalid, "")
+	mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 }
 
 func TestHostEnvironment(t *testing.T) {
@@ -217,7 +218,7 @@ func TestClientAuthentication(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s.Config.ClientAuth = tc.auth
 			_, err := BuildRequest(s, &Credentials{ClientSecret: tc.secret}, RequestOptions{NowMs: t0})
-			mustCode(t, err, CodeConfigInvalid, "")
+			mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 		})
 	}
 }
@@ -241,12 +242,12 @@ func TestClientCredentialsConfiguration(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = BuildRequest(s, &Credentials{ClientSecret: "x"}, RequestOptions{NowMs: t0})
-			mustCode(t, err, CodeConfigInvalid, "")
+			mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 		})
 	}
 	s := newCCSession(t, "", "https://idp.example/token", "c")
 	_, err := BuildRequest(s, &Credentials{ClientSecret: "x"}, RequestOptions{NowMs: t0, Step: StepRefresh})
-	mustCode(t, err, CodeInvalidInput, "")
+	mustCode(t, err, gstcrypto.CodeInvalidInput, "")
 }
 
 // TestPasswordGrant: RFC 6749 §4.3 as a generic gateway takes it, and
@@ -271,11 +272,11 @@ func TestPasswordGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustCode(t, ParseResponse(s, srv.serve(req), 0, t0+minute+100), CodeUserActionRequired, "invalid_grant")
+	mustCode(t, ParseResponse(s, srv.serve(req), 0, t0+minute+100), gstcrypto.CodeUserActionRequired, "invalid_grant")
 	mustPlan(t, s, t0+minute, ActionUserAction, ReasonNeedsUser)
 
 	_, err = BuildRequest(s, &Credentials{ClientSecret: "gw-secret"}, RequestOptions{NowMs: t0, Step: StepPassword})
-	mustCode(t, err, CodeConfigInvalid, "")
+	mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 
 	mi, err := NewSession(ProviderOAuthPassword, "ops@acme.example", Config{TokenURL: "https://clientbasic.mastersindia.example/oauth/access_token",
 		ClientID: "mi-client", Username: "ops@acme.example", Flavor: FlavorMastersIndia})
@@ -297,7 +298,7 @@ func TestPasswordGrant(t *testing.T) {
 	}
 	mi.Pending = &Pending{Step: StepPassword, SentAtMs: t0}
 	mustCode(t, ParseResponse(mi, &HTTPResponse{Status: 401, Body: `{"error":"invalid_client","error_description":"The client credentials are invalid"}`}, 0, t0+300),
-		CodeUserActionRequired, "invalid_client")
+		gstcrypto.CodeUserActionRequired, "invalid_client")
 }
 
 // TestClientCredentialsSecretsStayOut: no secret appears in an error or
@@ -306,7 +307,7 @@ func TestClientCredentialsSecretsStayOut(t *testing.T) {
 	srv := newFakeOAuth(t, "c", "right-secret-123", "basic")
 	s := newCCSession(t, "", "https://idp.example/token", "c")
 	err := exchange(t, s, &Credentials{ClientSecret: "wrong-secret-456"}, "", t0, srv.serve)
-	mustCode(t, err, CodeUserActionRequired, "invalid_client")
+	mustCode(t, err, gstcrypto.CodeUserActionRequired, "invalid_client")
 	js := jsonBody(s)
 	for _, secret := range []string{"right-secret-123", "wrong-secret-456"} {
 		if strings.Contains(err.Error(), secret) || strings.Contains(js, secret) {

@@ -3,6 +3,8 @@ package core
 import (
 	"net/url"
 	"strings"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // The authorization code grant (RFC 6749 §4.1) with PKCE S256 (RFC 7636)
@@ -55,18 +57,18 @@ func AuthorizationURL(s *Session, o RequestOptions) (string, error) {
 	}
 	a, ok := impl.(authorizer)
 	if !ok {
-		return "", newError(CodeUnsupported, "provider %s has no authorization request", s.Provider)
+		return "", newError(gstcrypto.CodeUnsupported, "provider %s has no authorization request", s.Provider)
 	}
 	if o.NowMs < 0 {
-		return "", newError(CodeInvalidInput, "now is negative")
+		return "", newError(gstcrypto.CodeInvalidInput, "now is negative")
 	}
-	state, err := NewState(o.Random, o.Entropy)
+	state, err := gstcrypto.NewState(o.Random, o.Entropy)
 	if err != nil {
 		return "", err
 	}
 	p := &Pending{Step: StepAuthorize, SentAtMs: o.NowMs, State: state}
 	if a.usesPKCE(s) {
-		if p.CodeVerifier, err = NewPKCEVerifier(o.Random, o.Entropy); err != nil {
+		if p.CodeVerifier, err = gstcrypto.NewPKCEVerifier(o.Random, o.Entropy); err != nil {
 			return "", err
 		}
 	}
@@ -95,7 +97,7 @@ func withQuery(field, endpoint string, params url.Values) (string, error) {
 
 // pkceChallenge is the S256 challenge of the pending verifier.
 func pkceChallenge(p *Pending) (string, error) {
-	return PKCES256(p.CodeVerifier)
+	return gstcrypto.PKCES256(p.CodeVerifier)
 }
 
 // AuthorizationRedirect is what the authorization server's redirect to the
@@ -120,23 +122,23 @@ func ParseAuthorizationRedirect(s *Session, redirectURL string) (AuthorizationRe
 	if err := s.Validate(); err != nil {
 		return AuthorizationRedirect{}, err
 	}
-	if err := checkSize("redirect URL", len(redirectURL), MaxSmallField); err != nil {
+	if err := checkSize("redirect URL", len(redirectURL), gstcrypto.MaxSmallField); err != nil {
 		return AuthorizationRedirect{}, err
 	}
 	if s.Pending == nil || s.Pending.Step != StepAuthorize {
-		return AuthorizationRedirect{}, newError(CodeInvalidInput, "the session has no authorization request in flight")
+		return AuthorizationRedirect{}, newError(gstcrypto.CodeInvalidInput, "the session has no authorization request in flight")
 	}
 	u, err := url.Parse(strings.TrimSpace(redirectURL))
 	if err != nil {
-		return AuthorizationRedirect{}, newError(CodeInvalidInput, "the redirect is not a URL")
+		return AuthorizationRedirect{}, newError(gstcrypto.CodeInvalidInput, "the redirect is not a URL")
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return AuthorizationRedirect{}, newError(CodeInvalidInput, "the redirect's query does not parse")
+		return AuthorizationRedirect{}, newError(gstcrypto.CodeInvalidInput, "the redirect's query does not parse")
 	}
 	state := q.Get("state")
-	if !CheckState(s.Pending.State, state) {
-		return AuthorizationRedirect{}, newError(CodeInvalidInput, "the redirect's state does not match the authorization request (a forged or stale redirect): ignore it")
+	if !gstcrypto.CheckState(s.Pending.State, state) {
+		return AuthorizationRedirect{}, newError(gstcrypto.CodeInvalidInput, "the redirect's state does not match the authorization request (a forged or stale redirect): ignore it")
 	}
 	if e := q.Get("error"); e != "" {
 		desc := clip(q.Get("error_description"), 200)
@@ -146,20 +148,20 @@ func ParseAuthorizationRedirect(s *Session, redirectURL string) (AuthorizationRe
 		err := &Error{ProviderCode: clip(e, 64)}
 		switch e {
 		case "access_denied":
-			err.Code, err.Message = CodeUserActionRequired, "the user or the server declined the authorization ("+desc+")"
+			err.Code, err.Message = gstcrypto.CodeUserActionRequired, "the user or the server declined the authorization ("+desc+")"
 		case "server_error", "temporarily_unavailable":
-			err.Code, err.Message, err.Retryable = CodeProviderError, "the authorization server failed ("+desc+"); send the user again later", true
+			err.Code, err.Message, err.Retryable = gstcrypto.CodeProviderError, "the authorization server failed ("+desc+"); send the user again later", true
 		default:
-			err.Code, err.Message = CodeConfigInvalid, "the authorization request was refused ("+desc+"): check the client's configuration"
+			err.Code, err.Message = gstcrypto.CodeConfigInvalid, "the authorization request was refused ("+desc+"): check the client's configuration"
 		}
 		return AuthorizationRedirect{}, err
 	}
 	code := q.Get("code")
 	if code == "" {
-		return AuthorizationRedirect{}, newError(CodeProviderError, "the redirect carries neither a code nor an error")
+		return AuthorizationRedirect{}, newError(gstcrypto.CodeProviderError, "the redirect carries neither a code nor an error")
 	}
 	if len(code) > maxTokenLength {
-		return AuthorizationRedirect{}, newError(CodeProviderError, "the redirect's code is too long")
+		return AuthorizationRedirect{}, newError(gstcrypto.CodeProviderError, "the redirect's code is too long")
 	}
 	return AuthorizationRedirect{Code: code, State: state, Iss: q.Get("iss")}, nil
 }
@@ -169,16 +171,16 @@ func ParseAuthorizationRedirect(s *Session, redirectURL string) (AuthorizationRe
 func pendingAuthorization(s *Session, c *Credentials) (*Pending, error) {
 	p := s.Pending
 	if p == nil || p.Step != StepAuthorize {
-		return nil, newError(CodeInvalidInput, "there is no authorization request in flight: build the authorization URL first")
+		return nil, newError(gstcrypto.CodeInvalidInput, "there is no authorization request in flight: build the authorization URL first")
 	}
-	if !CheckState(p.State, c.State) {
-		return nil, newError(CodeInvalidInput, "credentials.state does not match the authorization request's state")
+	if !gstcrypto.CheckState(p.State, c.State) {
+		return nil, newError(gstcrypto.CodeInvalidInput, "credentials.state does not match the authorization request's state")
 	}
 	if err := requireField("credentials.code", c.Code); err != nil {
 		return nil, err
 	}
 	if len(c.Code) > maxTokenLength {
-		return nil, newError(CodeTooLarge, "credentials.code is too long")
+		return nil, newError(gstcrypto.CodeTooLarge, "credentials.code is too long")
 	}
 	return p, nil
 }
@@ -200,7 +202,7 @@ func (oauthCodeProvider) authorizationURL(s *Session, p *Pending) (string, error
 		return "", err
 	}
 	q := url.Values{"response_type": {"code"}, "client_id": {s.Config.ClientID}, "state": {p.State},
-		"code_challenge": {challenge}, "code_challenge_method": {PKCEMethodS256}}
+		"code_challenge": {challenge}, "code_challenge_method": {gstcrypto.PKCEMethodS256}}
 	if s.Config.RedirectURI != "" {
 		q.Set("redirect_uri", s.Config.RedirectURI)
 	}
@@ -219,7 +221,7 @@ func (oauthCodeProvider) build(s *Session, step string, c *Credentials, o *Reque
 	switch step {
 	case StepRefresh:
 		if !hasLiveRefreshToken(s, o.NowMs) {
-			return nil, newError(CodeUserActionRequired, "there is no live refresh token: the user must authorise again")
+			return nil, newError(gstcrypto.CodeUserActionRequired, "there is no live refresh token: the user must authorise again")
 		}
 		form.Set("grant_type", "refresh_token")
 		form.Set("refresh_token", s.RefreshToken)
@@ -245,7 +247,7 @@ func (oauthCodeProvider) build(s *Session, step string, c *Credentials, o *Reque
 
 func (oauthCodeProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error {
 	if s.Pending.Step == StepAuthorize {
-		return newError(CodeInvalidInput, "the authorization request is answered by a redirect to the browser, not a response: parse the redirect and build the authorization_code step")
+		return newError(gstcrypto.CodeInvalidInput, "the authorization request is answered by a redirect to the browser, not a response: parse the redirect and build the authorization_code step")
 	}
 	return parseTokenExchange(s, r, sentAtMs, receivedAtMs, false, tokenDefaults{})
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 const testRedirect = "https://erp.example/oauth/callback"
@@ -34,7 +35,7 @@ func authorizeAt(t *testing.T, s *Session, srv *fakeOAuth, now int64) string {
 		t.Fatal(err)
 	}
 	q := parsed.Query()
-	challenge, _ := PKCES256(s.Pending.CodeVerifier)
+	challenge, _ := gstcrypto.PKCES256(s.Pending.CodeVerifier)
 	want := url.Values{"tenant": {"acme"}, "response_type": {"code"}, "client_id": {"erp"}, "redirect_uri": {testRedirect},
 		"scope": {"gst.read offline_access"}, "state": {s.Pending.State}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}
 	if d := cmp.Diff(want, q); d != "" || parsed.Host != "idp.example" || parsed.Path != "/authorize" {
@@ -100,7 +101,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 			// elsewhere) is dropped; the token is used to its end, then the
 			// user must authorise again.
 			srv.refresh["refresh-2"] = false
-			mustCode(t, exchange(t, s, creds, StepRefresh, exp-5*minute, srv.serve), CodeUserActionRequired, "invalid_grant")
+			mustCode(t, exchange(t, s, creds, StepRefresh, exp-5*minute, srv.serve), gstcrypto.CodeUserActionRequired, "invalid_grant")
 			if s.RefreshToken != "" || s.NeedsUser != "" {
 				t.Fatalf("refresh %q needs_user %q", s.RefreshToken, s.NeedsUser)
 			}
@@ -110,7 +111,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 			}
 			mustPlan(t, s, exp-10*second, ActionUserAction, ReasonExpired)
 			_, err = BuildRequest(s, creds, RequestOptions{NowMs: exp, Step: StepRefresh})
-			mustCode(t, err, CodeUserActionRequired, "")
+			mustCode(t, err, gstcrypto.CodeUserActionRequired, "")
 		})
 	}
 }
@@ -122,7 +123,7 @@ func TestAuthorizationCodeChecks(t *testing.T) {
 	s := newCodeSession(t, "basic")
 	creds := &Credentials{ClientSecret: "erp-secret", Code: "code-1", State: "whatever"}
 	_, err := BuildRequest(s, creds, RequestOptions{NowMs: t0, Step: StepAuthorizationCode})
-	mustCode(t, err, CodeInvalidInput, "")
+	mustCode(t, err, gstcrypto.CodeInvalidInput, "")
 
 	redirect := authorizeAt(t, s, srv, t0)
 	pending := *s.Pending
@@ -132,7 +133,7 @@ func TestAuthorizationCodeChecks(t *testing.T) {
 		"another state":     {ClientSecret: "erp-secret", Code: ar.Code, State: ar.State + "x"},
 		"no state":          {ClientSecret: "erp-secret", Code: ar.Code},
 		"no code":           {ClientSecret: "erp-secret", State: ar.State},
-		"an oversized code": {ClientSecret: "erp-secret", Code: strings.Repeat("c", MaxSmallField+1), State: ar.State},
+		"an oversized code": {ClientSecret: "erp-secret", Code: strings.Repeat("c", gstcrypto.MaxSmallField+1), State: ar.State},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := BuildRequest(s, &c, RequestOptions{NowMs: t0 + second, Step: StepAuthorizationCode})
@@ -152,7 +153,7 @@ func TestAuthorizationCodeChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustCode(t, ParseResponse(s, srv.serve(req), 0, t0+2*second), CodeUserActionRequired, "invalid_grant")
+	mustCode(t, ParseResponse(s, srv.serve(req), 0, t0+2*second), gstcrypto.CodeUserActionRequired, "invalid_grant")
 	if s.Pending != nil || s.NeedsUser == "" {
 		t.Fatalf("pending %v needs_user %q", s.Pending, s.NeedsUser)
 	}
@@ -180,16 +181,16 @@ func TestParseAuthorizationRedirect(t *testing.T) {
 		retryable bool
 	}{
 		{"a code", testRedirect + "?code=abc&state=" + st, "", "", false},
-		{"no state", testRedirect + "?code=abc", CodeInvalidInput, "", false},
-		{"another state", testRedirect + "?code=abc&state=" + st + "x", CodeInvalidInput, "", false},
-		{"a forged error without our state", testRedirect + "?error=access_denied&state=forged", CodeInvalidInput, "", false},
-		{"the user declined", testRedirect + "?error=access_denied&error_description=User+said+no&state=" + st, CodeUserActionRequired, "access_denied", false},
-		{"server_error", testRedirect + "?error=server_error&state=" + st, CodeProviderError, "server_error", true},
-		{"temporarily_unavailable", testRedirect + "?error=temporarily_unavailable&state=" + st, CodeProviderError, "temporarily_unavailable", true},
-		{"invalid_scope", testRedirect + "?error=invalid_scope&state=" + st, CodeConfigInvalid, "invalid_scope", false},
-		{"neither code nor error", testRedirect + "?state=" + st, CodeProviderError, "", false},
-		{"a bad query", testRedirect + "?code=%zz&state=" + st, CodeInvalidInput, "", false},
-		{"too long", testRedirect + "?code=" + strings.Repeat("a", MaxSmallField), CodeTooLarge, "", false},
+		{"no state", testRedirect + "?code=abc", gstcrypto.CodeInvalidInput, "", false},
+		{"another state", testRedirect + "?code=abc&state=" + st + "x", gstcrypto.CodeInvalidInput, "", false},
+		{"a forged error without our state", testRedirect + "?error=access_denied&state=forged", gstcrypto.CodeInvalidInput, "", false},
+		{"the user declined", testRedirect + "?error=access_denied&error_description=User+said+no&state=" + st, gstcrypto.CodeUserActionRequired, "access_denied", false},
+		{"server_error", testRedirect + "?error=server_error&state=" + st, gstcrypto.CodeProviderError, "server_error", true},
+		{"temporarily_unavailable", testRedirect + "?error=temporarily_unavailable&state=" + st, gstcrypto.CodeProviderError, "temporarily_unavailable", true},
+		{"invalid_scope", testRedirect + "?error=invalid_scope&state=" + st, gstcrypto.CodeConfigInvalid, "invalid_scope", false},
+		{"neither code nor error", testRedirect + "?state=" + st, gstcrypto.CodeProviderError, "", false},
+		{"a bad query", testRedirect + "?code=%zz&state=" + st, gstcrypto.CodeInvalidInput, "", false},
+		{"too long", testRedirect + "?code=" + strings.Repeat("a", gstcrypto.MaxSmallField), gstcrypto.CodeTooLarge, "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,7 +213,7 @@ func TestParseAuthorizationRedirect(t *testing.T) {
 	}
 	idle := newCodeSession(t, "basic")
 	_, err := ParseAuthorizationRedirect(idle, testRedirect+"?code=abc&state=x")
-	mustCode(t, err, CodeInvalidInput, "")
+	mustCode(t, err, gstcrypto.CodeInvalidInput, "")
 }
 
 func TestAuthorizationURLConfiguration(t *testing.T) {
@@ -226,7 +227,7 @@ func TestAuthorizationURLConfiguration(t *testing.T) {
 			s := newCodeSession(t, "basic")
 			mutate(&s.Config)
 			_, err := AuthorizationURL(s, RequestOptions{NowMs: t0})
-			mustCode(t, err, CodeConfigInvalid, "")
+			mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 			if s.Pending != nil {
 				t.Fatal("a refused authorization left a request in flight")
 			}
@@ -234,9 +235,9 @@ func TestAuthorizationURLConfiguration(t *testing.T) {
 	}
 	cc := newCCSession(t, "", "https://idp.example/token", "c")
 	_, err := AuthorizationURL(cc, RequestOptions{NowMs: t0})
-	mustCode(t, err, CodeUnsupported, "")
+	mustCode(t, err, gstcrypto.CodeUnsupported, "")
 	_, err = AuthorizationURL(newCodeSession(t, "basic"), RequestOptions{NowMs: -1})
-	mustCode(t, err, CodeInvalidInput, "")
+	mustCode(t, err, gstcrypto.CodeInvalidInput, "")
 }
 
 // FuzzParseAuthorizationRedirect: any redirect is accepted only with the

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // fakeOAuth is an RFC 6749 token endpoint written from the RFC's text, not
@@ -201,14 +202,14 @@ func TestDecodeTokenResponse(t *testing.T) {
 		{"WhiteBIT 401 messages", `{"data":{"message":["Invalid client","Try again"]}}`, true, want{Messages: []string{"Invalid client", "Try again"}}, ""},
 		{"WhiteBIT 422 errors in key order", `{"message":"invalid","errors":{"token":["expired"],"client_id":["required"]}}`, true,
 			want{Messages: []string{"invalid", "required", "expired"}}, ""},
-		{"access_token a number", `{"access_token":42}`, false, want{}, CodeProviderError},
-		{"expires_in an object", `{"access_token":"a","expires_in":{}}`, false, want{}, CodeProviderError},
-		{"expires_in a boolean", `{"access_token":"a","expires_in":true}`, false, want{}, CodeProviderError},
-		{"not JSON", `<html>502</html>`, false, want{}, CodeProviderError},
-		{"a JSON array", `[{"access_token":"a"}]`, false, want{}, CodeProviderError},
-		{"duplicate member", `{"access_token":"a","access_token":"b"}`, false, want{}, CodeProviderError},
-		{"data after the object", `{"access_token":"a"} {}`, false, want{}, CodeProviderError},
-		{"token over 64 KiB", `{"access_token":"` + strings.Repeat("a", MaxSmallField+1) + `"}`, false, want{}, CodeProviderError},
+		{"access_token a number", `{"access_token":42}`, false, want{}, gstcrypto.CodeProviderError},
+		{"expires_in an object", `{"access_token":"a","expires_in":{}}`, false, want{}, gstcrypto.CodeProviderError},
+		{"expires_in a boolean", `{"access_token":"a","expires_in":true}`, false, want{}, gstcrypto.CodeProviderError},
+		{"not JSON", `<html>502</html>`, false, want{}, gstcrypto.CodeProviderError},
+		{"a JSON array", `[{"access_token":"a"}]`, false, want{}, gstcrypto.CodeProviderError},
+		{"duplicate member", `{"access_token":"a","access_token":"b"}`, false, want{}, gstcrypto.CodeProviderError},
+		{"data after the object", `{"access_token":"a"} {}`, false, want{}, gstcrypto.CodeProviderError},
+		{"token over 64 KiB", `{"access_token":"` + strings.Repeat("a", gstcrypto.MaxSmallField+1) + `"}`, false, want{}, gstcrypto.CodeProviderError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -244,20 +245,20 @@ func TestTokenLifetime(t *testing.T) {
 		code      Code
 	}{
 		{"1 s", "1", nil, 0, 1 * second, ""},
-		{"0 s is absurd", "0", nil, 0, 0, CodeProviderError},
-		{"-1 s is absurd", "-1", nil, 0, 0, CodeProviderError},
+		{"0 s is absurd", "0", nil, 0, 0, gstcrypto.CodeProviderError},
+		{"-1 s is absurd", "-1", nil, 0, 0, gstcrypto.CodeProviderError},
 		{"366 days is the most", "31622400", nil, 0, MaxLifetimeMs, ""},
-		{"366 days + 1 s is absurd", "31622401", nil, 0, 0, CodeProviderError},
-		{"a value that would overflow ms", "9223372036854775807", nil, 0, 0, CodeProviderError},
-		{"a value whose ms wrap into range", "18446744073709552", nil, 0, 0, CodeProviderError},
+		{"366 days + 1 s is absurd", "31622401", nil, 0, 0, gstcrypto.CodeProviderError},
+		{"a value that would overflow ms", "9223372036854775807", nil, 0, 0, gstcrypto.CodeProviderError},
+		{"a value whose ms wrap into range", "18446744073709552", nil, 0, 0, gstcrypto.CodeProviderError},
 		{"3600.0 is a whole number", "3600.0", nil, 0, hour, ""},
-		{"3600.5 is not", "3600.5", nil, 0, 0, CodeProviderError},
-		{"text", "soon", nil, 0, 0, CodeProviderError},
+		{"3600.5 is not", "3600.5", nil, 0, 0, gstcrypto.CodeProviderError},
+		{"text", "soon", nil, 0, 0, gstcrypto.CodeProviderError},
 		{"expires_in wins over exp", "900", expClaims(t0/1000 + 60), 0, 900 * second, ""},
 		{"exp when expires_in is missing", "", expClaims(t0/1000 + 900), 0, 900 * second, ""},
 		{"exp in the server's clock, 5 s ahead of the host", "", expClaims(t0/1000 + 900), 5 * second, 895 * second, ""},
-		{"exp already past", "", expClaims(t0 / 1000), 0, 0, CodeProviderError},
-		{"exp beyond the year 9999", "", expClaims(253402300800), 0, 0, CodeProviderError},
+		{"exp already past", "", expClaims(t0 / 1000), 0, 0, gstcrypto.CodeProviderError},
+		{"exp beyond the year 9999", "", expClaims(253402300800), 0, 0, gstcrypto.CodeProviderError},
 		{"exp not an integer falls back to the default", "", map[string]any{"exp": json.Number("1.5e9")}, 0, 10 * minute, ""},
 		{"nothing: the provider default", "", nil, 0, 10 * minute, ""},
 	}
@@ -322,10 +323,10 @@ func TestRecordOAuthTokenRefusals(t *testing.T) {
 		body string
 		code Code
 	}{
-		{"no access token", `{"token_type":"Bearer","expires_in":60}`, CodeProviderError},
-		{"MAC tokens are not understood (§7.1)", `{"access_token":"a","token_type":"mac"}`, CodeUnsupported},
-		{"DPoP tokens need proofs gstauth does not make", `{"access_token":"a","token_type":"DPoP"}`, CodeUnsupported},
-		{"a lifetime shorter than the round trip", `{"access_token":"a","expires_in":1}`, CodeProviderError},
+		{"no access token", `{"token_type":"Bearer","expires_in":60}`, gstcrypto.CodeProviderError},
+		{"MAC tokens are not understood (§7.1)", `{"access_token":"a","token_type":"mac"}`, gstcrypto.CodeUnsupported},
+		{"DPoP tokens need proofs gstauth does not make", `{"access_token":"a","token_type":"DPoP"}`, gstcrypto.CodeUnsupported},
+		{"a lifetime shorter than the round trip", `{"access_token":"a","expires_in":1}`, gstcrypto.CodeProviderError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -418,43 +419,43 @@ func TestOAuthFailures(t *testing.T) {
 		dropsRT   bool
 	}{
 		{"invalid_grant on a client-credentials refresh regrants", ProviderOAuthClientCredentials, StepRefresh, 400, nil,
-			`{"error":"invalid_grant"}`, CodeReauthRequired, "invalid_grant", false, 1000, false, true},
+			`{"error":"invalid_grant"}`, gstcrypto.CodeReauthRequired, "invalid_grant", false, 1000, false, true},
 		{"invalid_grant on a code-flow refresh waits for the user", ProviderOAuthAuthorizationCode, StepRefresh, 400, nil,
-			`{"error":"invalid_grant","error_description":"grant revoked"}`, CodeUserActionRequired, "invalid_grant", false, 1000, false, true},
+			`{"error":"invalid_grant","error_description":"grant revoked"}`, gstcrypto.CodeUserActionRequired, "invalid_grant", false, 1000, false, true},
 		{"invalid_grant on the password grant", ProviderOAuthPassword, StepPassword, 400, nil,
-			`{"error":"invalid_grant"}`, CodeUserActionRequired, "invalid_grant", false, 0, true, false},
+			`{"error":"invalid_grant"}`, gstcrypto.CodeUserActionRequired, "invalid_grant", false, 0, true, false},
 		{"invalid_grant on a code exchange", ProviderOAuthAuthorizationCode, StepAuthorizationCode, 400, nil,
-			`{"error":"invalid_grant"}`, CodeUserActionRequired, "invalid_grant", false, 0, true, false},
+			`{"error":"invalid_grant"}`, gstcrypto.CodeUserActionRequired, "invalid_grant", false, 0, true, false},
 		{"invalid_client", ProviderOAuthClientCredentials, StepClientCredentials, 401, nil,
-			`{"error":"invalid_client"}`, CodeUserActionRequired, "invalid_client", false, 0, true, false},
+			`{"error":"invalid_client"}`, gstcrypto.CodeUserActionRequired, "invalid_client", false, 0, true, false},
 		{"a bare 401 is invalid_client", ProviderOAuthClientCredentials, StepClientCredentials, 401, nil,
-			``, CodeUserActionRequired, "invalid_client", false, 0, true, false},
+			``, gstcrypto.CodeUserActionRequired, "invalid_client", false, 0, true, false},
 		{"unauthorized_client", ProviderOAuthClientCredentials, StepClientCredentials, 400, nil,
-			`{"error":"unauthorized_client"}`, CodeUserActionRequired, "unauthorized_client", false, 0, true, false},
+			`{"error":"unauthorized_client"}`, gstcrypto.CodeUserActionRequired, "unauthorized_client", false, 0, true, false},
 		{"invalid_scope", ProviderOAuthClientCredentials, StepClientCredentials, 400, nil,
-			`{"error":"invalid_scope"}`, CodeConfigInvalid, "invalid_scope", false, 0, true, false},
+			`{"error":"invalid_scope"}`, gstcrypto.CodeConfigInvalid, "invalid_scope", false, 0, true, false},
 		{"unsupported_grant_type", ProviderOAuthClientCredentials, StepClientCredentials, 400, nil,
-			`{"error":"unsupported_grant_type"}`, CodeConfigInvalid, "unsupported_grant_type", false, 0, true, false},
+			`{"error":"unsupported_grant_type"}`, gstcrypto.CodeConfigInvalid, "unsupported_grant_type", false, 0, true, false},
 		{"invalid_target (RFC 8707)", ProviderOAuthClientCredentials, StepClientCredentials, 400, nil,
-			`{"error":"invalid_target"}`, CodeConfigInvalid, "invalid_target", false, 0, true, false},
+			`{"error":"invalid_target"}`, gstcrypto.CodeConfigInvalid, "invalid_target", false, 0, true, false},
 		{"slow_down with Retry-After", ProviderOAuthClientCredentials, StepClientCredentials, 400, map[string]string{"Retry-After": "7"},
-			`{"error":"slow_down"}`, CodeRateLimited, "slow_down", true, 7000, false, false},
+			`{"error":"slow_down"}`, gstcrypto.CodeRateLimited, "slow_down", true, 7000, false, false},
 		{"429 with Retry-After seconds", ProviderOAuthClientCredentials, StepClientCredentials, 429, map[string]string{"Retry-After": "30"},
-			`{"error":"too_many"}`, CodeRateLimited, "429", true, 30000, false, false},
+			`{"error":"too_many"}`, gstcrypto.CodeRateLimited, "429", true, 30000, false, false},
 		{"429 with an HTTP-date Retry-After", ProviderOAuthClientCredentials, StepClientCredentials, 429,
-			map[string]string{"Retry-After": "Thu, 01 Jan 2026 00:31:00 GMT", "Date": date}, ``, CodeRateLimited, "429", true, 60000, false, false},
+			map[string]string{"Retry-After": "Thu, 01 Jan 2026 00:31:00 GMT", "Date": date}, ``, gstcrypto.CodeRateLimited, "429", true, 60000, false, false},
 		{"429 without Retry-After backs off 1 s", ProviderOAuthClientCredentials, StepClientCredentials, 429, nil,
-			``, CodeRateLimited, "429", true, 1000, false, false},
-		{"503", ProviderOAuthClientCredentials, StepClientCredentials, 503, nil, `<html>`, CodeProviderError, "503", true, 1000, false, false},
-		{"408", ProviderOAuthClientCredentials, StepClientCredentials, 408, nil, ``, CodeProviderError, "408", true, 1000, false, false},
+			``, gstcrypto.CodeRateLimited, "429", true, 1000, false, false},
+		{"503", ProviderOAuthClientCredentials, StepClientCredentials, 503, nil, `<html>`, gstcrypto.CodeProviderError, "503", true, 1000, false, false},
+		{"408", ProviderOAuthClientCredentials, StepClientCredentials, 408, nil, ``, gstcrypto.CodeProviderError, "408", true, 1000, false, false},
 		{"403 from a firewall (IP allow-list)", ProviderOAuthClientCredentials, StepClientCredentials, 403, nil,
-			`<html>Forbidden</html>`, CodeProviderError, "403", false, 0, true, false},
+			`<html>Forbidden</html>`, gstcrypto.CodeProviderError, "403", false, 0, true, false},
 		{"an unknown §5.2 code", ProviderOAuthClientCredentials, StepClientCredentials, 400, nil,
-			`{"error":"account_locked"}`, CodeProviderError, "account_locked", false, 0, true, false},
+			`{"error":"account_locked"}`, gstcrypto.CodeProviderError, "account_locked", false, 0, true, false},
 		{"200 that is not JSON backs off", ProviderOAuthClientCredentials, StepClientCredentials, 200, nil,
-			`<html>ok</html>`, CodeProviderError, "", false, 1000, false, false},
+			`<html>ok</html>`, gstcrypto.CodeProviderError, "", false, 1000, false, false},
 		{"200 with an error member", ProviderOAuthClientCredentials, StepClientCredentials, 200, nil,
-			`{"error":"invalid_client"}`, CodeUserActionRequired, "invalid_client", false, 0, true, false},
+			`{"error":"invalid_client"}`, gstcrypto.CodeUserActionRequired, "invalid_client", false, 0, true, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -518,7 +519,7 @@ func FuzzDecodeTokenResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string, unwrap bool) {
 		r, err := decodeTokenResponse(body, unwrap)
 		if err != nil {
-			mustCode(t, err, CodeProviderError, "")
+			mustCode(t, err, gstcrypto.CodeProviderError, "")
 			return
 		}
 		if len(r.AccessToken) > maxTokenLength || len(r.RefreshToken) > maxTokenLength || len(r.messages) > 8 {

@@ -3,6 +3,8 @@ package core
 import (
 	"crypto/sha256"
 	"encoding/binary"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // Action is what the host should do next with a session.
@@ -131,7 +133,7 @@ func PlanSession(s *Session, nowMs int64) (Plan, error) {
 		return Plan{}, err
 	}
 	if nowMs < 0 {
-		return Plan{}, newError(CodeInvalidInput, "now is negative")
+		return Plan{}, newError(gstcrypto.CodeInvalidInput, "now is negative")
 	}
 	pol := policies[s.Provider]
 	t := timingOf(s, pol)

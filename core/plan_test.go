@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 const t0 = int64(1_767_225_600_000) // 2026-01-01T00:00:00Z
@@ -139,7 +140,7 @@ func TestPlanStates(t *testing.T) {
 	expiredBackoff := tokenSession(ProviderOAuthClientCredentials, hour)
 	expiredBackoff.RetryNotBeforeMs = t0 + 2*hour
 	needsUser := tokenSession(ProviderOAuthClientCredentials, hour)
-	needsUser.RecordTerminal(&Error{Code: CodeUserActionRequired, Message: "invalid_client"})
+	needsUser.RecordTerminal(&Error{Code: gstcrypto.CodeUserActionRequired, Message: "invalid_client"})
 
 	tests := []struct {
 		name      string
@@ -178,19 +179,19 @@ func TestPlanRejectsBadSessions(t *testing.T) {
 		now  int64
 		code Code
 	}{
-		{"nil", nil, t0, CodeInvalidInput},
-		{"version", &Session{Version: 9, Provider: ProviderGSTN}, t0, CodeInvalidInput},
-		{"provider", &Session{Version: 1, Provider: "smtp"}, t0, CodeConfigInvalid},
-		{"token without expiry", &Session{Version: 1, Provider: ProviderGSTN, AccessToken: "x"}, t0, CodeInvalidInput},
-		{"negative now", tokenSession(ProviderGSTN, hour), -1, CodeInvalidInput},
-		{"negative lifetime", tokenSession(ProviderGSTN, -hour), t0, CodeInvalidInput},
-		{"zero lifetime", tokenSession(ProviderGSTN, 0), t0, CodeInvalidInput},
-		{"lifetime 1 ms over a year", tokenSession(ProviderGSTN, MaxLifetimeMs+1), t0, CodeInvalidInput},
+		{"nil", nil, t0, gstcrypto.CodeInvalidInput},
+		{"version", &Session{Version: 9, Provider: ProviderGSTN}, t0, gstcrypto.CodeInvalidInput},
+		{"provider", &Session{Version: 1, Provider: "smtp"}, t0, gstcrypto.CodeConfigInvalid},
+		{"token without expiry", &Session{Version: 1, Provider: ProviderGSTN, AccessToken: "x"}, t0, gstcrypto.CodeInvalidInput},
+		{"negative now", tokenSession(ProviderGSTN, hour), -1, gstcrypto.CodeInvalidInput},
+		{"negative lifetime", tokenSession(ProviderGSTN, -hour), t0, gstcrypto.CodeInvalidInput},
+		{"zero lifetime", tokenSession(ProviderGSTN, 0), t0, gstcrypto.CodeInvalidInput},
+		{"lifetime 1 ms over a year", tokenSession(ProviderGSTN, MaxLifetimeMs+1), t0, gstcrypto.CodeInvalidInput},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := PlanSession(tc.s, tc.now)
-			if CodeOf(err) != tc.code {
+			if gstcrypto.CodeOf(err) != tc.code {
 				t.Errorf("got %v, want %s", err, tc.code)
 			}
 		})
@@ -250,17 +251,17 @@ func TestEstimateSkew(t *testing.T) {
 		{"midpoint", map[string]string{"Date": date}, t0, t0 + 2000, 9000, ""},
 		{"lower-case header", map[string]string{"date": date}, t0 + 10000, t0 + 10000, 0, ""},
 		{"server behind", map[string]string{"Date": date}, t0 + 70000, t0 + 70000, -60000, ""},
-		{"cached", map[string]string{"Date": date, "Age": "3"}, t0, t0, 0, CodeInvalidInput},
-		{"missing", nil, t0, t0, 0, CodeInvalidInput},
-		{"garbage", map[string]string{"Date": "yesterday"}, t0, t0, 0, CodeInvalidInput},
-		{"received before sent", map[string]string{"Date": date}, t0 + 1, t0, 0, CodeInvalidInput},
-		{"more than a day off", map[string]string{"Date": "Sat, 03 Jan 2026 00:00:10 GMT"}, t0, t0, 0, CodeInvalidInput},
+		{"cached", map[string]string{"Date": date, "Age": "3"}, t0, t0, 0, gstcrypto.CodeInvalidInput},
+		{"missing", nil, t0, t0, 0, gstcrypto.CodeInvalidInput},
+		{"garbage", map[string]string{"Date": "yesterday"}, t0, t0, 0, gstcrypto.CodeInvalidInput},
+		{"received before sent", map[string]string{"Date": date}, t0 + 1, t0, 0, gstcrypto.CodeInvalidInput},
+		{"more than a day off", map[string]string{"Date": "Sat, 03 Jan 2026 00:00:10 GMT"}, t0, t0, 0, gstcrypto.CodeInvalidInput},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := EstimateSkew(&HTTPResponse{Status: 200, Headers: tc.headers}, tc.sent, tc.received)
 			if tc.code != "" {
-				if CodeOf(err) != tc.code {
+				if gstcrypto.CodeOf(err) != tc.code {
 					t.Fatalf("got %v, want %s", err, tc.code)
 				}
 				return

@@ -3,6 +3,8 @@ package core
 import (
 	"io"
 	"sort"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // Credentials are the secrets a request builder needs. They are passed to
@@ -85,7 +87,7 @@ func implOf(s *Session) (providerImpl, error) {
 	}
 	impl, ok := providerImpls[s.Provider]
 	if !ok {
-		return nil, newError(CodeUnsupported, "provider %q has no request builders", s.Provider)
+		return nil, newError(gstcrypto.CodeUnsupported, "provider %q has no request builders", s.Provider)
 	}
 	return impl, nil
 }
@@ -122,9 +124,9 @@ func BuildRequest(s *Session, c *Credentials, o RequestOptions) (*HTTPRequest, e
 		}
 		switch p.Action {
 		case ActionUserAction:
-			return nil, &Error{Code: CodeUserActionRequired, Message: p.Message}
+			return nil, &Error{Code: gstcrypto.CodeUserActionRequired, Message: p.Message}
 		case ActionUse:
-			return nil, newError(CodeInvalidInput, "the token is fresh: there is no request to send (name a step to force one)")
+			return nil, newError(gstcrypto.CodeInvalidInput, "the token is fresh: there is no request to send (name a step to force one)")
 		}
 		step = impl.planStep(s, p.Action, o.NowMs)
 	}
@@ -133,7 +135,7 @@ func BuildRequest(s *Session, c *Credentials, o RequestOptions) (*HTTPRequest, e
 		known = known || st == step
 	}
 	if !known {
-		return nil, newError(CodeInvalidInput, "provider %s has no step %q", s.Provider, step)
+		return nil, newError(gstcrypto.CodeInvalidInput, "provider %s has no step %q", s.Provider, step)
 	}
 	req, err := impl.build(s, step, c, &o)
 	if err != nil {
@@ -160,18 +162,18 @@ func ParseResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) er
 		return err
 	}
 	if r == nil {
-		return newError(CodeInvalidInput, "no response")
+		return newError(gstcrypto.CodeInvalidInput, "no response")
 	}
 	if s.Pending == nil {
-		return newError(CodeInvalidInput, "the session has no request in flight")
+		return newError(gstcrypto.CodeInvalidInput, "the session has no request in flight")
 	}
 	if sentAtMs <= 0 {
 		sentAtMs = s.Pending.SentAtMs
 	}
 	if receivedAtMs < sentAtMs {
-		return newError(CodeInvalidInput, "received_at is before sent_at")
+		return newError(gstcrypto.CodeInvalidInput, "received_at is before sent_at")
 	}
-	if err := checkSize("response body", len(r.Body), MaxPayloadSize); err != nil {
+	if err := checkSize("response body", len(r.Body), gstcrypto.MaxPayloadSize); err != nil {
 		return err
 	}
 	s.ObserveResponse(r, sentAtMs, receivedAtMs)
@@ -200,7 +202,7 @@ func ObserveAPIResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int6
 		return false, err
 	}
 	if r == nil {
-		return false, newError(CodeInvalidInput, "no response")
+		return false, newError(gstcrypto.CodeInvalidInput, "no response")
 	}
 	s.ObserveResponse(r, sentAtMs, receivedAtMs)
 	if impl.rejects(s, r) {

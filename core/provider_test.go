@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gstauth/gstauth/gstcrypto"
+	"github.com/gstauth/gstauth/internal/b64"
 )
 
 func readTestKey(t testing.TB, name string) string {
@@ -26,7 +29,7 @@ func mustJSON(t testing.TB, body string) map[string]any {
 	return m
 }
 
-func b64s(b []byte) string { return string(encodeB64(b)) }
+func b64s(b []byte) string { return string(b64.Encode(b)) }
 
 func errorsAs(err error, e **Error) bool { return errors.As(err, e) }
 
@@ -61,25 +64,25 @@ func mustPlan(t testing.TB, s *Session, now int64, action Action, reason string)
 func TestBuildRequestFollowsThePlan(t *testing.T) {
 	fresh := tokenSession(ProviderNICEInvoice, 6*hour)
 	_, err := BuildRequest(fresh, nil, RequestOptions{NowMs: t0})
-	mustCode(t, err, CodeInvalidInput, "")
+	mustCode(t, err, gstcrypto.CodeInvalidInput, "")
 
 	gstn := &Session{Version: SessionVersion, Provider: ProviderGSTN, Account: "a"}
 	_, err = BuildRequest(gstn, nil, RequestOptions{NowMs: t0})
-	mustCode(t, err, CodeUserActionRequired, "")
+	mustCode(t, err, gstcrypto.CodeUserActionRequired, "")
 
 	_, err = BuildRequest(fresh, nil, RequestOptions{NowMs: t0, Step: "no_such_step"})
-	mustCode(t, err, CodeInvalidInput, "")
+	mustCode(t, err, gstcrypto.CodeInvalidInput, "")
 
 	_, err = BuildRequest(&Session{Version: SessionVersion, Provider: "smtp"}, nil, RequestOptions{NowMs: t0})
-	mustCode(t, err, CodeConfigInvalid, "")
+	mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 }
 
 func TestParseResponseInput(t *testing.T) {
 	s := tokenSession(ProviderNICEInvoice, 6*hour)
-	mustCode(t, ParseResponse(s, &HTTPResponse{Status: 200}, t0, t0), CodeInvalidInput, "")
+	mustCode(t, ParseResponse(s, &HTTPResponse{Status: 200}, t0, t0), gstcrypto.CodeInvalidInput, "")
 	s.Pending = &Pending{Step: StepAuth, AppKey: make([]byte, 32), SentAtMs: t0}
-	mustCode(t, ParseResponse(s, nil, t0, t0), CodeInvalidInput, "")
-	mustCode(t, ParseResponse(s, &HTTPResponse{Status: 200}, t0+1, t0), CodeInvalidInput, "")
+	mustCode(t, ParseResponse(s, nil, t0, t0), gstcrypto.CodeInvalidInput, "")
+	mustCode(t, ParseResponse(s, &HTTPResponse{Status: 200}, t0+1, t0), gstcrypto.CodeInvalidInput, "")
 	if s.Pending == nil {
 		t.Fatal("bad input dropped the request in flight")
 	}
@@ -96,7 +99,7 @@ func TestUnclassifiedFailureBacksOff(t *testing.T) {
 		}
 		s.Pending = &Pending{Step: StepForceRefresh, AppKey: make([]byte, 32), SentAtMs: now}
 		err := ParseResponse(s, &HTTPResponse{Status: 200, Body: "<html>gateway timeout</html>"}, now, now)
-		mustCode(t, err, CodeProviderError, "")
+		mustCode(t, err, gstcrypto.CodeProviderError, "")
 		if s.Failures != n+1 || s.RetryNotBeforeMs != now+wantWait || s.Pending != nil {
 			t.Fatalf("failure %d: failures %d, retry in %d ms", n+1, s.Failures, s.RetryNotBeforeMs-now)
 		}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // Helpers the providers share to read responses tolerantly and classify
@@ -16,7 +18,7 @@ func decodeBody(r *HTTPResponse, v any) error {
 	dec := json.NewDecoder(strings.NewReader(r.Body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return newError(CodeProviderError, "the provider's response (HTTP %d) is not the JSON expected", r.Status)
+		return newError(gstcrypto.CodeProviderError, "the provider's response (HTTP %d) is not the JSON expected", r.Status)
 	}
 	return nil
 }
@@ -67,10 +69,10 @@ func (f flexString) int64Of() (int64, bool) {
 func classifyHTTP(s *Session, r *HTTPResponse, nowMs int64) error {
 	switch {
 	case r.Status == 429:
-		e := &Error{Code: CodeRateLimited, Message: "the provider is rate limiting; retry later", ProviderCode: "429"}
+		e := &Error{Code: gstcrypto.CodeRateLimited, Message: "the provider is rate limiting; retry later", ProviderCode: "429"}
 		return s.RecordRetryable(e, ParseRetryAfter(r, nowMs), nowMs)
 	case r.Status >= 500:
-		e := &Error{Code: CodeProviderError, Message: "the provider failed (HTTP " + strconv.Itoa(r.Status) + "); retry later",
+		e := &Error{Code: gstcrypto.CodeProviderError, Message: "the provider failed (HTTP " + strconv.Itoa(r.Status) + "); retry later",
 			ProviderCode: strconv.Itoa(r.Status)}
 		return s.RecordRetryable(e, ParseRetryAfter(r, nowMs), nowMs)
 	}
@@ -86,20 +88,20 @@ func terminal(s *Session, code Code, providerCode, msg string) error {
 func rejected(s *Session, providerCode, msg string) error {
 	s.RecordRejected()
 	s.Pending = nil
-	return &Error{Code: CodeReauthRequired, Message: msg, ProviderCode: providerCode}
+	return &Error{Code: gstcrypto.CodeReauthRequired, Message: msg, ProviderCode: providerCode}
 }
 
 // appKeyFor returns a fresh app key for a request.
 func appKeyFor(o *RequestOptions) ([]byte, error) {
-	return NewAppKey(o.Random, o.Entropy)
+	return gstcrypto.NewAppKey(o.Random, o.Entropy)
 }
 
 // publicKeyOf parses the server public key from the credentials.
 func publicKeyOf(c *Credentials, who string) (*rsa.PublicKey, error) {
 	if c.PublicKey == "" {
-		return nil, newError(CodeConfigInvalid, "the %s public key (credentials.public_key) is required", who)
+		return nil, newError(gstcrypto.CodeConfigInvalid, "the %s public key (credentials.public_key) is required", who)
 	}
-	return ParseRSAPublicKey([]byte(c.PublicKey))
+	return gstcrypto.ParseRSAPublicKey([]byte(c.PublicKey))
 }
 
 func jsonBody(v any) string {
@@ -112,7 +114,7 @@ func jsonBody(v any) string {
 
 func requireField(what, v string) error {
 	if strings.TrimSpace(v) == "" {
-		return newError(CodeConfigInvalid, "%s is required", what)
+		return newError(gstcrypto.CodeConfigInvalid, "%s is required", what)
 	}
 	return nil
 }

@@ -1,13 +1,18 @@
 package core
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"regexp"
 	"strings"
 
+	"github.com/gstauth/gstauth/gstcrypto"
 	"golang.org/x/crypto/chacha20poly1305"
 )
+
+// b64url is unpadded base64url, strict (RFC 4648 §5).
+var b64url = base64.RawURLEncoding.Strict()
 
 const sealVersion = "gstauth-session.v1"
 
@@ -27,10 +32,10 @@ var (
 
 func checkSealKey(k SealKey) error {
 	if !keyIDPattern.MatchString(k.ID) {
-		return newError(CodeInvalidKey, "key id must be 1-64 characters of A-Z a-z 0-9 _ -")
+		return newError(gstcrypto.CodeInvalidKey, "key id must be 1-64 characters of A-Z a-z 0-9 _ -")
 	}
 	if len(k.Key) != chacha20poly1305.KeySize {
-		return newError(CodeInvalidKey, "a sealing key must be 32 bytes, not %d", len(k.Key))
+		return newError(gstcrypto.CodeInvalidKey, "a sealing key must be 32 bytes, not %d", len(k.Key))
 	}
 	return nil
 }
@@ -83,15 +88,15 @@ func SealSession(s *Session, key SealKey, random io.Reader) (string, error) {
 	}
 	plain, err := json.Marshal(s)
 	if err != nil {
-		return "", newError(CodeInternal, "the session does not encode")
+		return "", newError(gstcrypto.CodeInternal, "the session does not encode")
 	}
 	aead, err := chacha20poly1305.NewX(key.Key)
 	if err != nil {
-		return "", newError(CodeInvalidKey, "the sealing key is unusable")
+		return "", newError(gstcrypto.CodeInvalidKey, "the sealing key is unusable")
 	}
 	box := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-	if _, err := io.ReadFull(randOrDefault(random), box); err != nil {
-		return "", newError(CodeInternal, "the random source failed")
+	if _, err := io.ReadFull(randomOr(random), box); err != nil {
+		return "", newError(gstcrypto.CodeInternal, "the random source failed")
 	}
 	header := sealHeader(key.ID, s.Provider, s.Account)
 	box = aead.Seal(box, box[:aead.NonceSize()], plain, []byte(header))
@@ -120,24 +125,24 @@ func ReadSealedHeader(sealed string) (SealedHeader, error) {
 // CodeDecryptFailed.
 func splitSealed(sealed string) (SealedHeader, string, []byte, error) {
 	var h SealedHeader
-	if err := checkSize("sealed session", len(sealed), MaxPayloadSize); err != nil {
+	if err := checkSize("sealed session", len(sealed), gstcrypto.MaxPayloadSize); err != nil {
 		return h, "", nil, err
 	}
 	rest, ok := strings.CutPrefix(sealed, sealVersion+".")
 	if !ok {
-		return h, "", nil, errDecrypt()
+		return h, "", nil, gstcrypto.NewDecryptError()
 	}
 	f := strings.SplitN(rest, ".", 5)
 	if len(f) != 4 || !keyIDPattern.MatchString(f[0]) || !sealProviderFormat.MatchString(f[1]) {
-		return h, "", nil, errDecrypt()
+		return h, "", nil, gstcrypto.NewDecryptError()
 	}
 	account, err := b64url.DecodeString(f[2])
-	if err != nil || len(account) > MaxSmallField {
-		return h, "", nil, errDecrypt()
+	if err != nil || len(account) > gstcrypto.MaxSmallField {
+		return h, "", nil, gstcrypto.NewDecryptError()
 	}
 	box, err := b64url.DecodeString(f[3])
 	if err != nil {
-		return h, "", nil, errDecrypt()
+		return h, "", nil, gstcrypto.NewDecryptError()
 	}
 	h = SealedHeader{KeyID: f[0], Provider: Provider(f[1]), Account: string(account)}
 	return h, sealed[:len(sealed)-len(f[3])], box, nil
@@ -150,7 +155,7 @@ func splitSealed(sealed string) (SealedHeader, string, []byte, error) {
 // authentication still covers.
 func OpenSession(sealed string, keys []SealKey, p Provider, account string) (*Session, error) {
 	if len(keys) > MaxSealKeys {
-		return nil, newError(CodeTooLarge, "a keyring holds at most %d keys", MaxSealKeys)
+		return nil, newError(gstcrypto.CodeTooLarge, "a keyring holds at most %d keys", MaxSealKeys)
 	}
 	var key *SealKey
 	h, header, box, err := splitSealed(strings.TrimSpace(sealed))
@@ -166,25 +171,25 @@ func OpenSession(sealed string, keys []SealKey, p Provider, account string) (*Se
 		return nil, err
 	}
 	if (p != "" && h.Provider != p) || (account != "" && h.Account != account) {
-		return nil, errDecrypt()
+		return nil, gstcrypto.NewDecryptError()
 	}
 	if key == nil {
-		return nil, newError(CodeInvalidKey, "no key in the keyring has the id %q that the session was sealed with", h.KeyID)
+		return nil, newError(gstcrypto.CodeInvalidKey, "no key in the keyring has the id %q that the session was sealed with", h.KeyID)
 	}
 	aead, err := chacha20poly1305.NewX(key.Key)
 	if err != nil || len(box) < aead.NonceSize()+aead.Overhead() {
-		return nil, errDecrypt()
+		return nil, gstcrypto.NewDecryptError()
 	}
 	plain, err := aead.Open(nil, box[:aead.NonceSize()], box[aead.NonceSize():], []byte(header))
 	if err != nil {
-		return nil, errDecrypt()
+		return nil, gstcrypto.NewDecryptError()
 	}
 	s, err := ParseSession(plain)
 	if err != nil {
 		return nil, err // authentic, but of a schema this version cannot read
 	}
 	if s.Provider != h.Provider || s.Account != h.Account {
-		return nil, errDecrypt()
+		return nil, gstcrypto.NewDecryptError()
 	}
 	return s, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 func sealTestSession(t testing.TB) *Session {
@@ -56,7 +57,7 @@ func TestSealRoundTripAndRotation(t *testing.T) {
 	if _, err := OpenSession(fresh, []SealKey{keyNew}, ProviderGSTN, s.Account); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenSession(old, []SealKey{keyNew}, ProviderGSTN, s.Account); CodeOf(err) != CodeInvalidKey {
+	if _, err := OpenSession(old, []SealKey{keyNew}, ProviderGSTN, s.Account); gstcrypto.CodeOf(err) != gstcrypto.CodeInvalidKey {
 		t.Fatalf("an old blob without its key: %v", err)
 	}
 	h, err := ReadSealedHeader(fresh)
@@ -95,22 +96,22 @@ func TestOpenSessionFailures(t *testing.T) {
 		account  string
 		code     Code
 	}{
-		{"other provider expected", sealed, []SealKey{keyOld}, ProviderNICEInvoice, s.Account, CodeDecryptFailed},
-		{"other account expected", sealed, []SealKey{keyOld}, ProviderGSTN, "29AAFCD5862R000/x", CodeDecryptFailed},
-		{"header re-targeted to another provider", strings.Replace(sealed, ".gstn.", ".nic_einvoice.", 1), []SealKey{keyOld}, "", "", CodeDecryptFailed},
-		{"header re-targeted to another account", sealHeader(keyOld.ID, ProviderGSTN, "27AAACR5055K1Z7/other") + box, []SealKey{keyOld}, "", "", CodeDecryptFailed},
-		{"box of another session", header + otherBox, []SealKey{keyOld}, "", "", CodeDecryptFailed},
-		{"wrong key under the right id", sealed, []SealKey{wrongKey}, "", "", CodeDecryptFailed},
-		{"unknown key id", sealed, []SealKey{keyNew}, "", "", CodeInvalidKey},
-		{"empty keyring", sealed, nil, "", "", CodeInvalidKey},
-		{"bad key in the keyring", sealed, []SealKey{keyOld, {ID: "k", Key: make([]byte, 16)}}, "", "", CodeInvalidKey},
-		{"bad key id in the keyring", sealed, []SealKey{keyOld, {ID: "a.b", Key: make([]byte, 32)}}, "", "", CodeInvalidKey},
-		{"version 2", strings.Replace(sealed, ".v1.", ".v2.", 1), []SealKey{keyOld}, "", "", CodeDecryptFailed},
-		{"not a sealed session", "hello", []SealKey{keyOld}, "", "", CodeDecryptFailed},
-		{"empty", "", []SealKey{keyOld}, "", "", CodeDecryptFailed},
-		{"padding added to the box", sealed + "=", []SealKey{keyOld}, "", "", CodeDecryptFailed},
-		{"extra field", header + "x." + box, []SealKey{keyOld}, "", "", CodeDecryptFailed},
-		{"too many keys", sealed, make([]SealKey, MaxSealKeys+1), "", "", CodeTooLarge},
+		{"other provider expected", sealed, []SealKey{keyOld}, ProviderNICEInvoice, s.Account, gstcrypto.CodeDecryptFailed},
+		{"other account expected", sealed, []SealKey{keyOld}, ProviderGSTN, "29AAFCD5862R000/x", gstcrypto.CodeDecryptFailed},
+		{"header re-targeted to another provider", strings.Replace(sealed, ".gstn.", ".nic_einvoice.", 1), []SealKey{keyOld}, "", "", gstcrypto.CodeDecryptFailed},
+		{"header re-targeted to another account", sealHeader(keyOld.ID, ProviderGSTN, "27AAACR5055K1Z7/other") + box, []SealKey{keyOld}, "", "", gstcrypto.CodeDecryptFailed},
+		{"box of another session", header + otherBox, []SealKey{keyOld}, "", "", gstcrypto.CodeDecryptFailed},
+		{"wrong key under the right id", sealed, []SealKey{wrongKey}, "", "", gstcrypto.CodeDecryptFailed},
+		{"unknown key id", sealed, []SealKey{keyNew}, "", "", gstcrypto.CodeInvalidKey},
+		{"empty keyring", sealed, nil, "", "", gstcrypto.CodeInvalidKey},
+		{"bad key in the keyring", sealed, []SealKey{keyOld, {ID: "k", Key: make([]byte, 16)}}, "", "", gstcrypto.CodeInvalidKey},
+		{"bad key id in the keyring", sealed, []SealKey{keyOld, {ID: "a.b", Key: make([]byte, 32)}}, "", "", gstcrypto.CodeInvalidKey},
+		{"version 2", strings.Replace(sealed, ".v1.", ".v2.", 1), []SealKey{keyOld}, "", "", gstcrypto.CodeDecryptFailed},
+		{"not a sealed session", "hello", []SealKey{keyOld}, "", "", gstcrypto.CodeDecryptFailed},
+		{"empty", "", []SealKey{keyOld}, "", "", gstcrypto.CodeDecryptFailed},
+		{"padding added to the box", sealed + "=", []SealKey{keyOld}, "", "", gstcrypto.CodeDecryptFailed},
+		{"extra field", header + "x." + box, []SealKey{keyOld}, "", "", gstcrypto.CodeDecryptFailed},
+		{"too many keys", sealed, make([]SealKey, MaxSealKeys+1), "", "", gstcrypto.CodeTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,7 +123,7 @@ func TestOpenSessionFailures(t *testing.T) {
 	// with the one decryption error.
 	for i := len(header); i < len(sealed); i++ {
 		for _, bad := range []string{sealed[:i], flip(sealed, i)} {
-			if _, err := OpenSession(bad, []SealKey{keyOld}, "", ""); CodeOf(err) != CodeDecryptFailed || err.Error() != errDecrypt().Error() {
+			if _, err := OpenSession(bad, []SealKey{keyOld}, "", ""); gstcrypto.CodeOf(err) != gstcrypto.CodeDecryptFailed || err.Error() != gstcrypto.NewDecryptError().Error() {
 				t.Fatalf("at %d: %v", i, err)
 			}
 		}
@@ -132,7 +133,7 @@ func TestOpenSessionFailures(t *testing.T) {
 	for i := 0; i < len(header); i++ {
 		_, err := OpenSession(flip(sealed, i), []SealKey{keyOld}, "", "")
 		inKeyID := i >= len("gstauth-session.v1.") && i < len("gstauth-session.v1.2025-key")
-		if c := CodeOf(err); c != CodeDecryptFailed && !(inKeyID && c == CodeInvalidKey) {
+		if c := gstcrypto.CodeOf(err); c != gstcrypto.CodeDecryptFailed && !(inKeyID && c == gstcrypto.CodeInvalidKey) {
 			t.Fatalf("header byte %d: %v", i, err)
 		}
 	}
@@ -141,14 +142,14 @@ func TestOpenSessionFailures(t *testing.T) {
 func TestSealSessionChecks(t *testing.T) {
 	s := sealTestSession(t)
 	for _, k := range []SealKey{{ID: "", Key: keyOld.Key}, {ID: "k", Key: keyOld.Key[:31]}, {ID: strings.Repeat("k", 65), Key: keyOld.Key}} {
-		if _, err := SealSession(s, k, nil); CodeOf(err) != CodeInvalidKey {
+		if _, err := SealSession(s, k, nil); gstcrypto.CodeOf(err) != gstcrypto.CodeInvalidKey {
 			t.Errorf("key %q/%d: %v", k.ID, len(k.Key), err)
 		}
 	}
-	if _, err := SealSession(&Session{Version: 7}, keyOld, nil); CodeOf(err) != CodeInvalidInput {
+	if _, err := SealSession(&Session{Version: 7}, keyOld, nil); gstcrypto.CodeOf(err) != gstcrypto.CodeInvalidInput {
 		t.Errorf("invalid session: %v", err)
 	}
-	if _, err := SealSession(s, keyOld, strings.NewReader("short")); CodeOf(err) != CodeInternal {
+	if _, err := SealSession(s, keyOld, strings.NewReader("short")); gstcrypto.CodeOf(err) != gstcrypto.CodeInternal {
 		t.Errorf("failing random source: %v", err)
 	}
 }
@@ -165,7 +166,7 @@ func FuzzOpenSession(f *testing.F) {
 	f.Fuzz(func(t *testing.T, blob string) {
 		got, err := OpenSession(blob, []SealKey{keyOld, keyNew}, "", "")
 		if err != nil {
-			if c := CodeOf(err); c != CodeDecryptFailed && c != CodeInvalidKey && c != CodeTooLarge && c != CodeInvalidInput {
+			if c := gstcrypto.CodeOf(err); c != gstcrypto.CodeDecryptFailed && c != gstcrypto.CodeInvalidKey && c != gstcrypto.CodeTooLarge && c != gstcrypto.CodeInvalidInput {
 				t.Fatalf("code %s", c)
 			}
 			return

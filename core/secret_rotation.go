@@ -1,5 +1,7 @@
 package core
 
+import "github.com/gstauth/gstauth/gstcrypto"
+
 // Client-secret rotation with an overlap (WhiteBooks and OneFinOps: 24
 // hours). During the overlap both the new (current) and the old (previous)
 // secret work at the provider, but a new secret can take a while to reach
@@ -38,7 +40,7 @@ func clientSecretFor(s *Session, c *Credentials, nowMs int64) (secret, which str
 		if previousLive {
 			return c.PreviousClientSecret, secretPrevious, false, nil
 		}
-		return "", "", false, newError(CodeConfigInvalid, "credentials.client_secret is required")
+		return "", "", false, newError(gstcrypto.CodeConfigInvalid, "credentials.client_secret is required")
 	}
 	return c.ClientSecret, secretCurrent, previousLive, nil
 }
@@ -74,7 +76,7 @@ func secretFallback(s *Session, body *tokenResponse, r *HTTPResponse) error {
 	// Counted as a failure so that no backoff is added: the next request
 	// is a different one and may go at once.
 	s.Failures++
-	return &Error{Code: CodeProviderError, ProviderCode: "invalid_client", Retryable: true,
+	return &Error{Code: gstcrypto.CodeProviderError, ProviderCode: "invalid_client", Retryable: true,
 		Message: "the current client secret was refused; the next request sends the previous one until its deadline"}
 }
 

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // sentSecret reads the secret a Basic-authenticated request carries.
@@ -37,12 +39,12 @@ func TestSecretRotation(t *testing.T) {
 		{"current refused 1 ms before the deadline: previous", "", []string{"old-secret"}, deadline - 2,
 			[]string{"new-secret", "old-secret"}, "", secretPrevious},
 		{"current refused at the deadline: final", "", []string{"old-secret"}, deadline,
-			[]string{"new-secret"}, CodeUserActionRequired, ""},
+			[]string{"new-secret"}, gstcrypto.CodeUserActionRequired, ""},
 		{"after the previous worked it is kept 1 ms before the deadline", secretPrevious, []string{"old-secret"}, deadline - 1,
 			[]string{"old-secret"}, "", secretPrevious},
 		{"after the previous worked, the current from the deadline", secretPrevious, []string{"new-secret"}, deadline,
 			[]string{"new-secret"}, "", secretCurrent},
-		{"both refused: final after one fallback", "", nil, t0, []string{"new-secret", "old-secret"}, CodeUserActionRequired, ""},
+		{"both refused: final after one fallback", "", nil, t0, []string{"new-secret", "old-secret"}, gstcrypto.CodeUserActionRequired, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,7 +68,7 @@ func TestSecretRotation(t *testing.T) {
 				}
 				err = ParseResponse(s, srv.serve(req), 0, tc.now+int64(i))
 				if i < len(tc.sent)-1 {
-					e := mustCode(t, err, CodeProviderError, "invalid_client")
+					e := mustCode(t, err, gstcrypto.CodeProviderError, "invalid_client")
 					if !e.Retryable || s.RetryNotBeforeMs != 0 {
 						t.Fatalf("the fallback is not immediate: %+v, not before %d", e, s.RetryNotBeforeMs)
 					}
@@ -101,8 +103,8 @@ func TestClientSecretFor(t *testing.T) {
 		{"a previous secret without a deadline is ignored", Credentials{ClientSecret: "a", PreviousClientSecret: "b"}, secretCurrent, false, ""},
 		{"a live previous secret allows a fallback", Credentials{ClientSecret: "a", PreviousClientSecret: "b", PreviousSecretValidUntilMs: t0 + 1}, secretCurrent, true, ""},
 		{"only a live previous secret", Credentials{PreviousClientSecret: "b", PreviousSecretValidUntilMs: t0 + 1}, secretPrevious, false, ""},
-		{"only an expired previous secret", Credentials{PreviousClientSecret: "b", PreviousSecretValidUntilMs: t0}, "", false, CodeConfigInvalid},
-		{"no secret", Credentials{}, "", false, CodeConfigInvalid},
+		{"only an expired previous secret", Credentials{PreviousClientSecret: "b", PreviousSecretValidUntilMs: t0}, "", false, gstcrypto.CodeConfigInvalid},
+		{"no secret", Credentials{}, "", false, gstcrypto.CodeConfigInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,8 @@ package core
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // SessionVersion is the version of the session JSON schema written by this
@@ -214,33 +216,33 @@ func NewSession(p Provider, account string, cfg Config) (*Session, error) {
 // make sense together.
 func (s *Session) Validate() error {
 	if s == nil {
-		return newError(CodeInvalidInput, "no session")
+		return newError(gstcrypto.CodeInvalidInput, "no session")
 	}
 	if s.Version != SessionVersion {
-		return newError(CodeInvalidInput, "session version %d is not supported (this library writes %d)", s.Version, SessionVersion)
+		return newError(gstcrypto.CodeInvalidInput, "session version %d is not supported (this library writes %d)", s.Version, SessionVersion)
 	}
 	if !knownProvider(s.Provider) {
-		return newError(CodeConfigInvalid, "unknown provider %q", s.Provider)
+		return newError(gstcrypto.CodeConfigInvalid, "unknown provider %q", s.Provider)
 	}
-	if len(s.Account) > MaxSmallField {
-		return newError(CodeTooLarge, "account is too long")
+	if len(s.Account) > gstcrypto.MaxSmallField {
+		return newError(gstcrypto.CodeTooLarge, "account is too long")
 	}
 	for _, v := range []int64{s.ObtainedAtMs, s.ExpiresAtMs, s.RefreshExpiresAtMs, s.AccessWindowEndsAtMs,
 		s.UserActionAtMs, s.RetryNotBeforeMs, s.SkewMeasuredAtMs} {
 		if v < 0 {
-			return newError(CodeInvalidInput, "session has a negative instant")
+			return newError(gstcrypto.CodeInvalidInput, "session has a negative instant")
 		}
 	}
 	if s.AccessToken != "" && s.ExpiresAtMs == 0 {
-		return newError(CodeInvalidInput, "session has a token without an expiry")
+		return newError(gstcrypto.CodeInvalidInput, "session has a token without an expiry")
 	}
 	if s.AccessToken != "" && s.ObtainedAtMs > 0 {
 		if l := s.ExpiresAtMs - s.ObtainedAtMs; l <= 0 || l > MaxLifetimeMs {
-			return newError(CodeInvalidInput, "session's token lifetime (expires_at_ms − obtained_at_ms = %d ms) is absurd: it must be positive and at most a year", l)
+			return newError(gstcrypto.CodeInvalidInput, "session's token lifetime (expires_at_ms − obtained_at_ms = %d ms) is absurd: it must be positive and at most a year", l)
 		}
 	}
 	if s.Failures < 0 {
-		return newError(CodeInvalidInput, "session has a negative failure count")
+		return newError(gstcrypto.CodeInvalidInput, "session has a negative failure count")
 	}
 	return nil
 }
@@ -257,17 +259,17 @@ func knownProvider(p Provider) bool {
 // ParseSession decodes and validates a session's JSON. Unknown fields are
 // rejected.
 func ParseSession(b []byte) (*Session, error) {
-	if err := checkSize("session", len(b), MaxPayloadSize); err != nil {
+	if err := checkSize("session", len(b), gstcrypto.MaxPayloadSize); err != nil {
 		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var s Session
 	if err := dec.Decode(&s); err != nil {
-		return nil, newError(CodeInvalidInput, "session JSON does not decode: %s", describeJSONError(err))
+		return nil, newError(gstcrypto.CodeInvalidInput, "session JSON does not decode: %s", describeJSONError(err))
 	}
 	if dec.More() {
-		return nil, newError(CodeInvalidInput, "session JSON has data after the object")
+		return nil, newError(gstcrypto.CodeInvalidInput, "session JSON has data after the object")
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 func TestParseSession(t *testing.T) {
@@ -15,19 +16,19 @@ func TestParseSession(t *testing.T) {
 		code Code
 	}{
 		{"minimal", `{"version":1,"provider":"gstn","account":"a","config":{}}`, ""},
-		{"unknown field", `{"version":1,"provider":"gstn","account":"a","config":{},"tokn":"x"}`, CodeInvalidInput},
-		{"trailing data", `{"version":1,"provider":"gstn","account":"a","config":{}} {}`, CodeInvalidInput},
-		{"version 2", `{"version":2,"provider":"gstn","account":"a","config":{}}`, CodeInvalidInput},
-		{"unknown provider", `{"version":1,"provider":"smtp","account":"a","config":{}}`, CodeConfigInvalid},
-		{"negative instant", `{"version":1,"provider":"gstn","account":"a","config":{},"skew_measured_at_ms":-1}`, CodeInvalidInput},
-		{"token without expiry", `{"version":1,"provider":"gstn","account":"a","config":{},"access_token":"t"}`, CodeInvalidInput},
-		{"token expiring before it was obtained", `{"version":1,"provider":"gstn","account":"a","config":{},"access_token":"t","obtained_at_ms":10,"expires_at_ms":9}`, CodeInvalidInput},
-		{"sek not base64", `{"version":1,"provider":"gstn","account":"a","config":{},"sek":"%%"}`, CodeInvalidInput},
+		{"unknown field", `{"version":1,"provider":"gstn","account":"a","config":{},"tokn":"x"}`, gstcrypto.CodeInvalidInput},
+		{"trailing data", `{"version":1,"provider":"gstn","account":"a","config":{}} {}`, gstcrypto.CodeInvalidInput},
+		{"version 2", `{"version":2,"provider":"gstn","account":"a","config":{}}`, gstcrypto.CodeInvalidInput},
+		{"unknown provider", `{"version":1,"provider":"smtp","account":"a","config":{}}`, gstcrypto.CodeConfigInvalid},
+		{"negative instant", `{"version":1,"provider":"gstn","account":"a","config":{},"skew_measured_at_ms":-1}`, gstcrypto.CodeInvalidInput},
+		{"token without expiry", `{"version":1,"provider":"gstn","account":"a","config":{},"access_token":"t"}`, gstcrypto.CodeInvalidInput},
+		{"token expiring before it was obtained", `{"version":1,"provider":"gstn","account":"a","config":{},"access_token":"t","obtained_at_ms":10,"expires_at_ms":9}`, gstcrypto.CodeInvalidInput},
+		{"sek not base64", `{"version":1,"provider":"gstn","account":"a","config":{},"sek":"%%"}`, gstcrypto.CodeInvalidInput},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseSession([]byte(tc.in))
-			if tc.code == "" && err != nil || tc.code != "" && CodeOf(err) != tc.code {
+			if tc.code == "" && err != nil || tc.code != "" && gstcrypto.CodeOf(err) != tc.code {
 				t.Fatalf("got %v, want %q", err, tc.code)
 			}
 		})

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // WhiteBIT's OAuth 2.0 (docs.whitebit.com, "OAuth 2.0" and "Fast API Key
@@ -99,14 +101,14 @@ func (p whiteBITProvider) authorizationURL(s *Session, pend *Pending) (string, e
 		}
 		q.Set("redirect_uri", s.Config.RedirectURI)
 		q.Set("code_challenge", challenge)
-		q.Set("code_challenge_method", PKCEMethodS256)
+		q.Set("code_challenge_method", gstcrypto.PKCEMethodS256)
 	}
 	return withQuery("config.auth_url", whiteBITEndpoint(s, s.Config.AuthURL, whiteBITLoginPath), q)
 }
 
 func (p whiteBITProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
 	if a := s.Config.ClientAuth; a != "" && a != "post" {
-		return nil, newError(CodeConfigInvalid, "WhiteBIT takes the client id and secret in the form: config.client_auth must be post or empty")
+		return nil, newError(gstcrypto.CodeConfigInvalid, "WhiteBIT takes the client id and secret in the form: config.client_auth must be post or empty")
 	}
 	if err := requireField("config.client_id", s.Config.ClientID); err != nil {
 		return nil, err
@@ -123,7 +125,7 @@ func (p whiteBITProvider) build(s *Session, step string, c *Credentials, o *Requ
 			return nil, err
 		}
 		if !hasLiveRefreshToken(s, o.NowMs) {
-			return nil, newError(CodeUserActionRequired, "there is no live refresh token: the user must authorise again")
+			return nil, newError(gstcrypto.CodeUserActionRequired, "there is no live refresh token: the user must authorise again")
 		}
 		form.Set("token", s.RefreshToken)
 		endpoint = whiteBITEndpoint(s, s.Config.RefreshURL, whiteBITRefreshPath)
@@ -159,7 +161,7 @@ func whiteBITRefreshAllowed(s *Session, nowMs int64) error {
 		wait = max(wait, s.RetryNotBeforeMs-nowMs)
 	}
 	if wait > 0 {
-		return &Error{Code: CodeRateLimited, Retryable: true, RetryAfterMs: wait,
+		return &Error{Code: gstcrypto.CodeRateLimited, Retryable: true, RetryAfterMs: wait,
 			Message: "WhiteBIT's refresh endpoint takes one request per second; retry in " + strconv.FormatInt(wait, 10) + " ms"}
 	}
 	return nil
@@ -168,7 +170,7 @@ func whiteBITRefreshAllowed(s *Session, nowMs int64) error {
 func (p whiteBITProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error {
 	step, which := s.Pending.Step, s.Pending.Secret
 	if step == StepAuthorize {
-		return newError(CodeInvalidInput, "the authorization request is answered by a redirect to the browser, not a response: parse the redirect and build the authorization_code step")
+		return newError(gstcrypto.CodeInvalidInput, "the authorization request is answered by a redirect to the browser, not a response: parse the redirect and build the authorization_code step")
 	}
 	if err := classifyHTTP(s, r, receivedAtMs); err != nil {
 		return err
@@ -212,15 +214,15 @@ func (whiteBITProvider) failure(s *Session, r *HTTPResponse, step string) error 
 		case 400, 401, 403, 404, 422:
 			return refreshRefused(s, status, desc, false)
 		}
-		return terminal(s, CodeProviderError, status, "WhiteBIT refused the refresh ("+desc+")")
+		return terminal(s, gstcrypto.CodeProviderError, status, "WhiteBIT refused the refresh ("+desc+")")
 	}
 	switch r.Status {
 	case 401:
-		return terminal(s, CodeUserActionRequired, status, "WhiteBIT refused the code exchange ("+desc+"): check the client id and secret, then have the user authorise again")
+		return terminal(s, gstcrypto.CodeUserActionRequired, status, "WhiteBIT refused the code exchange ("+desc+"): check the client id and secret, then have the user authorise again")
 	case 400, 403, 404, 422:
-		return terminal(s, CodeUserActionRequired, status, "WhiteBIT refused the authorization code ("+desc+"): the user must authorise again")
+		return terminal(s, gstcrypto.CodeUserActionRequired, status, "WhiteBIT refused the authorization code ("+desc+"): the user must authorise again")
 	}
-	return terminal(s, CodeProviderError, status, "WhiteBIT refused the code exchange ("+desc+")")
+	return terminal(s, gstcrypto.CodeProviderError, status, "WhiteBIT refused the code exchange ("+desc+")")
 }
 
 func (whiteBITProvider) rejects(s *Session, r *HTTPResponse) bool { return bearerRejected(r) }

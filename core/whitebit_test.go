@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // fakeWhiteBIT answers in the shapes of WhiteBIT's OAuth documentation:
@@ -162,7 +163,7 @@ func TestWhiteBITFlow(t *testing.T) {
 	// 1 request per second: a second refresh while this one is in flight
 	// waits until a second after it was built.
 	_, err = BuildRequest(s, &Credentials{ClientSecret: "wb-secret"}, RequestOptions{NowMs: now + 999})
-	if e := mustCode(t, err, CodeRateLimited, ""); e.RetryAfterMs != 1 || !e.Retryable {
+	if e := mustCode(t, err, gstcrypto.CodeRateLimited, ""); e.RetryAfterMs != 1 || !e.Retryable {
 		t.Fatalf("retry after %d", e.RetryAfterMs)
 	}
 	if err := ParseResponse(s, srv.serve(req), 0, now+300); err != nil {
@@ -177,7 +178,7 @@ func TestWhiteBITFlow(t *testing.T) {
 		t.Fatalf("retry_not_before %d", s.RetryNotBeforeMs-now)
 	}
 	_, err = BuildRequest(s, &Credentials{ClientSecret: "wb-secret"}, RequestOptions{NowMs: now + 1299, Step: StepRefresh})
-	mustCode(t, err, CodeRateLimited, "")
+	mustCode(t, err, gstcrypto.CodeRateLimited, "")
 	if _, err := BuildRequest(s, &Credentials{ClientSecret: "wb-secret"}, RequestOptions{NowMs: now + 1300, Step: StepRefresh}); err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +191,7 @@ func TestWhiteBITFlow(t *testing.T) {
 	mustPlan(t, s, s.RefreshExpiresAtMs-1, ActionRenew, ReasonExpired)
 	mustPlan(t, s, s.RefreshExpiresAtMs, ActionUserAction, ReasonExpired)
 	_, err = BuildRequest(s, &Credentials{ClientSecret: "wb-secret"}, RequestOptions{NowMs: s.RefreshExpiresAtMs, Step: StepRefresh})
-	mustCode(t, err, CodeUserActionRequired, "")
+	mustCode(t, err, gstcrypto.CodeUserActionRequired, "")
 }
 
 // TestWhiteBITErrors: WhiteBIT's non-RFC error bodies, classified.
@@ -207,17 +208,17 @@ func TestWhiteBITErrors(t *testing.T) {
 		inMessage string
 	}{
 		{"refresh 422: the refresh token is dead", StepRefresh, 422, `{"errors":{"token":["The refresh token is invalid."]}}`,
-			CodeUserActionRequired, "422", false, true, "The refresh token is invalid."},
-		{"refresh 401", StepRefresh, 401, `{"data":{"message":["Unauthenticated."]}}`, CodeUserActionRequired, "401", false, true, "Unauthenticated."},
-		{"refresh 429", StepRefresh, 429, ``, CodeRateLimited, "429", false, false, ""},
-		{"refresh 502", StepRefresh, 502, `<html>`, CodeProviderError, "502", false, false, ""},
-		{"refresh 409", StepRefresh, 409, `{}`, CodeProviderError, "409", true, false, ""},
+			gstcrypto.CodeUserActionRequired, "422", false, true, "The refresh token is invalid."},
+		{"refresh 401", StepRefresh, 401, `{"data":{"message":["Unauthenticated."]}}`, gstcrypto.CodeUserActionRequired, "401", false, true, "Unauthenticated."},
+		{"refresh 429", StepRefresh, 429, ``, gstcrypto.CodeRateLimited, "429", false, false, ""},
+		{"refresh 502", StepRefresh, 502, `<html>`, gstcrypto.CodeProviderError, "502", false, false, ""},
+		{"refresh 409", StepRefresh, 409, `{}`, gstcrypto.CodeProviderError, "409", true, false, ""},
 		{"code 401: client credentials", StepAuthorizationCode, 401, `{"data":{"message":["Invalid client credentials."]}}`,
-			CodeUserActionRequired, "401", true, false, "Invalid client credentials."},
+			gstcrypto.CodeUserActionRequired, "401", true, false, "Invalid client credentials."},
 		{"code 422: the code", StepAuthorizationCode, 422, `{"message":"The given data was invalid.","errors":{"code":["The code is invalid."]}}`,
-			CodeUserActionRequired, "422", true, false, "The code is invalid."},
-		{"code 418", StepAuthorizationCode, 418, ``, CodeProviderError, "418", true, false, "HTTP 418"},
-		{"200 without a token", StepAuthorizationCode, 200, `{"data":{"message":["ok"]}}`, CodeProviderError, "", false, false, ""},
+			gstcrypto.CodeUserActionRequired, "422", true, false, "The code is invalid."},
+		{"code 418", StepAuthorizationCode, 418, ``, gstcrypto.CodeProviderError, "418", true, false, "HTTP 418"},
+		{"200 without a token", StepAuthorizationCode, 200, `{"data":{"message":["ok"]}}`, gstcrypto.CodeProviderError, "", false, false, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -255,7 +256,7 @@ func TestWhiteBITFastKeyFlow(t *testing.T) {
 	mustPlan(t, s, exp-10*second-1, ActionUse, ReasonNoRefresh)
 	mustPlan(t, s, exp-10*second, ActionUserAction, ReasonExpired)
 	_, err := BuildRequest(s, &Credentials{ClientSecret: "wb-secret"}, RequestOptions{NowMs: exp - minute, Step: StepRefresh})
-	mustCode(t, err, CodeInvalidInput, "")
+	mustCode(t, err, gstcrypto.CodeInvalidInput, "")
 	if d := cmp.Diff(Steps(ProviderWhiteBITFastKey), []string{StepAuthorizationCode}); d != "" {
 		t.Fatal(d)
 	}
@@ -275,10 +276,10 @@ func TestWhiteBITConfiguration(t *testing.T) {
 	fast := newWhiteBITSession(t, ProviderWhiteBITFastKey)
 	fast.Config.RedirectURI = ""
 	_, err = AuthorizationURL(fast, RequestOptions{NowMs: t0})
-	mustCode(t, err, CodeConfigInvalid, "")
+	mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 	basic := newWhiteBITSession(t, ProviderWhiteBIT)
 	basic.Config.ClientAuth = "basic"
 	basic.Pending = &Pending{Step: StepAuthorize, State: "S"}
 	_, err = BuildRequest(basic, &Credentials{ClientSecret: "x", Code: "c", State: "S"}, RequestOptions{NowMs: t0, Step: StepAuthorizationCode})
-	mustCode(t, err, CodeConfigInvalid, "")
+	mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 }

@@ -18,6 +18,7 @@ import (
 	"unsafe"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 	"github.com/gstauth/gstauth/internal/abi"
 )
 
@@ -88,10 +89,12 @@ func opName(op *C.char) string {
 }
 
 func internal(r any) []byte {
-	return abi.ErrorJSON(&core.Error{Code: core.CodeInternal, Message: fmt.Sprintf("internal error: %v", r)})
+	return abi.ErrorJSON(&core.Error{Code: gstcrypto.CodeInternal, Message: fmt.Sprintf("internal error: %v", r)})
 }
 
-func invalidInput(msg string) error { return &core.Error{Code: core.CodeInvalidInput, Message: msg} }
+func invalidInput(msg string) error {
+	return &core.Error{Code: gstcrypto.CodeInvalidInput, Message: msg}
+}
 
 //export gstauth_call
 func gstauth_call(op *C.char, in *C.uint8_t, inLen C.int64_t, out **C.uint8_t, outLen *C.int64_t) (rc C.int32_t) {

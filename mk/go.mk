@@ -1,13 +1,13 @@
 # The Go core and everything that runs natively in Go.
 
-GO_PKGS := ./core/... ./internal/... ./sandbox/...
+GO_PKGS := ./gstcrypto/... ./core/... ./internal/... ./sandbox/...
 
 .PHONY: test-go bench fuzz lint
 TEST_TARGETS += test-go
 
 test-go:
 	$(GO) test -race -count=1 $(GO_PKGS)
-	$(GO) test -count=1 -run '^TestGSTNFileStreamsInConstantMemory$$' -v ./core/
+	$(GO) test -count=1 -run '^TestGSTNFileStreamsInConstantMemory$$' -v ./gstcrypto/
 
 # Benchmarks of the payload path (numbers become targets later).
 bench:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // The GSTN taxpayer API under /taxpayerapi/v1.0:
@@ -90,7 +91,7 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 			s.writeJSON(w, 200, gstnError("TEC4002", "Invalid public key or app key encryption"))
 			return nil, false
 		}
-		k, err := core.DecryptRSA(s.gstnKey, ct)
+		k, err := gstcrypto.DecryptRSA(s.gstnKey, ct)
 		if err != nil || len(k) != 32 {
 			s.writeJSON(w, 200, gstnError("TEC4002", "Invalid public key or app key encryption"))
 			return nil, false
@@ -118,7 +119,7 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 			s.writeJSON(w, 200, gstnError("AUTH4033", "Invalid OTP"))
 			return
 		}
-		otp, err := core.DecryptAESECB(k, otpCT)
+		otp, err := gstcrypto.DecryptAESECB(k, otpCT)
 		if err != nil || !constEq(string(otp), OTP) {
 			s.writeJSON(w, 200, gstnError("AUTH4033", "Invalid OTP"))
 			return
@@ -132,7 +133,7 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 		ct, err := base64.StdEncoding.DecodeString(body.AppKey)
 		var k []byte
 		if err == nil {
-			k, err = core.DecryptAESECB(sess.ek, ct) // the new app key under the current session key
+			k, err = gstcrypto.DecryptAESECB(sess.ek, ct) // the new app key under the current session key
 		}
 		if err != nil || len(k) != 32 {
 			s.writeJSON(w, 200, gstnError("TEC4002", "The app key must be encrypted with the session key"))
@@ -165,14 +166,14 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 
 // issueGSTN makes a session with a fresh EK, sent under the app key.
 func (s *Server) issueGSTN(w http.ResponseWriter, sess *gstnSession, appKey []byte, now time.Time) {
-	ek, _ := core.NewAppKey(nil, nil)
+	ek, _ := gstcrypto.NewAppKey(nil, nil)
 	minutes := int64((s.opts.TokenLifetime + time.Minute - 1) / time.Minute)
 	sess.token, sess.ek = randomToken("gstn-"), ek
 	sess.expires = now.Add(time.Duration(minutes) * time.Minute)
 	if sess.expires.After(sess.windowEnds) {
 		sess.expires = sess.windowEnds
 	}
-	enc, _ := core.EncryptAESECB(appKey, ek)
+	enc, _ := gstcrypto.EncryptAESECB(appKey, ek)
 	s.mu.Lock()
 	s.gstn[sess.token] = sess
 	s.mu.Unlock()
@@ -235,7 +236,7 @@ func (s *Server) gstnSave(w http.ResponseWriter, r *http.Request) {
 		s.writeJSON(w, 200, gstnError("RET11402", "action RETSAVE with data and hmac expected"))
 		return
 	}
-	payload, err := core.DecryptGSTNRequest(sess.ek, body.Data, body.HMAC)
+	payload, err := gstcrypto.DecryptGSTNRequest(sess.ek, body.Data, body.HMAC)
 	if err != nil || !json.Valid(payload) {
 		s.writeJSON(w, 200, gstnError("RET191106", "The request could not be decrypted or its hmac does not match"))
 		return
@@ -267,7 +268,7 @@ func (s *Server) gstnSummary(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) writeEncrypted(w http.ResponseWriter, ek []byte, v any) {
 	js, _ := json.Marshal(v)
-	resp, err := core.EncryptGSTNResponse(nil, ek, js)
+	resp, err := gstcrypto.EncryptGSTNResponse(nil, ek, js)
 	if err != nil {
 		s.writeJSON(w, 500, gstnError("SYS500", "encryption failed"))
 		return

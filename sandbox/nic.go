@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // NIC e-invoice (IRP) v1.04 and e-way bill:
@@ -87,7 +88,7 @@ func (s *Server) nicAuth(w http.ResponseWriter, r *http.Request, ewb bool) {
 	if !ok {
 		return
 	}
-	js, err := core.DecryptNICAuthPayload(s.nicKey, readDataEnvelope(r))
+	js, err := gstcrypto.DecryptNICAuthPayload(s.nicKey, readDataEnvelope(r))
 	if err != nil {
 		s.nicFail(w, ewb, map[bool]string{false: "1016", true: "108"}[ewb], "Decryption of App Key failed")
 		return
@@ -139,13 +140,13 @@ func (s *Server) nicAuth(w http.ResponseWriter, r *http.Request, ewb bool) {
 		if sess != nil {
 			delete(s.nic, sess.token)
 		}
-		sek, _ := core.NewAppKey(nil, nil)
+		sek, _ := gstcrypto.NewAppKey(nil, nil)
 		sess = &nicSession{token: randomToken(map[bool]string{false: "einv-", true: "ewb-"}[ewb]), username: user,
 			gstin: gstin, sek: sek, expires: now.Add(s.opts.TokenLifetime).Truncate(time.Second), ewb: ewb}
 		s.nic[sess.token] = sess
 	}
 	s.mu.Unlock()
-	enc, _ := core.EncryptAESECB(appKey, sess.sek)
+	enc, _ := gstcrypto.EncryptAESECB(appKey, sess.sek)
 	sekText := base64.StdEncoding.EncodeToString(enc)
 	if ewb {
 		s.writeJSON(w, 200, map[string]string{"status": "1", "authtoken": sess.token, "sek": sekText})
@@ -196,7 +197,7 @@ func (s *Server) generateIRN(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	js, err := core.DecryptNICResponse(sess.sek, readDataEnvelope(r))
+	js, err := gstcrypto.DecryptNICResponse(sess.sek, readDataEnvelope(r))
 	var inv invoice
 	if err != nil || json.Unmarshal(js, &inv) != nil || inv.DocDtls.No == "" || inv.SellerDtls.Gstin == "" {
 		s.writeJSON(w, 200, nicError("5002", "Data must be the invoice JSON encrypted with the SEK (no inner base64)"))
@@ -232,15 +233,15 @@ func (s *Server) generateIRN(w http.ResponseWriter, r *http.Request) {
 		"DocNo": inv.DocDtls.No, "DocTyp": inv.DocDtls.Typ, "DocDt": inv.DocDtls.Dt, "TotInvVal": inv.ValDtls.TotInvVal,
 		"ItemCnt": len(inv.ItemList), "MainHsnCode": hsn, "Irn": irn, "IrnDt": ackDt})
 	header := s.jwtHeader()
-	signedInv, err1 := core.SignJWTRS256(s.signKey, header, map[string]any{"data": string(invText), "iss": "NIC Sandbox"})
-	signedQR, err2 := core.SignJWTRS256(s.signKey, header, map[string]any{"data": string(qr), "iss": "NIC Sandbox"})
+	signedInv, err1 := gstcrypto.SignJWTRS256(s.signKey, header, map[string]any{"data": string(invText), "iss": "NIC Sandbox"})
+	signedQR, err2 := gstcrypto.SignJWTRS256(s.signKey, header, map[string]any{"data": string(qr), "iss": "NIC Sandbox"})
 	if err1 != nil || err2 != nil {
 		s.writeJSON(w, 500, nicError("5000", "signing failed"))
 		return
 	}
 	out, _ := json.Marshal(map[string]any{"AckNo": ackNo, "AckDt": ackDt, "Irn": irn, "SignedInvoice": signedInv,
 		"SignedQRCode": signedQR, "Status": "ACT", "EwbNo": nil, "EwbDt": nil, "EwbValidTill": nil})
-	data, _ := core.EncryptNICRequest(sess.sek, out)
+	data, _ := gstcrypto.EncryptNICRequest(sess.sek, out)
 	s.writeJSON(w, 200, map[string]any{"Status": 1, "Data": data, "ErrorDetails": nil, "InfoDtls": nil})
 }
 
@@ -250,7 +251,7 @@ func (s *Server) jwtHeader() map[string]any {
 	block, _ := pem.Decode(s.signCert)
 	c, _ := x509.ParseCertificate(block.Bytes)
 	sum := sha1.Sum(c.Raw)
-	x5t, _ := core.CertificateThumbprints(c)
+	x5t, _ := gstcrypto.CertificateThumbprints(c)
 	return map[string]any{"kid": strings.ToUpper(hex.EncodeToString(sum[:])), "x5t": x5t, "typ": "JWT"}
 }
 
@@ -268,7 +269,7 @@ func (s *Server) generateEWB(w http.ResponseWriter, r *http.Request) {
 	if env.Action == "" {
 		env.Action = r.URL.Query().Get("action")
 	}
-	js, err := core.DecryptNICResponse(sess.sek, env.Data)
+	js, err := gstcrypto.DecryptNICResponse(sess.sek, env.Data)
 	if env.Action != "GENEWAYBILL" || err != nil || !json.Valid(js) {
 		s.writeJSON(w, 200, ewbError("5002"))
 		return
@@ -276,7 +277,7 @@ func (s *Server) generateEWB(w http.ResponseWriter, r *http.Request) {
 	now := s.now().In(time.FixedZone("IST", 5*3600+1800))
 	out, _ := json.Marshal(map[string]any{"ewayBillNo": 331000000000 + s.nextID(), "ewayBillDate": now.Format("02/01/2006 03:04:05 PM"),
 		"validUpto": now.Add(24 * time.Hour).Format("02/01/2006 11:59:00 PM"), "alert": ""})
-	data, _ := core.EncryptNICRequest(sess.sek, out)
+	data, _ := gstcrypto.EncryptNICRequest(sess.sek, out)
 	s.writeJSON(w, 200, map[string]string{"status": "1", "data": data})
 }
 
@@ -291,7 +292,7 @@ func (s *Server) getEWB(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, _ := json.Marshal(map[string]any{"ewbNo": no, "status": "ACT", "userGstin": sess.gstin})
-	data, rek, hmac, err := core.EncryptNICResponseRek(nil, sess.sek, out)
+	data, rek, hmac, err := gstcrypto.EncryptNICResponseRek(nil, sess.sek, out)
 	if err != nil {
 		s.writeJSON(w, 500, ewbError("5000"))
 		return

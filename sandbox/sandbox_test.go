@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 const gstin = "27AAACR5055K1Z7"
@@ -131,7 +132,7 @@ func TestGSTNFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.OTP = "000000"
-	if err := exchange(t, s, c, core.StepAuthToken, now, nil); core.CodeOf(err) != core.CodeUserActionRequired {
+	if err := exchange(t, s, c, core.StepAuthToken, now, nil); gstcrypto.CodeOf(err) != gstcrypto.CodeUserActionRequired {
 		t.Fatalf("wrong OTP: %v", err)
 	}
 	c.OTP = OTP
@@ -140,7 +141,7 @@ func TestGSTNFlow(t *testing.T) {
 	}
 	c.OTP = ""
 	invoice := map[string]any{"gstin": gstin, "fp": "042026", "b2b": []any{map[string]any{"ctin": "29AABCU9603R1ZJ"}}}
-	enc, err := core.EncryptGSTNRequest(s.SEK, mustJSON(invoice))
+	enc, err := gstcrypto.EncryptGSTNRequest(s.SEK, mustJSON(invoice))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func decryptGSTN(t *testing.T, s *core.Session, resp map[string]any) map[string]
 	if resp["status_cd"] != "1" {
 		t.Fatalf("GSTN error: %v", resp)
 	}
-	js, err := core.DecryptGSTNResponse(s.SEK, resp["data"].(string), resp["rek"].(string), resp["hmac"].(string))
+	js, err := gstcrypto.DecryptGSTNResponse(s.SEK, resp["data"].(string), resp["rek"].(string), resp["hmac"].(string))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +220,7 @@ func TestGSTNRejectsWrongBytes(t *testing.T) {
 	_, base, clk, s, c := loggedIn(t, Options{TokenLifetime: time.Hour})
 	url := base + "/taxpayerapi/v1.0/returns/gstr1"
 	payload := []byte(`{"gstin":"` + gstin + `"}`)
-	enc, _ := core.EncryptGSTNRequest(s.SEK, payload)
+	enc, _ := gstcrypto.EncryptGSTNRequest(s.SEK, payload)
 
 	t.Run("wrong HMAC", func(t *testing.T) {
 		tag, _ := base64.StdEncoding.DecodeString(enc.HMAC)
@@ -230,8 +231,8 @@ func TestGSTNRejectsWrongBytes(t *testing.T) {
 		}
 	})
 	t.Run("NIC plaintext convention (raw JSON, no inner base64)", func(t *testing.T) {
-		data, _ := core.EncryptNICRequest(s.SEK, payload)
-		mac := base64.StdEncoding.EncodeToString(core.HMACSHA256(s.SEK, payload))
+		data, _ := gstcrypto.EncryptNICRequest(s.SEK, payload)
+		mac := base64.StdEncoding.EncodeToString(gstcrypto.HMACSHA256(s.SEK, payload))
 		r := gstnCall(t, s, c, "POST", url, map[string]string{"action": "RETSAVE", "data": data, "hmac": mac})
 		if errorCode(r) != "RET191106" {
 			t.Fatalf("%v", r)
@@ -285,7 +286,7 @@ func einvSession(t *testing.T, base string) (*core.Session, *core.Credentials) {
 }
 
 func generateIRN(t *testing.T, base string, s *core.Session, c *core.Credentials, inv map[string]any) map[string]any {
-	data, _ := core.EncryptNICRequest(s.SEK, mustJSON(inv))
+	data, _ := gstcrypto.EncryptNICRequest(s.SEK, mustJSON(inv))
 	resp := send(t, &core.HTTPRequest{Method: "POST", URL: base + "/eicore/v1.03/Invoice", Body: `{"Data":"` + data + `"}`,
 		Headers: map[string]string{"client_id": ClientID, "client_secret": c.ClientSecret, "Gstin": gstin, "user_name": Username,
 			"AuthToken": s.AccessToken, "Content-Type": "application/json"}})
@@ -311,7 +312,7 @@ func TestEInvoiceFlow(t *testing.T) {
 		t.Fatalf("skew %d, expiry %d", s.SkewMs, s.ExpiresAtMs-now)
 	}
 	m := generateIRN(t, base, s, c, testInvoice("INV/1"))
-	js, err := core.DecryptNICResponse(s.SEK, m["Data"].(string))
+	js, err := gstcrypto.DecryptNICResponse(s.SEK, m["Data"].(string))
 	if err != nil {
 		t.Fatalf("%v: %v", err, m)
 	}
@@ -319,9 +320,9 @@ func TestEInvoiceFlow(t *testing.T) {
 	json.Unmarshal(js, &out)
 	resp, _ := http.Get(base + "/_sandbox/certs/signing.pem")
 	pemBytes, _ := io.ReadAll(resp.Body)
-	certs, _ := core.ParseCertificates(pemBytes)
+	certs, _ := gstcrypto.ParseCertificates(pemBytes)
 	for _, tok := range []string{out.SignedInvoice, out.SignedQRCode} {
-		v, err := core.VerifySignedJWT(tok, certs)
+		v, err := gstcrypto.VerifySignedJWT(tok, certs)
 		if err != nil || !bytes.Contains(v.Data, []byte(out.Irn)) {
 			t.Fatalf("signed JWT: %v", err)
 		}
@@ -330,7 +331,7 @@ func TestEInvoiceFlow(t *testing.T) {
 		t.Fatalf("duplicate: %v", m)
 	}
 	// The GSTN convention (inner base64) is refused.
-	data, _ := core.EncryptNICRequest(s.SEK, []byte(base64.StdEncoding.EncodeToString(mustJSON(testInvoice("INV/2")))))
+	data, _ := gstcrypto.EncryptNICRequest(s.SEK, []byte(base64.StdEncoding.EncodeToString(mustJSON(testInvoice("INV/2")))))
 	r := send(t, &core.HTTPRequest{Method: "POST", URL: base + "/eicore/v1.03/Invoice", Body: `{"Data":"` + data + `"}`,
 		Headers: map[string]string{"client_id": ClientID, "client_secret": ClientSecret, "Gstin": gstin, "user_name": Username, "AuthToken": s.AccessToken}})
 	if !strings.Contains(r.Body, "5002") {
@@ -354,7 +355,7 @@ func TestEInvoiceFlow(t *testing.T) {
 	// Wrong password: 1019, a person must act.
 	s2, c2 := einvSession(t, base)
 	c2.Password = "wrong"
-	if err := exchange(t, s2, c2, "", now, nil); core.CodeOf(err) != core.CodeUserActionRequired {
+	if err := exchange(t, s2, c2, "", now, nil); gstcrypto.CodeOf(err) != gstcrypto.CodeUserActionRequired {
 		t.Fatalf("%v", err)
 	}
 }
@@ -368,17 +369,17 @@ func TestEWayBillFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := map[string]string{"client-id": ClientID, "client-secret": ClientSecret, "gstin": gstin, "authtoken": s.AccessToken}
-	data, _ := core.EncryptNICRequest(s.SEK, []byte(`{"docNo":"1","fromGstin":"`+gstin+`"}`))
+	data, _ := gstcrypto.EncryptNICRequest(s.SEK, []byte(`{"docNo":"1","fromGstin":"`+gstin+`"}`))
 	resp := send(t, &core.HTTPRequest{Method: "POST", URL: base + "/ewayapi/", Headers: h, Body: `{"action":"GENEWAYBILL","data":"` + data + `"}`})
 	var m map[string]string
 	json.Unmarshal([]byte(resp.Body), &m)
-	js, err := core.DecryptNICResponse(s.SEK, m["data"])
+	js, err := gstcrypto.DecryptNICResponse(s.SEK, m["data"])
 	if err != nil || !strings.Contains(string(js), "ewayBillNo") {
 		t.Fatalf("%v %s", err, resp.Body)
 	}
 	resp = send(t, &core.HTTPRequest{Method: "GET", URL: base + "/ewayapi/GetEwayBill?ewbNo=331000000001", Headers: h})
 	json.Unmarshal([]byte(resp.Body), &m)
-	if js, err := core.DecryptNICResponseRek(s.SEK, m["data"], m["rek"], m["hmac"]); err != nil || !strings.Contains(string(js), "331000000001") {
+	if js, err := gstcrypto.DecryptNICResponseRek(s.SEK, m["data"], m["rek"], m["hmac"]); err != nil || !strings.Contains(string(js), "331000000001") {
 		t.Fatalf("rek variant: %v", err)
 	}
 	h["authtoken"] = "stale"
@@ -396,14 +397,14 @@ func TestFaults(t *testing.T) {
 	srv.Inject(Fault{Kind: "status", Status: 429, RetryAfter: 7})
 	err := exchange(t, s, c, "", now, nil)
 	var e *core.Error
-	if !asError(err, &e) || e.Code != core.CodeRateLimited || e.RetryAfterMs < 7000 {
+	if !asError(err, &e) || e.Code != gstcrypto.CodeRateLimited || e.RetryAfterMs < 7000 {
 		t.Fatalf("429: %v", err)
 	}
 	if p, _ := core.PlanSession(s, now); p.NotBeforeMs < now+7000 {
 		t.Fatalf("plan ignores Retry-After: %+v", p)
 	}
 	srv.Inject(Fault{Kind: "status", Status: 503})
-	if err := exchange(t, s, c, core.StepAuth, now+8000, nil); core.CodeOf(err) != core.CodeProviderError {
+	if err := exchange(t, s, c, core.StepAuth, now+8000, nil); gstcrypto.CodeOf(err) != gstcrypto.CodeProviderError {
 		t.Fatalf("503: %v", err)
 	}
 	srv.Inject(Fault{Kind: "skew", SkewMs: -120000})

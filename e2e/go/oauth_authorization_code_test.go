@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // The authorization code grant (RFC 6749 §4.1) with PKCE S256 (RFC 7636),
@@ -198,7 +199,7 @@ func TestAuthorizationCode(t *testing.T) {
 func checkRefused(t *testing.T, s *core.Session, ex exchange, err error) {
 	t.Helper()
 	var e *core.Error
-	if !errors.As(err, &e) || e.Code != core.CodeUserActionRequired || e.ProviderCode != "invalid_grant" || e.Retryable {
+	if !errors.As(err, &e) || e.Code != gstcrypto.CodeUserActionRequired || e.ProviderCode != "invalid_grant" || e.Retryable {
 		t.Fatalf("a refused refresh token gave %v (HTTP %d %s), want user_action_required/invalid_grant, not retryable", err, ex.Response.Status, ex.Response.Body)
 	}
 	if s.RefreshToken != "" {
@@ -230,19 +231,19 @@ func TestAuthorizationCodeTamperedState(t *testing.T) {
 	}
 	q.Set("state", forged)
 	tampered.RawQuery = q.Encode()
-	if _, err := core.ParseAuthorizationRedirect(s, tampered.String()); core.CodeOf(err) != core.CodeInvalidInput {
+	if _, err := core.ParseAuthorizationRedirect(s, tampered.String()); gstcrypto.CodeOf(err) != gstcrypto.CodeInvalidInput {
 		t.Errorf("ParseAuthorizationRedirect with a tampered state = %v, want invalid_input", err)
 	}
 	dropped := *red.URL
 	q.Del("state")
 	dropped.RawQuery = q.Encode()
-	if _, err := core.ParseAuthorizationRedirect(s, dropped.String()); core.CodeOf(err) != core.CodeInvalidInput {
+	if _, err := core.ParseAuthorizationRedirect(s, dropped.String()); gstcrypto.CodeOf(err) != gstcrypto.CodeInvalidInput {
 		t.Errorf("ParseAuthorizationRedirect without a state = %v, want invalid_input", err)
 	}
 	for _, state := range []string{forged, ""} {
 		creds := &core.Credentials{ClientSecret: c.secret, Code: red.Code, State: state}
 		req, err := core.BuildRequest(s, creds, core.RequestOptions{NowMs: nowMs(), Step: core.StepAuthorizationCode})
-		if req != nil || core.CodeOf(err) != core.CodeInvalidInput {
+		if req != nil || gstcrypto.CodeOf(err) != gstcrypto.CodeInvalidInput {
 			t.Errorf("BuildRequest with state %q = %v, %v; want no request and invalid_input", state, req, err)
 		}
 	}
@@ -264,7 +265,7 @@ func TestAuthorizationDenied(t *testing.T) {
 	}
 	_, err := core.ParseAuthorizationRedirect(s, red.URL.String())
 	var e *core.Error
-	if !errors.As(err, &e) || e.Code != core.CodeUserActionRequired || e.ProviderCode != "access_denied" {
+	if !errors.As(err, &e) || e.Code != gstcrypto.CodeUserActionRequired || e.ProviderCode != "access_denied" {
 		t.Fatalf("ParseAuthorizationRedirect = %v, want user_action_required/access_denied", err)
 	}
 }

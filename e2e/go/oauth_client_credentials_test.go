@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // OAuth 2.0 client credentials (RFC 6749 §4.4) against oidc-provider.
@@ -197,7 +198,7 @@ func TestClientCredentialsWrongSecret(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("ParseResponse = %v, want a *core.Error", err)
 			}
-			if e.Code != core.CodeUserActionRequired || e.ProviderCode != "invalid_client" || e.Retryable {
+			if e.Code != gstcrypto.CodeUserActionRequired || e.ProviderCode != "invalid_client" || e.Retryable {
 				t.Errorf("error = %s/%s retryable=%v, want user_action_required/invalid_client, not retryable", e.Code, e.ProviderCode, e.Retryable)
 			}
 			if contains(e.Error(), wrong) || contains(e.Error(), c.secret) {
@@ -209,7 +210,7 @@ func TestClientCredentialsWrongSecret(t *testing.T) {
 			if p := planAt(t, s, nowMs()); p.Action != core.ActionUserAction || p.Reason != core.ReasonNeedsUser {
 				t.Errorf("after the refusal the plan is %s (%s), want user_action (needs_user)", p.Action, p.Reason)
 			}
-			if _, err := core.BuildRequest(s, creds, core.RequestOptions{NowMs: nowMs()}); core.CodeOf(err) != core.CodeUserActionRequired {
+			if _, err := core.BuildRequest(s, creds, core.RequestOptions{NowMs: nowMs()}); gstcrypto.CodeOf(err) != gstcrypto.CodeUserActionRequired {
 				t.Errorf("BuildRequest after the refusal = %v, want user_action_required (nothing to send)", err)
 			}
 		})

@@ -11,7 +11,7 @@
 // so a misspelt field is an error rather than a silently ignored value.
 //
 // A failure is {"error":{"code":"...","message":"..."}} with the code from
-// core.Codes, plus "provider_code", "retry_after_ms" and "retryable" when they
+// gstcrypto.Codes, plus "provider_code", "retry_after_ms" and "retryable" when they
 // apply. A panic is recovered into the code "internal".
 //
 // # The raw path
@@ -34,18 +34,19 @@ import (
 	"strings"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // Limits on what crosses the boundary, checked before decoding.
 const (
 	// MaxInputSize bounds the JSON input of an op: room for a MaxPayloadSize
 	// payload in base64 plus the other fields.
-	MaxInputSize = core.MaxPayloadSize/3*4 + 1<<20
+	MaxInputSize = gstcrypto.MaxPayloadSize/3*4 + 1<<20
 	// MaxRawParamsSize bounds the JSON params of a raw op.
 	MaxRawParamsSize = 1 << 20
 	// MaxRawDataSize bounds the raw bytes of a raw op: room for a
 	// MaxPayloadSize payload in base64.
-	MaxRawDataSize = core.MaxPayloadSize/3*4 + 4
+	MaxRawDataSize = gstcrypto.MaxPayloadSize/3*4 + 4
 )
 
 // Op is one entry of the table. Exactly one of JSON and Raw is set.
@@ -113,11 +114,11 @@ func Call(name string, in []byte) (out []byte, ok bool) {
 		return errorJSON(unknownOp(name)), false
 	}
 	if op.JSON == nil {
-		return errorJSON(&core.Error{Code: core.CodeUnsupported,
+		return errorJSON(&core.Error{Code: gstcrypto.CodeUnsupported,
 			Message: fmt.Sprintf("op %q is a raw op: call it through the raw entry point", name)}), false
 	}
 	if len(in) > MaxInputSize {
-		return errorJSON(&core.Error{Code: core.CodeTooLarge,
+		return errorJSON(&core.Error{Code: gstcrypto.CodeTooLarge,
 			Message: fmt.Sprintf("input is %d bytes; the limit is %d", len(in), MaxInputSize)}), false
 	}
 	input, err := ParseInput(in)
@@ -151,15 +152,15 @@ func CallRaw(name string, params, data []byte) (meta, out []byte, ok bool) {
 		return errorJSON(unknownOp(name)), nil, false
 	}
 	if op.Raw == nil {
-		return errorJSON(&core.Error{Code: core.CodeUnsupported,
+		return errorJSON(&core.Error{Code: gstcrypto.CodeUnsupported,
 			Message: fmt.Sprintf("op %q is a JSON op: call it through the JSON entry point", name)}), nil, false
 	}
 	if len(params) > MaxRawParamsSize {
-		return errorJSON(&core.Error{Code: core.CodeTooLarge,
+		return errorJSON(&core.Error{Code: gstcrypto.CodeTooLarge,
 			Message: fmt.Sprintf("params are %d bytes; the limit is %d", len(params), MaxRawParamsSize)}), nil, false
 	}
 	if len(data) > MaxRawDataSize {
-		return errorJSON(&core.Error{Code: core.CodeTooLarge,
+		return errorJSON(&core.Error{Code: gstcrypto.CodeTooLarge,
 			Message: fmt.Sprintf("data is %d bytes; the limit is %d", len(data), MaxRawDataSize)}), nil, false
 	}
 	input, err := ParseInput(params)
@@ -208,11 +209,11 @@ func EncodeFrame(js, raw []byte) []byte {
 // frame.
 func DecodeFrame(frame []byte) (js, raw []byte, err error) {
 	if len(frame) < 4 {
-		return nil, nil, &core.Error{Code: core.CodeInvalidInput, Message: "frame is shorter than its 4-byte header"}
+		return nil, nil, &core.Error{Code: gstcrypto.CodeInvalidInput, Message: "frame is shorter than its 4-byte header"}
 	}
 	n := binary.LittleEndian.Uint32(frame)
 	if uint64(n) > uint64(len(frame)-4) {
-		return nil, nil, &core.Error{Code: core.CodeInvalidInput,
+		return nil, nil, &core.Error{Code: gstcrypto.CodeInvalidInput,
 			Message: fmt.Sprintf("frame header says %d bytes of JSON but only %d follow", n, len(frame)-4)}
 	}
 	return frame[4 : 4+n], frame[4+n:], nil
@@ -232,7 +233,7 @@ type errorBody struct {
 func errorJSON(err error) []byte {
 	var e *core.Error
 	if !errors.As(err, &e) {
-		e = &core.Error{Code: core.CodeInternal, Message: "unexpected error"}
+		e = &core.Error{Code: gstcrypto.CodeInternal, Message: "unexpected error"}
 	}
 	b, _ := marshal(map[string]errorBody{"error": {
 		Code: e.Code, Message: e.Message, ProviderCode: e.ProviderCode,
@@ -242,14 +243,14 @@ func errorJSON(err error) []byte {
 }
 
 func internalError(r any) error {
-	return &core.Error{Code: core.CodeInternal, Message: fmt.Sprintf("internal error: %v", r)}
+	return &core.Error{Code: gstcrypto.CodeInternal, Message: fmt.Sprintf("internal error: %v", r)}
 }
 
 func unknownOp(name string) error {
 	if len(name) > 64 {
 		name = name[:64] + "..."
 	}
-	return &core.Error{Code: core.CodeUnsupported, Message: fmt.Sprintf("unknown op %q (the op \"ops\" lists them)", name)}
+	return &core.Error{Code: gstcrypto.CodeUnsupported, Message: fmt.Sprintf("unknown op %q (the op \"ops\" lists them)", name)}
 }
 
 // marshal encodes v as compact JSON without HTML escaping, so JSON text in
@@ -259,7 +260,7 @@ func marshal(v any) ([]byte, error) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return nil, &core.Error{Code: core.CodeInternal, Message: "could not encode the output"}
+		return nil, &core.Error{Code: gstcrypto.CodeInternal, Message: "could not encode the output"}
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -3,10 +3,13 @@ package abi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
+	strictb64 "github.com/gstauth/gstauth/internal/b64"
 )
 
 // Input is the decoded JSON object of an op. Its getters check the type of
@@ -117,7 +120,16 @@ func (in *Input) OptBytes(field string, limit int) (b []byte, ok bool, err error
 // DecodeBase64 decodes standard base64 with padding, checking the decoded
 // size against limit before allocating.
 func DecodeBase64(field, s string, limit int) ([]byte, error) {
-	return core.DecodeBase64(fmt.Sprintf("field %q", field), s, limit)
+	b, err := strictb64.DecodeString(s, limit)
+	switch {
+	case err == nil:
+		return b, nil
+	case errors.Is(err, strictb64.ErrTooLarge):
+		return nil, &gstcrypto.Error{Code: gstcrypto.CodeTooLarge, Message: fmt.Sprintf("field %q is larger than the limit of %d bytes", field, limit)}
+	case errors.Is(err, strictb64.ErrLineBreak):
+		return nil, invalid("field %q is not standard base64 with padding (it has a line break)", field)
+	}
+	return nil, invalid("field %q is not standard base64 with padding", field)
 }
 
 // Int64 returns a required integer field (a JSON number with no fraction).
@@ -165,7 +177,7 @@ func (in *Input) StringList(field string, max int) ([]string, error) {
 		return nil, wrongType(field, "an array of strings", raw)
 	}
 	if len(list) > max {
-		return nil, &core.Error{Code: core.CodeTooLarge,
+		return nil, &core.Error{Code: gstcrypto.CodeTooLarge,
 			Message: fmt.Sprintf("field %q has %d elements; the limit is %d", field, len(list), max)}
 	}
 	out := make([]string, len(list))
@@ -204,7 +216,7 @@ func (in *Input) OptDecode(field string, v any) error {
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 func invalid(format string, args ...any) error {
-	return &core.Error{Code: core.CodeInvalidInput, Message: fmt.Sprintf(format, args...)}
+	return &core.Error{Code: gstcrypto.CodeInvalidInput, Message: fmt.Sprintf(format, args...)}
 }
 
 func missing(field string) error { return invalid("missing field %q", field) }

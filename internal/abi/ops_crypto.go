@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // The GST payload cryptography: app keys, AES-256-ECB, RSA PKCS#1 v1.5 and
@@ -13,8 +14,8 @@ func init() {
 	register(
 		Op{Name: "new_app_key", Doc: "Generate a 32-byte app key from secure random mixed with optional caller entropy.", JSON: opNewAppKey},
 		Op{Name: "decrypt_sek", Doc: "Decrypt a GSTN/NIC session key (sek) with the app key.", JSON: opDecryptSEK},
-		Op{Name: "aes_ecb_encrypt", Doc: "AES-256-ECB-PKCS7 encrypt (only because the government protocols require ECB).", JSON: twin(rawAESEncrypt, binaryField("plaintext", core.MaxPayloadSize), binaryField("ciphertext", 0))},
-		Op{Name: "aes_ecb_decrypt", Doc: "AES-256-ECB decrypt with a strict PKCS#7 padding check.", JSON: twin(rawAESDecrypt, binaryField("ciphertext", core.MaxPayloadSize+16), binaryField("plaintext", 0))},
+		Op{Name: "aes_ecb_encrypt", Doc: "AES-256-ECB-PKCS7 encrypt (only because the government protocols require ECB).", JSON: twin(rawAESEncrypt, binaryField("plaintext", gstcrypto.MaxPayloadSize), binaryField("ciphertext", 0))},
+		Op{Name: "aes_ecb_decrypt", Doc: "AES-256-ECB decrypt with a strict PKCS#7 padding check.", JSON: twin(rawAESDecrypt, binaryField("ciphertext", gstcrypto.MaxPayloadSize+16), binaryField("plaintext", 0))},
 		Op{Name: "aes_ecb_encrypt_raw", Doc: "aes_ecb_encrypt over raw bytes: params {key}, data plaintext → ciphertext.", Raw: rawAESEncrypt},
 		Op{Name: "aes_ecb_decrypt_raw", Doc: "aes_ecb_decrypt over raw bytes: params {key}, data ciphertext → plaintext.", Raw: rawAESDecrypt},
 		Op{Name: "rsa_encrypt", Doc: "RSA PKCS#1 v1.5 encrypt to a PEM certificate or public key (≥2048 bits).", JSON: opRSAEncrypt},
@@ -39,17 +40,17 @@ func init() {
 
 // Field size limits for keys and small values.
 const (
-	keyField = core.MaxSmallField
+	keyField = gstcrypto.MaxSmallField
 )
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func opNewAppKey(in *Input) (any, error) {
-	entropy, _, err := in.OptBytes("entropy", core.MaxSmallField)
+	entropy, _, err := in.OptBytes("entropy", gstcrypto.MaxSmallField)
 	if err != nil {
 		return nil, err
 	}
-	k, err := core.NewAppKey(nil, entropy)
+	k, err := gstcrypto.NewAppKey(nil, entropy)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +66,7 @@ func opDecryptSEK(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	sek, err := core.DecryptSEK(appKey, enc)
+	sek, err := gstcrypto.DecryptSEK(appKey, enc)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func rawAESEncrypt(params *Input, data []byte) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	ct, err := core.EncryptAESECB(key, data)
+	ct, err := gstcrypto.EncryptAESECB(key, data)
 	return struct{}{}, ct, err
 }
 
@@ -86,7 +87,7 @@ func rawAESDecrypt(params *Input, data []byte) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := core.DecryptAESECB(key, data)
+	pt, err := gstcrypto.DecryptAESECB(key, data)
 	return struct{}{}, pt, err
 }
 
@@ -99,11 +100,11 @@ func opRSAEncrypt(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub, err := core.ParseRSAPublicKey([]byte(pemText))
+	pub, err := gstcrypto.ParseRSAPublicKey([]byte(pemText))
 	if err != nil {
 		return nil, err
 	}
-	ct, err := core.EncryptRSA(nil, pub, pt)
+	ct, err := gstcrypto.EncryptRSA(nil, pub, pt)
 	if err != nil {
 		return nil, err
 	}
@@ -119,11 +120,11 @@ func opRSADecrypt(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	priv, err := core.ParseRSAPrivateKey([]byte(pemText))
+	priv, err := gstcrypto.ParseRSAPrivateKey([]byte(pemText))
 	if err != nil {
 		return nil, err
 	}
-	pt, err := core.DecryptRSA(priv, ct)
+	pt, err := gstcrypto.DecryptRSA(priv, ct)
 	if err != nil {
 		return nil, err
 	}
@@ -131,21 +132,21 @@ func opRSADecrypt(in *Input) (any, error) {
 }
 
 func opHMAC(in *Input) (any, error) {
-	key, err := in.Bytes("key", core.MaxSmallField)
+	key, err := in.Bytes("key", gstcrypto.MaxSmallField)
 	if err != nil {
 		return nil, err
 	}
-	msg, err := in.Bytes("message", core.MaxPayloadSize)
+	msg, err := in.Bytes("message", gstcrypto.MaxPayloadSize)
 	if err != nil {
 		return nil, err
 	}
-	tag, hasTag, err := in.OptBytes("tag", core.MaxSmallField)
+	tag, hasTag, err := in.OptBytes("tag", gstcrypto.MaxSmallField)
 	if err != nil {
 		return nil, err
 	}
-	mac := core.HMACSHA256(key, msg)
-	if hasTag && !core.VerifyHMACSHA256(key, msg, tag) {
-		return nil, &core.Error{Code: core.CodeSignatureInvalid, Message: "HMAC does not match"}
+	mac := gstcrypto.HMACSHA256(key, msg)
+	if hasTag && !gstcrypto.VerifyHMACSHA256(key, msg, tag) {
+		return nil, &core.Error{Code: gstcrypto.CodeSignatureInvalid, Message: "HMAC does not match"}
 	}
 	return map[string]string{"tag": b64(mac)}, nil
 }
@@ -156,8 +157,8 @@ func payload(in *Input, field string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(s) > core.MaxPayloadSize {
-		return nil, &core.Error{Code: core.CodeTooLarge, Message: "payload is larger than the 64 MiB limit"}
+	if len(s) > gstcrypto.MaxPayloadSize {
+		return nil, &core.Error{Code: gstcrypto.CodeTooLarge, Message: "payload is larger than the 64 MiB limit"}
 	}
 	return []byte(s), nil
 }
@@ -167,7 +168,7 @@ func rawGSTNEncryptRequest(params *Input, data []byte) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	d, mac, err := core.EncryptGSTNRequestData(sek, data)
+	d, mac, err := gstcrypto.EncryptGSTNRequestData(sek, data)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -187,7 +188,7 @@ func rawGSTNDecryptResponse(params *Input, data []byte) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := core.DecryptGSTNResponseData(sek, data, rek, mac)
+	p, err := gstcrypto.DecryptGSTNResponseData(sek, data, rek, mac)
 	return struct{}{}, p, err
 }
 
@@ -200,7 +201,7 @@ func opGSTNEncryptResponse(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return core.EncryptGSTNResponse(nil, sek, p)
+	return gstcrypto.EncryptGSTNResponse(nil, sek, p)
 }
 
 func opGSTNDecryptRequest(in *Input) (any, error) {
@@ -216,7 +217,7 @@ func opGSTNDecryptRequest(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := core.DecryptGSTNRequest(sek, data, mac)
+	p, err := gstcrypto.DecryptGSTNRequest(sek, data, mac)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +237,7 @@ func opEVCSign(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return core.SignEVC(pan, otp, p)
+	return gstcrypto.SignEVC(pan, otp, p)
 }
 
 func rawGSTNDecryptFile(params *Input, data []byte) (any, []byte, error) {
@@ -249,7 +250,7 @@ func rawGSTNDecryptFile(params *Input, data []byte) (any, []byte, error) {
 		return nil, nil, err
 	}
 	var out bytes.Buffer
-	if _, err := core.DecryptGSTNFile(ek, hash, bytes.NewReader(data), &out); err != nil {
+	if _, err := gstcrypto.DecryptGSTNFile(ek, hash, bytes.NewReader(data), &out); err != nil {
 		return nil, nil, err
 	}
 	return struct{}{}, out.Bytes(), nil
@@ -260,7 +261,7 @@ func rawNICEncryptRequest(params *Input, data []byte) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := core.EncryptNICRequestData(sek, data)
+	d, err := gstcrypto.EncryptNICRequestData(sek, data)
 	return struct{}{}, d, err
 }
 
@@ -280,11 +281,11 @@ func nicDecrypt(in *Input, data []byte) ([]byte, error) {
 	}
 	switch {
 	case hasRek && hasMAC:
-		return core.DecryptNICResponseRekData(sek, data, rek, mac)
+		return gstcrypto.DecryptNICResponseRekData(sek, data, rek, mac)
 	case hasRek || hasMAC:
-		return nil, &core.Error{Code: core.CodeInvalidInput, Message: "rek and hmac go together"}
+		return nil, &core.Error{Code: gstcrypto.CodeInvalidInput, Message: "rek and hmac go together"}
 	}
-	return core.DecryptNICResponseData(sek, data)
+	return gstcrypto.DecryptNICResponseData(sek, data)
 }
 
 func rawNICDecryptResponse(params *Input, data []byte) (any, []byte, error) {
@@ -301,11 +302,11 @@ func opNICEncryptAuth(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub, err := core.ParseRSAPublicKey([]byte(pemText))
+	pub, err := gstcrypto.ParseRSAPublicKey([]byte(pemText))
 	if err != nil {
 		return nil, err
 	}
-	d, err := core.EncryptNICAuthPayload(pub, p)
+	d, err := gstcrypto.EncryptNICAuthPayload(pub, p)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +318,7 @@ func opEWBDecodeError(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	codes, err := core.DecodeEWBError(field)
+	codes, err := gstcrypto.DecodeEWBError(field)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // The token lifecycle: sessions, the planner, request builders and response
@@ -78,7 +79,7 @@ func opSessionSteps(in *Input) (any, error) {
 	}
 	steps := core.Steps(core.Provider(p))
 	if steps == nil {
-		return nil, &core.Error{Code: core.CodeConfigInvalid, Message: "unknown provider"}
+		return nil, &core.Error{Code: gstcrypto.CodeConfigInvalid, Message: "unknown provider"}
 	}
 	return map[string][]string{"steps": steps}, nil
 }
@@ -100,7 +101,7 @@ func opSessionRequest(in *Input) (any, error) {
 	if err := in.OptDecode("credentials", &c); err != nil {
 		return nil, err
 	}
-	entropy, _, err := in.OptBytes("entropy", core.MaxSmallField)
+	entropy, _, err := in.OptBytes("entropy", gstcrypto.MaxSmallField)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +198,7 @@ func opSessionSeal(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := in.Bytes("key", core.MaxSmallField)
+	key, err := in.Bytes("key", gstcrypto.MaxSmallField)
 	if err != nil {
 		return nil, err
 	}

@@ -1,12 +1,15 @@
 package abi
 
-import "github.com/gstauth/gstauth/core"
+import (
+	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
+)
 
 func init() {
 	register(
 		Op{Name: "ops", Doc: "List every op with a one-line description.", JSON: opsList},
 		Op{Name: "error_codes", Doc: "List every error code in publication order.", JSON: func(*Input) (any, error) {
-			return map[string][]core.Code{"codes": core.Codes}, nil
+			return map[string][]core.Code{"codes": gstcrypto.Codes}, nil
 		}},
 	)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // OAuth 2.0 helpers the session ops do not cover: PKCE, the authorization
@@ -28,7 +29,7 @@ func opPKCES256(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := core.PKCES256(v)
+	c, err := gstcrypto.PKCES256(v)
 	if err != nil {
 		return nil, err
 	}
@@ -36,15 +37,15 @@ func opPKCES256(in *Input) (any, error) {
 }
 
 func opPKCENew(in *Input) (any, error) {
-	entropy, _, err := in.OptBytes("entropy", core.MaxSmallField)
+	entropy, _, err := in.OptBytes("entropy", gstcrypto.MaxSmallField)
 	if err != nil {
 		return nil, err
 	}
-	v, c, err := core.NewPKCE(nil, entropy)
+	v, c, err := gstcrypto.NewPKCE(nil, entropy)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]string{"verifier": v, "challenge": c, "method": core.PKCEMethodS256}, nil
+	return map[string]string{"verifier": v, "challenge": c, "method": gstcrypto.PKCEMethodS256}, nil
 }
 
 func opAuthorizationURL(in *Input) (any, error) {
@@ -56,7 +57,7 @@ func opAuthorizationURL(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	entropy, _, err := in.OptBytes("entropy", core.MaxSmallField)
+	entropy, _, err := in.OptBytes("entropy", gstcrypto.MaxSmallField)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +98,7 @@ func opWhiteBITSign(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := core.SignWhiteBIT(key, secret, []byte(body))
+	h, err := gstcrypto.SignWhiteBIT(key, secret, []byte(body))
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +154,7 @@ func opMTLSCertificate(in *Input) (any, error) {
 }
 
 // maxCertificates bounds a rotation list.
-const maxCertificates = core.MaxCertificates
+const maxCertificates = gstcrypto.MaxCertificates
 
 func opMTLSSelect(in *Input) (any, error) {
 	var certs []core.ClientCertificate
@@ -161,7 +162,7 @@ func opMTLSSelect(in *Input) (any, error) {
 		return nil, err
 	}
 	if len(certs) > maxCertificates {
-		return nil, &core.Error{Code: core.CodeTooLarge, Message: "too many certificates"}
+		return nil, &core.Error{Code: gstcrypto.CodeTooLarge, Message: "too many certificates"}
 	}
 	now, err := nowOf(in)
 	if err != nil {
@@ -203,8 +204,8 @@ func opMTLSCheckBinding(in *Input) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(tok) > core.MaxSmallField {
-			return nil, &core.Error{Code: core.CodeTooLarge, Message: "access_token is too long"}
+		if len(tok) > gstcrypto.MaxSmallField {
+			return nil, &core.Error{Code: gstcrypto.CodeTooLarge, Message: "access_token is too long"}
 		}
 		return map[string]bool{"bound": core.TokenBoundTo(tok, x5t)}, nil
 	}

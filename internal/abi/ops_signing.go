@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 
-	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // Signed e-invoices, RSA-SHA256 request signing, PKCS#12 and certificates.
@@ -30,19 +30,19 @@ func opVerifySignedJWT(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pems, err := in.StringList("certificates", core.MaxCertificates)
+	pems, err := in.StringList("certificates", gstcrypto.MaxCertificates)
 	if err != nil {
 		return nil, err
 	}
 	var certs []*x509.Certificate
 	for _, p := range pems {
-		cs, err := core.ParseCertificates([]byte(p))
+		cs, err := gstcrypto.ParseCertificates([]byte(p))
 		if err != nil {
 			return nil, err
 		}
 		certs = append(certs, cs...)
 	}
-	v, err := core.VerifySignedJWT(token, certs)
+	v, err := gstcrypto.VerifySignedJWT(token, certs)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func signingKey(in *Input) (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	pfx, hasPFX, err := in.OptBytes("pkcs12", core.MaxKeySize)
+	pfx, hasPFX, err := in.OptBytes("pkcs12", gstcrypto.MaxKeySize)
 	if err != nil {
 		return nil, err
 	}
@@ -72,9 +72,9 @@ func signingKey(in *Input) (*rsa.PrivateKey, error) {
 	case hasPEM && hasPFX:
 		return nil, invalid("give private_key or pkcs12, not both")
 	case hasPEM:
-		return core.ParsePrivateKey([]byte(pemText), password)
+		return gstcrypto.ParsePrivateKey([]byte(pemText), password)
 	case hasPFX:
-		k, _, _, err := core.ParsePKCS12(pfx, password)
+		k, _, _, err := gstcrypto.ParsePKCS12(pfx, password)
 		return k, err
 	}
 	return nil, invalid("missing field \"private_key\" or \"pkcs12\"")
@@ -113,7 +113,7 @@ func opSignJWT(in *Input) (any, error) {
 	if claims == nil {
 		return nil, missing("claims")
 	}
-	jwt, err := core.SignJWTRS256(key, header, claims)
+	jwt, err := gstcrypto.SignJWTRS256(key, header, claims)
 	if err != nil {
 		return nil, err
 	}
@@ -126,11 +126,11 @@ func opRSASHA256Sign(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	msg, err := in.Bytes("message", core.MaxPayloadSize)
+	msg, err := in.Bytes("message", gstcrypto.MaxPayloadSize)
 	if err != nil {
 		return nil, err
 	}
-	sig, err := core.SignRSASHA256(key, msg)
+	sig, err := gstcrypto.SignRSASHA256(key, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -144,19 +144,19 @@ func opRSASHA256Verify(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	msg, err := in.Bytes("message", core.MaxPayloadSize)
+	msg, err := in.Bytes("message", gstcrypto.MaxPayloadSize)
 	if err != nil {
 		return nil, err
 	}
-	sig, err := in.Bytes("signature", core.MaxSmallField)
+	sig, err := in.Bytes("signature", gstcrypto.MaxSmallField)
 	if err != nil {
 		return nil, err
 	}
-	pub, err := core.ParseRSAPublicKey([]byte(pemText))
+	pub, err := gstcrypto.ParseRSAPublicKey([]byte(pemText))
 	if err != nil {
 		return nil, err
 	}
-	if err := core.VerifyRSASHA256(pub, msg, sig); err != nil {
+	if err := gstcrypto.VerifyRSASHA256(pub, msg, sig); err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
@@ -172,9 +172,9 @@ type certInfo struct {
 }
 
 func infoOf(c *x509.Certificate, withPEM bool) certInfo {
-	x5t, s256 := core.CertificateThumbprints(c)
-	nb, na := core.CertificateValidity(c)
-	ci := certInfo{X5t: x5t, X5tS256: s256, Subject: core.CertificateSubject(c), NotBeforeMs: nb, NotAfterMs: na}
+	x5t, s256 := gstcrypto.CertificateThumbprints(c)
+	nb, na := gstcrypto.CertificateValidity(c)
+	ci := certInfo{X5t: x5t, X5tS256: s256, Subject: gstcrypto.CertificateSubject(c), NotBeforeMs: nb, NotAfterMs: na}
 	if withPEM {
 		ci.Certificate = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
 	}
@@ -184,7 +184,7 @@ func infoOf(c *x509.Certificate, withPEM bool) certInfo {
 // opPKCS12Info: {pkcs12, password?} → {certificate, x5t, x5t_s256, subject,
 // not_before_ms, not_after_ms} of the key's certificate.
 func opPKCS12Info(in *Input) (any, error) {
-	pfx, err := in.Bytes("pkcs12", core.MaxKeySize)
+	pfx, err := in.Bytes("pkcs12", gstcrypto.MaxKeySize)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func opPKCS12Info(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, cert, _, err := core.ParsePKCS12(pfx, password)
+	_, cert, _, err := gstcrypto.ParsePKCS12(pfx, password)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func opCertificateInfo(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	certs, err := core.ParseCertificates([]byte(pemText))
+	certs, err := gstcrypto.ParseCertificates([]byte(pemText))
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // field says how a JSON op carries the bytes its raw twin moves: as text
@@ -14,7 +15,7 @@ type field struct {
 	limit  int
 }
 
-func textField(name string) field { return field{name: name, limit: core.MaxPayloadSize*4/3 + 64} }
+func textField(name string) field { return field{name: name, limit: gstcrypto.MaxPayloadSize*4/3 + 64} }
 
 func binaryField(name string, limit int) field { return field{name: name, binary: true, limit: limit} }
 
@@ -37,7 +38,7 @@ func twin(raw func(*Input, []byte) (any, []byte, error), in, out field) func(*In
 				return nil, err
 			}
 			if len(s) > in.limit {
-				return nil, &core.Error{Code: core.CodeTooLarge, Message: "field \"" + in.name + "\" is over its size limit"}
+				return nil, &core.Error{Code: gstcrypto.CodeTooLarge, Message: "field \"" + in.name + "\" is over its size limit"}
 			}
 			data = []byte(s)
 		}

@@ -1,7 +1,10 @@
 package host
 
-import "github.com/gstauth/gstauth/core"
+import (
+	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
+)
 
 func unknownOp(op string) error {
-	return &core.Error{Code: core.CodeUnsupported, Message: "unknown op " + op}
+	return &core.Error{Code: gstcrypto.CodeUnsupported, Message: "unknown op " + op}
 }

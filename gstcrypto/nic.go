@@ -1,0 +1,170 @@
+package gstcrypto
+
+import (
+	"crypto/rsa"
+	"io"
+)
+
+// NIC e-invoice (IRP v1.04) and e-way bill payload encryption.
+//
+// Requests: Data = base64(AES-256-ECB-PKCS7(SEK, raw json bytes)). There is
+// no inner base64 and no request HMAC. NIC's documentation writes
+// "Encrypt(Base64(JSON), sek)" because its sample helper base64-decodes its
+// input first; the real plaintext is the raw JSON (india-compliance
+// nic/auth.py aes_encrypt_data(frappe.as_json(data), session_key)). Mixing
+// this with the GSTN convention is the classic porting bug.
+//
+// Responses {Status:1, Data}: Data decrypted with the SEK is the JSON. When
+// Rek and Hmac are present (e-way bill GET calls): REK =
+// AES-ECB-decrypt(SEK, b64d(Rek)), the JSON is Data decrypted under REK, and
+// Hmac = base64(HMAC-SHA256(REK, base64(json))).
+//
+// Auth: Data = base64(RSA-PKCS1-v1_5(NIC public key, base64(json))).
+
+// EncryptNICRequest encrypts a JSON payload under the NIC session key.
+func EncryptNICRequest(sek, payload []byte) (string, error) {
+	data, err := sealNICPayload(sek, payload)
+	return ownedString(data), err
+}
+
+// EncryptNICRequestData is EncryptNICRequest for byte-oriented callers: it
+// returns Data (base64 text) as bytes, with no extra copy.
+func EncryptNICRequestData(sek, payload []byte) ([]byte, error) {
+	return sealNICPayload(sek, payload)
+}
+
+// DecryptNICResponse decrypts a NIC response's Data with the session key and
+// returns the JSON.
+func DecryptNICResponse(sek []byte, data string) ([]byte, error) {
+	return openNICPayload(sek, readOnly(data))
+}
+
+// DecryptNICResponseData is DecryptNICResponse with Data (base64 text) as
+// bytes; data is only read.
+func DecryptNICResponseData(sek, data []byte) ([]byte, error) {
+	return openNICPayload(sek, data)
+}
+
+// DecryptNICResponseRek decrypts a NIC response that carries Rek and Hmac:
+// the REK is unwrapped with the SEK, Data is decrypted under the REK, and
+// the HMAC is verified in constant time before the JSON is returned.
+func DecryptNICResponseRek(sek []byte, data, rek, hmac string) ([]byte, error) {
+	return openNICPayloadRek(sek, readOnly(data), rek, hmac)
+}
+
+// DecryptNICResponseRekData is DecryptNICResponseRek with Data (base64 text)
+// as bytes; data is only read.
+func DecryptNICResponseRekData(sek, data []byte, rek, hmac string) ([]byte, error) {
+	return openNICPayloadRek(sek, data, rek, hmac)
+}
+
+// EncryptNICAuthPayload encrypts the JSON of a NIC auth request (e-invoice
+// {UserName, Password, AppKey, ForceRefreshAccessToken} or e-way bill
+// {action, username, password, app_key}) for the NIC public key:
+// base64(RSA-PKCS1-v1_5(base64(json))).
+func EncryptNICAuthPayload(pub *rsa.PublicKey, payload []byte) (string, error) {
+	ct, err := EncryptRSA(nil, pub, encodeB64(payload))
+	if err != nil {
+		return "", err
+	}
+	return string(encodeB64(ct)), nil
+}
+
+// DecryptNICAuthPayload is the server side of EncryptNICAuthPayload.
+func DecryptNICAuthPayload(priv *rsa.PrivateKey, data string) ([]byte, error) {
+	ct, err := decodeB64String("Data", data, MaxSmallField)
+	if err != nil {
+		return nil, err
+	}
+	p, err := DecryptRSA(priv, ct)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeB64("decrypted Data", p, len(p))
+	if err != nil {
+		return nil, NewDecryptError()
+	}
+	return out, nil
+}
+
+// EncryptNICResponseRek is the server side of DecryptNICResponseRek: a fresh
+// REK from random (nil means crypto/rand).
+func EncryptNICResponseRek(random io.Reader, sek, payload []byte) (data, rek, hmac string, err error) {
+	if err := checkAESKey(sek); err != nil {
+		return "", "", "", err
+	}
+	key := make([]byte, AppKeySize)
+	if _, err := io.ReadFull(randOrDefault(random), key); err != nil {
+		return "", "", "", newError(CodeInternal, "the random source failed")
+	}
+	encRek, err := EncryptAESECB(sek, key)
+	if err != nil {
+		return "", "", "", err
+	}
+	d, err := sealNICPayload(key, payload)
+	if err != nil {
+		return "", "", "", err
+	}
+	tag := hmacOfBase64(key, payload)
+	return ownedString(d), string(encodeB64(encRek)), string(encodeB64(tag)), nil
+}
+
+func sealNICPayload(key, payload []byte) ([]byte, error) {
+	if err := checkSize("payload", len(payload), MaxPayloadSize); err != nil {
+		return nil, err
+	}
+	if err := checkAESKey(key); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, paddedLen(len(payload)))
+	copy(buf, payload)
+	if err := encryptAESECBInPlace(key, buf, len(payload)); err != nil {
+		return nil, err
+	}
+	return encodeB64(buf), nil
+}
+
+func openNICPayload(key, data []byte) ([]byte, error) {
+	if err := checkAESKey(key); err != nil {
+		return nil, err
+	}
+	ct, err := decodeNICData(data)
+	if err != nil {
+		return nil, err
+	}
+	return decryptAESECBInPlace(key, ct)
+}
+
+func decodeNICData(data []byte) ([]byte, error) {
+	return decodeB64("Data", data, MaxPayloadSize+aesBlock)
+}
+
+func openNICPayloadRek(sek, data []byte, rek, hmac string) ([]byte, error) {
+	if err := checkAESKey(sek); err != nil {
+		return nil, err
+	}
+	encRek, err := decodeSmallB64("Rek", rek)
+	if err != nil {
+		return nil, err
+	}
+	tag, err := decodeSmallB64("Hmac", hmac)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := decodeNICData(data)
+	if err != nil {
+		return nil, err
+	}
+	key, err := DecryptSEK(sek, encRek)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decryptAESECBInPlace(key, ct)
+	if err != nil {
+		return nil, err
+	}
+	if !verifyHMACOfBase64(key, out, tag) {
+		return nil, NewDecryptError()
+	}
+	return out, nil
+}

@@ -1,0 +1,5 @@
+//go:build race
+
+package gstcrypto
+
+const raceEnabled = true
