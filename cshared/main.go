@@ -20,12 +20,10 @@ import (
 	"github.com/gstauth/gstauth/core"
 	"github.com/gstauth/gstauth/gstcrypto"
 	"github.com/gstauth/gstauth/internal/abi"
+	"github.com/gstauth/gstauth/internal/version"
 )
 
-// Version is the library version gstauth_version reports.
-const Version = "0.1.0"
-
-var cVersion = C.CString(Version) // allocated once, never freed
+var cVersion = C.CString(version.Version) // allocated once, never freed
 
 // Return codes of gstauth_call and gstauth_call_raw.
 const (

@@ -3,7 +3,7 @@
 #   make cshared  → build/libgstauth.so and build/gstauth.h
 #   make cli      → build/gstauth
 
-GO_SRC := go.mod go.sum $(shell find gstcrypto core internal cshared wasm cmd sandbox -name '*.go' -not -name '*_test.go' 2>/dev/null)
+GO_SRC := VERSION go.mod go.sum $(shell find gstcrypto core internal cshared wasm cmd sandbox -name '*.go' -not -name '*_test.go' 2>/dev/null)
 
 .PHONY: wasm cshared cli build test-abi bench-abi
 TEST_TARGETS += test-abi

@@ -22,6 +22,7 @@ import (
 	"github.com/extism/go-pdk"
 
 	"github.com/gstauth/gstauth/internal/abi"
+	"github.com/gstauth/gstauth/internal/version"
 )
 
 func callJSON(op string) int32 {
@@ -45,10 +46,8 @@ func finish(out []byte, ok bool) int32 {
 
 //go:wasmexport gstauth_version
 func gstauthVersion() int32 {
-	pdk.OutputString(version)
+	pdk.OutputString(version.Version)
 	return 0
 }
-
-const version = "0.1.0"
 
 func main() {}

@@ -18,9 +18,8 @@ import (
 	"strings"
 
 	"github.com/gstauth/gstauth/internal/abi"
+	"github.com/gstauth/gstauth/internal/version"
 )
-
-const version = "0.1.0"
 
 // subcommand is one verb of the CLI. Files of this package add theirs from
 // init() with register.
@@ -37,7 +36,7 @@ func init() {
 	register("call", subcommand{"call OP [--params JSON]", runCall})
 	register("ops", subcommand{"ops", runOps})
 	register("version", subcommand{"version", func([]string, io.Reader, io.Writer, io.Writer) int {
-		fmt.Println("gstauth", version)
+		fmt.Println("gstauth", version.Version)
 		return 0
 	}})
 }
