@@ -3,11 +3,13 @@ module github.com/gstauth/gstauth
 go 1.24.0
 
 require (
+	github.com/emmansun/base64 v0.7.0
 	github.com/extism/go-pdk v1.1.3
 	github.com/extism/go-sdk v1.7.1
 	github.com/google/go-cmp v0.7.0
 	github.com/tetratelabs/wazero v1.9.0
 	golang.org/x/crypto v0.45.0
+	golang.org/x/sys v0.38.0
 	software.sslmate.com/src/go-pkcs12 v0.6.0
 )
 
@@ -17,6 +19,5 @@ require (
 	github.com/ianlancetaylor/demangle v0.0.0-20240805132620-81f5be970eca // indirect
 	github.com/tetratelabs/wabin v0.0.0-20230304001439-f6f874872834 // indirect
 	go.opentelemetry.io/proto/otlp v1.3.1 // indirect
-	golang.org/x/sys v0.38.0 // indirect
 	google.golang.org/protobuf v1.34.2 // indirect
 )
