@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs the packed gstauth tarball into a fresh project and calls both backends through both entry points,
+# with a PATH that holds node and npm only (no go, no gcc, no cc) and no GSTAUTH_* variables: the package must
+# carry everything it runs, and must not reach back into the repository.
+#   usage: test-package.sh build/dist/gstauth-<version>.tgz <version>
+set -euo pipefail
+tgz="$1"
+version="$2"
+
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+mkdir "$dir/bin" "$dir/app"
+ln -s "$(command -v node)" "$dir/bin/node"
+ln -s "$(command -v npm)" "$dir/bin/npm"
+
+run() { (cd "$dir/app" && env -i PATH="$dir/bin" HOME="$HOME" "$@"); }
+
+for tool in go gcc cc g++ clang make; do
+  if run /usr/bin/env sh -c "command -v $tool" >/dev/null 2>&1; then
+    echo "test-package: $tool is still on PATH" >&2
+    exit 1
+  fi
+done
+
+run npm init -y >/dev/null
+run npm install --no-audit --no-fund --prefer-offline --loglevel=error "$tgz"
+
+cat >"$dir/app/check.cjs" <<'JS'
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const gstauth = require('gstauth');
+const here = path.join(__dirname, 'node_modules', 'gstauth');
+assert.ok(require.resolve('gstauth').startsWith(here), 'gstauth resolves inside the project');
+const key = Buffer.alloc(32, 7).toString('base64');
+const out = {};
+for (const name of ['cshared', 'wasm']) {
+  const b = gstauth.getBackend(name);
+  assert.equal(b.version, process.argv[2], `${name} version`);
+  out[name] = [b.call('aes_ecb_encrypt', { key, plaintext: 'aGVsbG8=' }).ciphertext,
+    b.callRaw('aes_ecb_encrypt_raw', { key }, Buffer.from('hello')).data.toString('base64')];
+}
+assert.deepEqual(out.cshared, out.wasm);
+assert.equal(out.cshared[0], out.cshared[1]);
+assert.equal(require('gstauth/package.json').version, process.argv[2]);
+console.log(`require: both backends agree (${out.cshared[0]}), version ${process.argv[2]}`);
+JS
+cat >"$dir/app/check.mjs" <<'JS'
+import { createRequire } from 'node:module';
+import { call, getBackend, GstAuthError } from 'gstauth';
+const require = createRequire(import.meta.url);
+if (GstAuthError !== require('gstauth').GstAuthError) throw new Error('import and require see two modules');
+try {
+  call('aes_ecb_decrypt', { key: Buffer.alloc(32).toString('base64'), ciphertext: '' });
+  throw new Error('no error');
+} catch (e) {
+  if (!(e instanceof GstAuthError) || typeof e.code !== 'string') throw e;
+  console.log(`import: GstAuthError ${e.code} from ${getBackend().name}`);
+}
+JS
+run node check.cjs "$version"
+run node check.mjs
+echo "test-package: gstauth-$version installs and runs with no compiler and no Go"

@@ -1,0 +1,168 @@
+'use strict';
+// gstauth for Node.js: the generic entry over either backend.
+//
+//   call(op, input)                  → output object        (throws GstAuthError)
+//   callAsync(op, input)             → Promise<output object>
+//   callRaw(op, params, data)        → {meta, data}         (ops whose names end in _raw: bulk bytes in and out)
+//   callRawAsync(op, params, data)   → Promise<{meta, data}>
+//
+// Both backends take and give the same bytes, so every result is identical whichever runs it: `cshared` (the
+// default: libgstauth.so through a Node-API addon) or `wasm` (gstauth.wasm through @extism/extism, no native
+// code), chosen by GSTAUTH_BACKEND when the first call is made, or named with getBackend(name).
+//
+// This layer checks argument types, encodes and decodes JSON (src/json.cjs) and turns failures into
+// GstAuthError; the backends only move text and bytes. Typed functions per op are generated into src/generated/.
+
+const { GstAuthError } = require('./errors.cjs');
+const json = require('./json.cjs');
+
+const BACKENDS = {
+  cshared: () => new (require('./native.cjs').NativeBackend)(),
+  wasm: () => new (require('./wasm.cjs').WasmBackend)(),
+};
+
+function invalid(message) {
+  const e = new TypeError(message);
+  e.code = 'ERR_INVALID_ARG_TYPE';
+  return e;
+}
+
+function checkOp(op) {
+  if (typeof op !== 'string') throw invalid(`op must be a string, not ${describe(op)}`);
+  if (op.includes('\0')) {
+    const e = new TypeError('op must not contain NUL bytes');
+    e.code = 'ERR_INVALID_ARG_VALUE';
+    throw e;
+  }
+}
+
+function encodeInput(what, input) {
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || ArrayBuffer.isView(input)) {
+    throw invalid(`${what} must be an object, not ${describe(input)}`);
+  }
+  let text;
+  try {
+    text = json.encode(input);
+  } catch (e) {
+    throw Object.assign(new TypeError(`${what} cannot be written as JSON: ${e.message}`, { cause: e }),
+      { code: 'ERR_INVALID_ARG_VALUE' });
+  }
+  return text;
+}
+
+function checkData(data) {
+  if (!(data instanceof Uint8Array)) throw invalid(`data must be a Uint8Array or Buffer, not ${describe(data)}`);
+}
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return `an instance of ${v.constructor?.name ?? 'Object'}`;
+  return `a ${typeof v}`;
+}
+
+function decodeOutput(text) {
+  try {
+    return json.decode(text);
+  } catch (e) {
+    throw new Error(`gstauth: the core answered something that is not JSON: ${e.message}`, { cause: e });
+  }
+}
+
+function rawOutput([meta, data]) {
+  return { meta: decodeOutput(meta), data };
+}
+
+/**
+ * One backend: the generic entry bound to it. Sessions, the fetch wrapper and the generated typed functions
+ * build on these four methods.
+ */
+class Backend {
+  #t;
+
+  constructor(transport) {
+    this.#t = transport;
+    /** @type {'cshared' | 'wasm'} */
+    this.name = transport.name;
+  }
+
+  /** The core's version (the repository's VERSION file when it was built). */
+  get version() {
+    return this.#t.version;
+  }
+
+  call(op, input) {
+    checkOp(op);
+    return decodeOutput(this.#t.call(op, encodeInput('input', input)));
+  }
+
+  async callAsync(op, input) {
+    checkOp(op);
+    return decodeOutput(await this.#t.callAsync(op, encodeInput('input', input)));
+  }
+
+  callRaw(op, params, data) {
+    checkOp(op);
+    checkData(data);
+    return rawOutput(this.#t.callRaw(op, encodeInput('params', params), data));
+  }
+
+  async callRawAsync(op, params, data) {
+    checkOp(op);
+    checkData(data);
+    return rawOutput(await this.#t.callRawAsync(op, encodeInput('params', params), data));
+  }
+}
+
+const backends = new Map();
+let defaultBackend = null;
+
+/**
+ * The backend of that name, created on first use in this thread; without a name, the one GSTAUTH_BACKEND names
+ * (default `cshared`).
+ * @param {'cshared' | 'wasm'} [name]
+ * @returns {Backend}
+ */
+function getBackend(name) {
+  if (name === undefined) {
+    if (defaultBackend) return defaultBackend;
+    const env = process.env.GSTAUTH_BACKEND || 'cshared';
+    if (!Object.hasOwn(BACKENDS, env)) {
+      throw Object.assign(new TypeError(`GSTAUTH_BACKEND is ${JSON.stringify(env)}: use cshared or wasm`),
+        { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    return (defaultBackend = getBackend(env));
+  }
+  if (typeof name !== 'string' || !Object.hasOwn(BACKENDS, name)) {
+    throw Object.assign(new TypeError(`unknown backend ${String(name)}: use cshared or wasm`),
+      { code: 'ERR_INVALID_ARG_VALUE' });
+  }
+  let b = backends.get(name);
+  if (!b) {
+    b = new Backend(BACKENDS[name]());
+    backends.set(name, b);
+  }
+  return b;
+}
+
+/** Runs the JSON op `op` on `input` with the default backend. */
+function call(op, input) {
+  return getBackend().call(op, input);
+}
+
+/** call, off the main thread (the native backend runs it on the libuv pool, the wasm one in its host thread). */
+function callAsync(op, input) {
+  return getBackend().callAsync(op, input);
+}
+
+/** Runs the raw op `op` (its name ends in _raw) on JSON params and raw bytes; returns JSON meta and raw bytes. */
+function callRaw(op, params, data) {
+  return getBackend().callRaw(op, params, data);
+}
+
+/** callRaw, off the main thread. Do not change `data` until the promise settles: it is read in place. */
+function callRawAsync(op, params, data) {
+  return getBackend().callRawAsync(op, params, data);
+}
+
+module.exports = { call, callAsync, callRaw, callRawAsync, getBackend, GstAuthError, Backend };

@@ -1,0 +1,45 @@
+'use strict';
+// Where the artifacts are: named by an environment variable, bundled in the package, or built in a checkout.
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const PACKAGE_DIR = path.dirname(__dirname);
+const PLATFORM = `${process.platform}-${process.arch}`;
+
+/**
+ * The artifact named by env, else the one bundled in the package (bundled, relative to the package), else the
+ * one in a development checkout's build/ directory (checkout, relative to build/).
+ * @param {string | undefined} env the name of an environment variable that may name the file
+ * @param {string} bundled
+ * @param {string} checkout
+ * @returns {string}
+ */
+function locate(env, bundled, checkout) {
+  const named = env ? process.env[env] : undefined;
+  if (named) {
+    if (!fs.existsSync(named)) throw new Error(`gstauth: ${env} names ${named}, which does not exist`);
+    return path.resolve(named);
+  }
+  const candidates = [path.join(PACKAGE_DIR, bundled)];
+  for (let dir = PACKAGE_DIR, i = 0; i < 6; i++) {
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+    candidates.push(path.join(dir, 'build', checkout));
+  }
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) {
+    const hint = env ? `, or set ${env}` : '';
+    throw new Error(`gstauth: cannot find ${path.basename(bundled)} (looked in ${candidates[0]} and a checkout's ` +
+      `build/${checkout}): install the gstauth package for ${PLATFORM}, run \`make node\` in the repository${hint}`);
+  }
+  return found;
+}
+
+module.exports = {
+  PLATFORM,
+  addonPath: () => locate(undefined, `prebuilds/${PLATFORM}/gstauth.node`, 'node/gstauth.node'),
+  libraryPath: () => locate('GSTAUTH_LIBRARY', `prebuilds/${PLATFORM}/libgstauth.so`, 'libgstauth.so'),
+  wasmPath: () => locate('GSTAUTH_WASM', 'wasm/gstauth.wasm', 'gstauth.wasm'),
+};

@@ -1,0 +1,57 @@
+# The Node.js binding: bindings/node (the npm package `gstauth`).
+#   make node               → build/dist/gstauth-<VERSION>.tgz: the package with the prebuilt addon for linux-x64,
+#                             libgstauth.so and gstauth.wasm (nothing is compiled when it is installed)
+#   make node-addon         → build/node/gstauth.node, the Node-API addon (plain gcc, headers from node-api-headers)
+#   make test-node          → the binding's tests on both backends, then the packed tarball in a fresh project
+#   make bench-node         → per-call overhead and the 5 MiB payload path from Node (part of `make bench`)
+
+NODE_DIR     := bindings/node
+NODE_BUILD   := $(BUILD)/node
+NODE_ADDON   := $(NODE_BUILD)/gstauth.node
+NODE_STAMP   := $(NODE_DIR)/node_modules/.package-lock.json
+NODE_VERSION := $(shell cat VERSION)
+NODE_TGZ     := $(BUILD)/dist/gstauth-$(NODE_VERSION).tgz
+NODE_ARCH    := linux-x64
+NODE_SRC     := $(NODE_DIR)/package.json $(NODE_DIR)/README.md $(wildcard $(NODE_DIR)/src/*.js $(NODE_DIR)/src/*.cjs \
+                $(NODE_DIR)/src/*.d.ts $(NODE_DIR)/src/*.d.cts $(NODE_DIR)/src/generated/*)
+NODE_CFLAGS  := -std=gnu11 -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror
+
+.PHONY: node node-deps node-addon test-node test-node-package bench-node
+TEST_TARGETS += test-node
+
+# The pinned packages of package-lock.json, installed into bindings/node/node_modules (again only when the lock changes).
+$(NODE_STAMP): $(NODE_DIR)/package-lock.json $(NODE_DIR)/package.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+node-deps: $(NODE_STAMP)
+
+# Node-API is a stable C ABI: one build serves every Node version from 20 on. Node resolves the napi_* symbols
+# when it loads the addon; the addon opens libgstauth.so itself (dlopen, RTLD_NODELETE), so it links nothing else.
+$(NODE_ADDON): $(NODE_DIR)/src/addon/gstauth_node.c cshared/gstauth.h $(NODE_STAMP)
+	@mkdir -p $(NODE_BUILD)
+	gcc $(NODE_CFLAGS) -I$(NODE_DIR)/node_modules/node-api-headers/include -Icshared -o $@ $< -ldl -lpthread
+node-addon: $(NODE_ADDON)
+
+# The package is staged in build/node/package: the sources, the artifacts and package.json with the version of
+# VERSION (the source package.json says 0.0.0-dev: VERSION is the one place the version is written).
+$(NODE_TGZ): $(NODE_ADDON) $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(NODE_SRC) VERSION
+	rm -rf $(NODE_BUILD)/package $(BUILD)/dist/gstauth-*.tgz
+	mkdir -p $(NODE_BUILD)/package/prebuilds/$(NODE_ARCH) $(NODE_BUILD)/package/wasm $(BUILD)/dist
+	cp -r $(NODE_DIR)/package.json $(NODE_DIR)/README.md $(NODE_DIR)/src $(NODE_BUILD)/package/
+	cp $(NODE_ADDON) $(BUILD)/libgstauth.so $(NODE_BUILD)/package/prebuilds/$(NODE_ARCH)/
+	cp $(BUILD)/gstauth.wasm $(NODE_BUILD)/package/wasm/
+	cd $(NODE_BUILD)/package && npm pkg set version=$(NODE_VERSION) && \
+	  npm pack --silent --pack-destination $(abspath $(BUILD))/dist >/dev/null
+	@tar -tzf $@ | sort | sed 's/^/  /'
+node: $(NODE_TGZ)
+
+test-node: $(NODE_STAMP) $(NODE_ADDON) $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm test-node-package
+	cd $(NODE_DIR) && node --test --test-reporter=spec test/
+
+# Installs the tarball into a fresh project and calls both backends with no Go and no compiler on PATH.
+test-node-package: $(NODE_TGZ)
+	$(NODE_DIR)/scripts/test-package.sh $(abspath $(NODE_TGZ)) $(NODE_VERSION)
+
+bench-node: $(NODE_STAMP) $(NODE_ADDON) $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm
+	cd $(NODE_DIR) && node bench/bench.js
+bench: bench-node
