@@ -49,7 +49,7 @@
 //	leeway       = min(policy leeway, lifetime/10)
 //	usable_until = expires_at − leeway          the token is never used from here on
 //	margin       = min(config.refresh_margin_ms or policy margin, lifetime/4)
-//	jitter       = Jitter(config.jitter_seed, expires_at, margin·jitter‰/1000)
+//	jitter       = jitter(config.jitter_seed, expires_at, margin·jitter‰/1000)
 //	refresh_at   = expires_at − margin − jitter
 //	               NIC e-invoice: ≥ expires_at − 10 min + 1 (ForceRefreshAccessToken window)
 //	               and always ≤ usable_until
@@ -58,7 +58,7 @@
 // or use with a warning when nothing can extend it); from usable_until it is
 // expired (renew or user_action). user_action_at is when a person will have
 // to act even if every refresh succeeds: usable_until of a token nothing can
-// extend, or the access window's end less the leeway. [Jitter] is
+// extend, or the access window's end less the leeway. [jitter] is
 // SHA-256("gstauth jitter v1" ‖ 0x00 ‖ seed ‖ 0x00 ‖ int64be(expires_at)),
 // first 8 bytes big-endian mod (spread+1): every language computes the same
 // instant, and different seeds spread a fleet's refreshes.
@@ -75,7 +75,7 @@
 // until a new token arrives — once the cause is fixed, the host names the
 // step to send again), or it backs off (Session.RetryNotBeforeMs; the
 // plan's not_before_ms). The wait after the n-th consecutive failure is
-// max(Retry-After, min(1 s·2^(n−1), 5 min) + Jitter(seed, n, that/5));
+// max(Retry-After, min(1 s·2^(n−1), 5 min) + jitter(seed, n, that/5));
 // Retry-After is read as seconds or an HTTP-date and capped at an hour. A
 // stale token stays in use during the backoff (Azure.Core, AWS). 429 is
 // rate_limited and 5xx provider_error, both retryable. A rejected token (a

@@ -2,7 +2,6 @@ package core
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/gstauth/gstauth/gstcrypto"
 	"github.com/gstauth/gstauth/internal/b64"
@@ -25,10 +24,10 @@ type ewbProvider struct{}
 
 func init() { registerProvider(ProviderNICEWayBill, ewbProvider{}) }
 
-func (ewbProvider) steps() []string                         { return []string{StepAuth} }
-func (ewbProvider) planStep(*Session, Action, int64) string { return StepAuth }
+func (ewbProvider) steps() []Step                         { return []Step{StepAuth} }
+func (ewbProvider) planStep(*Session, Action, int64) Step { return StepAuth }
 
-func (ewbProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
+func (ewbProvider) build(s *Session, step Step, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
 	headers := map[string]string{"client-id": s.Config.ClientID, "client-secret": c.ClientSecret, "gstin": s.Config.GSTIN}
 	return buildNICAuth(s, step, c, o, "/auth/", headers, func(appKey, password string) any {
 		return struct {
@@ -78,18 +77,14 @@ func (ewbProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int
 		return err
 	}
 	if body.Status != "1" {
-		codes := body.errorCodes()
-		for _, c := range codes {
-			if c == "238" {
-				return rejected(s, c, "the e-way bill system says the auth token is invalid (238): authenticate again")
-			}
+		c := classifyCodes(familyEWB, body.errorCodes(), "", true)
+		if c.outcome == OutcomeProviderError {
+			// A code outside the catalogue: the e-way bill system's
+			// credential errors are not all listed, and a wrong password
+			// must not be repeated, so a person looks at it.
+			c.outcome = OutcomeUserAction
 		}
-		first := ""
-		if len(codes) > 0 {
-			first = codes[0]
-		}
-		return terminal(s, gstcrypto.CodeProviderError, first,
-			"e-way bill authentication failed (codes "+strings.Join(codes, ",")+"): check the user name, password, client id and secret")
+		return recordAuthFailure(s, c, "the e-way bill system", "", receivedAtMs)
 	}
 	if body.AuthToken == "" || body.Sek == "" {
 		return newError(gstcrypto.CodeProviderError, "the e-way bill auth answer has no authtoken or sek")
@@ -102,18 +97,12 @@ func (ewbProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int
 	return recordNICToken(s, body.AuthToken, body.Sek, expires, sentAtMs, receivedAtMs)
 }
 
-func (ewbProvider) rejects(s *Session, r *HTTPResponse) bool {
-	if r.Status == 401 {
-		return true
-	}
-	var body ewbAuthResponse
-	if decodeBody(r, &body) != nil || body.Status == "1" {
-		return false
-	}
-	for _, c := range body.errorCodes() {
-		if c == "238" {
-			return true
+func (ewbProvider) classifyAPI(r *HTTPResponse) (classification, bool) {
+	return classifyGSTAPI(familyEWB, true, r, func() ([]string, string, bool) {
+		var body ewbAuthResponse
+		if decodeBody(r, &body) != nil || body.Status == "1" || body.Status == "" && body.Error == nil {
+			return nil, "", false
 		}
-	}
-	return false
+		return body.errorCodes(), "", true
+	})
 }

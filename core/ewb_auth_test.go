@@ -70,7 +70,7 @@ func TestEWBFlow(t *testing.T) {
 	}
 	now := exp
 	errBody := `{"status":"0","error":"` + b64s([]byte(`{"errorCodes":"238,"}`)) + `"}`
-	if rej, err := ObserveAPIResponse(s, &HTTPResponse{Status: 200, Body: errBody}, now, now); err != nil || !rej {
+	if rej, err := ObserveAPIResponse(s, &HTTPResponse{Status: 200, Body: errBody}, APICall{SentAtMs: now, ReceivedAtMs: now}); err != nil || rej.Outcome != OutcomeReauthenticate {
 		t.Fatalf("238 did not reject the token: %v", err)
 	}
 	mustPlan(t, s, now, ActionRenew, ReasonRejected)
@@ -103,8 +103,10 @@ func TestEWBErrors(t *testing.T) {
 		action Action
 	}{
 		{"238 on auth", `{"status":"0","error":"` + enc(`{"errorCodes":"238"}`) + `"}`, gstcrypto.CodeReauthRequired, "238", ActionRenew},
-		{"238 among others", `{"status":"0","error":"` + enc(`{"errorCodes":"106,238,"}`) + `"}`, gstcrypto.CodeReauthRequired, "238", ActionRenew},
-		{"credential error stops", `{"status":"0","error":"` + enc(`{"errorCodes":"108"}`) + `"}`, gstcrypto.CodeProviderError, "108", ActionUserAction},
+		{"238 among others", `{"status":"0","error":"` + enc(`{"errorCodes":"106,238,"}`) + `"}`, gstcrypto.CodeReauthRequired, "106", ActionRenew},
+		{"118 waits five minutes", `{"status":"0","error":"` + enc(`{"errorCodes":"118"}`) + `"}`, gstcrypto.CodeRateLimited, "118", ActionRenew},
+		{"credential error stops", `{"status":"0","error":"` + enc(`{"errorCodes":"108"}`) + `"}`, gstcrypto.CodeUserActionRequired, "108", ActionUserAction},
+		{"client secret refused", `{"status":"0","error":"` + enc(`{"errorCodes":"237"}`) + `"}`, gstcrypto.CodeConfigInvalid, "237", ActionUserAction},
 		{"number code", `{"status":"0","error":"` + enc(`{"errorCodes":240}`) + `"}`, gstcrypto.CodeProviderError, "240", ActionUserAction},
 		{"plain JSON error object", `{"status":"0","error":{"errorCodes":240}}`, gstcrypto.CodeProviderError, "240", ActionUserAction},
 		{"undecodable error", `{"status":"0","error":"%%%"}`, gstcrypto.CodeProviderError, "", ActionUserAction},
@@ -134,6 +136,6 @@ func FuzzEWBAuthResponse(f *testing.F) {
 		now := t0 + hour
 		_ = ParseResponse(s, &HTTPResponse{Status: status, Body: body}, now, now+100)
 		checkSessionInvariants(t, s, now+100)
-		_, _ = ObserveAPIResponse(s, &HTTPResponse{Status: status, Body: body}, now, now)
+		_, _ = ObserveAPIResponse(s, &HTTPResponse{Status: status, Body: body}, APICall{SentAtMs: now, ReceivedAtMs: now})
 	})
 }

@@ -129,13 +129,14 @@ func ExampleBuildRequest_nicEWayBill() {
 	fmt.Println(err, (s.ExpiresAtMs-exT0)/exHour)
 
 	e238 := base64.StdEncoding.EncodeToString([]byte(`{"errorCodes":"238"}`))
-	rejected, _ := core.ObserveAPIResponse(s, &core.HTTPResponse{Status: 200, Body: `{"status":"0","error":"` + e238 + `"}`}, exT0+exHour, exT0+exHour)
+	res, _ := core.ObserveAPIResponse(s, &core.HTTPResponse{Status: 200, Body: `{"status":"0","error":"` + e238 + `"}`},
+		core.APICall{SentAtMs: exT0 + exHour, ReceivedAtMs: exT0 + exHour})
 	p, _ := core.PlanSession(s, exT0+exHour)
-	fmt.Println(rejected, p.Action, p.Reason)
+	fmt.Println(res.Outcome, res.Error.ProviderCode, p.Action, p.Reason)
 	// Output:
 	// https://ewb.example/ewayapi/auth/ [Content-Type client-id client-secret gstin]
 	// <nil> 6
-	// true renew rejected
+	// reauthenticate 238 renew rejected
 }
 
 // A gateway's task API: getAuthToken with the OTP gives a GSTN-like

@@ -34,16 +34,16 @@ import (
 // 5xx → retried with backoff.
 
 // StepGetAuthToken is the gateway task that exchanges an OTP for a token.
-const StepGetAuthToken = "get_auth_token"
+const StepGetAuthToken Step = "get_auth_token"
 
 type gatewayTaskProvider struct{}
 
 func init() { registerProvider(ProviderGatewayTask, gatewayTaskProvider{}) }
 
-func (gatewayTaskProvider) steps() []string                         { return []string{StepGetAuthToken} }
-func (gatewayTaskProvider) planStep(*Session, Action, int64) string { return StepGetAuthToken }
+func (gatewayTaskProvider) steps() []Step                         { return []Step{StepGetAuthToken} }
+func (gatewayTaskProvider) planStep(*Session, Action, int64) Step { return StepGetAuthToken }
 
-func (gatewayTaskProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
+func (gatewayTaskProvider) build(s *Session, step Step, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
 	if _, err := StateCodeOf(s.Config.GSTIN); err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func (gatewayTaskProvider) parse(s *Session, r *HTTPResponse, sentAtMs, received
 		return err
 	}
 	key := s.Pending.AppKey
-	s.RecordToken(body.Result.AuthToken, sentAtMs, sentAtMs+lifetime)
+	s.recordToken(body.Result.AuthToken, sentAtMs, sentAtMs+lifetime)
 	s.SEK, s.AppKey = sek, key
 	if s.Info == nil {
 		s.Info = map[string]string{}
@@ -149,7 +149,8 @@ func (gatewayTaskProvider) parse(s *Session, r *HTTPResponse, sentAtMs, received
 	return nil
 }
 
-// rejects: a 401 from a gateway is about its own access token, not this
-// session, so only the GSTN codes of an invalid session in the body reject
-// the token.
-func (gatewayTaskProvider) rejects(s *Session, r *HTTPResponse) bool { return gstnBodyRejects(r) }
+// classifyAPI: a gateway answers in GSTN's codes, but its 401 is about its
+// own access token, not this session.
+func (gatewayTaskProvider) classifyAPI(r *HTTPResponse) (classification, bool) {
+	return classifyGSTAPI(familyGSTN, false, r, func() ([]string, string, bool) { return gstnAPIFailure(r) })
+}

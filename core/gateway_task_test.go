@@ -92,7 +92,7 @@ func TestGatewayTaskStatuses(t *testing.T) {
 		body   string
 		code   Code
 		action Action
-		reason string // of the plan right after, the token being fresh
+		reason Reason // of the plan right after, the token being fresh
 	}{
 		{400, `{"error":{"message":"Bad request","status":400}}`, gstcrypto.CodeUserActionRequired, ActionUserAction, ReasonNeedsUser},
 		{422, `{"error":{"message":"Invalid OTP","status":422}}`, gstcrypto.CodeUserActionRequired, ActionUserAction, ReasonNeedsUser},
@@ -125,10 +125,10 @@ func TestGatewayTaskStatuses(t *testing.T) {
 // GSTN's invalid-session codes reject this session's token.
 func TestGatewayTaskObserve(t *testing.T) {
 	s := tokenSession(ProviderGatewayTask, 6*hour)
-	if rej, _ := ObserveAPIResponse(s, &HTTPResponse{Status: 401}, t0, t0); rej {
+	if rej, _ := ObserveAPIResponse(s, &HTTPResponse{Status: 401}, APICall{SentAtMs: t0, ReceivedAtMs: t0}); rej.Outcome == OutcomeReauthenticate || s.Rejected {
 		t.Fatal("a gateway 401 rejected the GSTN token")
 	}
-	if rej, _ := ObserveAPIResponse(s, &HTTPResponse{Status: 200, Body: `{"status_cd":"0","error":{"error_cd":"AUTH4038"}}`}, t0, t0); !rej {
+	if rej, _ := ObserveAPIResponse(s, &HTTPResponse{Status: 200, Body: `{"status_cd":"0","error":{"error_cd":"AUTH4038"}}`}, APICall{SentAtMs: t0, ReceivedAtMs: t0}); rej.Outcome != OutcomeReauthenticate || !s.Rejected {
 		t.Fatal("AUTH4038 did not reject the token")
 	}
 }

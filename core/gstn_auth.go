@@ -32,11 +32,11 @@ import (
 
 // The GSTN steps.
 const (
-	StepOTPRequest   = "otp_request"
-	StepAuthToken    = "auth_token"
-	StepRefreshToken = "refresh_token"
-	StepLogout       = "logout"
-	StepEVCOTP       = "evc_otp"
+	StepOTPRequest   Step = "otp_request"
+	StepAuthToken    Step = "auth_token"
+	StepRefreshToken Step = "refresh_token"
+	StepLogout       Step = "logout"
+	StepEVCOTP       Step = "evc_otp"
 )
 
 var gstinPattern = regexp.MustCompile(`^[0-9]{2}[0-9A-Z]{13}$`)
@@ -69,6 +69,10 @@ type GSTNHeaderOptions struct {
 	// RetPeriod is the return period, MMYYYY, of a returns call; empty for
 	// other calls.
 	RetPeriod string
+	// ReturnType (rtn_typ) and UserRole (userrole) name the return of a
+	// returns call, as india-compliance sends them ("GSTR1", ...); empty
+	// for other calls.
+	ReturnType, UserRole string
 	// Txn is the request id; empty means 32 hex digits from Random.
 	Txn string
 	// Random is the source of txn; nil means crypto/rand.
@@ -76,8 +80,9 @@ type GSTNHeaderOptions struct {
 }
 
 var (
-	retPeriodPattern = regexp.MustCompile(`^(0[1-9]|1[0-2])[0-9]{4}$`)
-	txnPattern       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	retPeriodPattern  = regexp.MustCompile(`^(0[1-9]|1[0-2])[0-9]{4}$`)
+	txnPattern        = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	returnNamePattern = regexp.MustCompile(`^[A-Z0-9_-]{1,32}$`)
 )
 
 // GSTNHeaders returns the headers of a GSTN call for the session (GSTN
@@ -106,6 +111,11 @@ func GSTNHeaders(s *Session, o GSTNHeaderOptions) (map[string]string, error) {
 	if o.RetPeriod != "" && !retPeriodPattern.MatchString(o.RetPeriod) {
 		return nil, newError(gstcrypto.CodeInvalidInput, "ret_period must be MMYYYY")
 	}
+	for _, f := range [][2]string{{"rtn_typ", o.ReturnType}, {"userrole", o.UserRole}} {
+		if f[1] != "" && !returnNamePattern.MatchString(f[1]) {
+			return nil, newError(gstcrypto.CodeInvalidInput, "%s must be 1-32 characters of A-Z 0-9 _ -", f[0])
+		}
+	}
 	txn := o.Txn
 	if txn == "" {
 		b := make([]byte, 16)
@@ -132,6 +142,12 @@ func GSTNHeaders(s *Session, o GSTNHeaderOptions) (map[string]string, error) {
 	if o.RetPeriod != "" {
 		h["ret_period"] = o.RetPeriod
 	}
+	if o.ReturnType != "" {
+		h["rtn_typ"] = o.ReturnType
+	}
+	if o.UserRole != "" {
+		h["userrole"] = o.UserRole
+	}
 	return h, nil
 }
 
@@ -139,13 +155,13 @@ type gstnProvider struct{}
 
 func init() { registerProvider(ProviderGSTN, gstnProvider{}) }
 
-func (gstnProvider) steps() []string {
-	return []string{StepOTPRequest, StepAuthToken, StepRefreshToken, StepLogout, StepEVCOTP}
+func (gstnProvider) steps() []Step {
+	return []Step{StepOTPRequest, StepAuthToken, StepRefreshToken, StepLogout, StepEVCOTP}
 }
 
 // planStep: the planner asks GSTN for a request only to refresh; renewal
 // always needs an OTP (user_action).
-func (gstnProvider) planStep(*Session, Action, int64) string { return StepRefreshToken }
+func (gstnProvider) planStep(*Session, Action, int64) Step { return StepRefreshToken }
 
 func gstnAuthURL(s *Session) (string, error) {
 	if s.Config.TokenURL != "" {
@@ -166,7 +182,7 @@ func checkAccessWindow(c Config) error {
 	return nil
 }
 
-func (gstnProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
+func (gstnProvider) build(s *Session, step Step, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
 	if err := checkAccessWindow(s.Config); err != nil {
 		return nil, err
 	}
@@ -336,7 +352,7 @@ func (gstnProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs in
 		return newError(gstcrypto.CodeProviderError, "the token GSTN issued ends before it arrived (the access window is over): the taxpayer must give a new OTP")
 	}
 	key := s.Pending.AppKey
-	s.RecordToken(body.AuthToken, sentAtMs, expires)
+	s.recordToken(body.AuthToken, sentAtMs, expires)
 	s.SEK, s.AppKey = sek, key
 	return nil
 }
@@ -371,110 +387,53 @@ func decryptSEKField(appKey []byte, field, v string) ([]byte, error) {
 	return gstcrypto.DecryptSEK(appKey, enc)
 }
 
-// gstnErrorClass is what a GSTN error code means for the session.
-type gstnErrorClass int
-
-const (
-	// gstnRejected: the token is invalid or expired; only an OTP brings a
-	// new one.
-	gstnRejected gstnErrorClass = iota + 1
-	// gstnTerminal: a person must fix something before any retry.
-	gstnTerminal
-	// gstnRetryable: the same request may succeed later.
-	gstnRetryable
-	// gstnFailed: this request failed; the session backs off
-	// (ParseResponse) and keeps its token.
-	gstnFailed
-)
-
-type gstnErrorRule struct {
-	class gstnErrorClass
-	code  Code
-	what  string // what happened and what to do, for people
-}
-
-// gstnErrors are the GSTN error codes of the gst-protocols reference
-// (AUTH4033 and AUTH4034 as india-compliance reads them).
-var gstnErrors = map[string]gstnErrorRule{
-	"AUTH4033":      {gstnRejected, gstcrypto.CodeUserActionRequired, "the GSTN session is invalid: the taxpayer must give a new OTP"},
-	"AUTH4038":      {gstnRejected, gstcrypto.CodeUserActionRequired, "the GSTN session has expired: the taxpayer must give a new OTP"},
-	"AUTH158":       {gstnRejected, gstcrypto.CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
-	"RET11402":      {gstnRejected, gstcrypto.CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
-	"RET2B1010":     {gstnRejected, gstcrypto.CodeUserActionRequired, "GSTN says the session is not authorised: the taxpayer must give a new OTP"},
-	"AUTH4034":      {gstnTerminal, gstcrypto.CodeUserActionRequired, "GSTN did not accept the OTP: ask the taxpayer for the OTP again"},
-	"AUTH4037":      {gstnTerminal, gstcrypto.CodeUserActionRequired, "GSTN API access is not enabled, or its duration is shorter than the token: the taxpayer must enable API access on the GST portal"},
-	"RETOTPREQUEST": {gstnTerminal, gstcrypto.CodeUserActionRequired, "GSTN asks for an OTP: the taxpayer must give it"},
-	"EVCREQUEST":    {gstnTerminal, gstcrypto.CodeUserActionRequired, "GSTN asks for an EVC OTP: the taxpayer must give it"},
-	"AUTH4041":      {gstnTerminal, gstcrypto.CodeConfigInvalid, "GSTN refused the state-cd header: check config.gstin"},
-	"TEC4002":       {gstnTerminal, gstcrypto.CodeConfigInvalid, "GSTN could not decrypt the app key: update the GSTN public certificate (credentials.public_key)"},
-	"AUT4033":       {gstnTerminal, gstcrypto.CodeConfigInvalid, "GSTN refused the client id or secret: check config.client_id and credentials.client_secret"},
-	"AUTH403":       {gstnTerminal, gstcrypto.CodeUserActionRequired, "too many GSTN sessions for this GSP user: log out of another session or wait for one to end"},
-	"RTN_24":        {gstnRetryable, gstcrypto.CodeProviderError, "GSTN queued the request: ask again later"},
-	"RET2B1023":     {gstnFailed, gstcrypto.CodeProviderError, "GSTN has not generated the requested return yet"},
-}
-
-// classifyGSTNError maps a GSTN failure to what the host must do. During
-// AUTHTOKEN, AUTH4033 is a wrong or expired OTP (india-compliance maps it to
-// invalid_otp): the OTP is spent and a person must give a new one. An
-// unknown code under HTTP 401 is a rejected session; any other unknown code
-// fails the request and leaves the session as it was.
-func classifyGSTNError(s *Session, step, code, msg string, status int, nowMs int64) error {
-	detail := ""
-	if msg != "" {
-		detail = " (GSTN: " + clip(msg, 200) + ")"
-	}
-	rule, known := gstnErrors[code]
-	switch {
-	case known && step == StepAuthToken && rule.class == gstnRejected:
-		rule = gstnErrorRule{gstnTerminal, gstcrypto.CodeUserActionRequired, "GSTN did not accept the OTP or it expired: ask the taxpayer for a new OTP"}
-	case !known && status == 401:
-		rule = gstnErrorRule{gstnRejected, gstcrypto.CodeUserActionRequired, "GSTN refused the request (HTTP 401): the taxpayer must give a new OTP"}
-	case !known:
-		rule = gstnErrorRule{gstnFailed, gstcrypto.CodeProviderError, "the GSTN request failed"}
-	}
-	e := &Error{Code: rule.code, Message: rule.what + detail, ProviderCode: code}
-	switch rule.class {
-	case gstnRejected:
-		s.RecordRejected()
-		if step == StepLogout {
-			s.forgetToken()
+// classifyGSTNError applies the catalogue's class of a failed
+// authenticate answer to the session. OTPREQUEST and AUTHTOKEN read a
+// code with its during_auth class: there, AUTH4033 is a wrong or expired
+// OTP (india-compliance maps it to invalid_otp), which a person must give
+// again. An unknown code under HTTP 401 is a rejected session. A LOGOUT
+// whose session is already gone has logged out.
+func classifyGSTNError(s *Session, step Step, code, msg string, status int, nowMs int64) error {
+	c := classifyCodes(familyGSTN, nonEmpty(code), msg, step == StepOTPRequest || step == StepAuthToken)
+	if c.outcome == OutcomeProviderError && status == 401 {
+		c, _ = classifyStatus(401)
+		if code != "" {
+			c.providerCode = code
 		}
-		s.Pending = nil
-		return e
-	case gstnTerminal:
-		return s.RecordTerminal(e)
-	case gstnRetryable:
-		return s.RecordRetryable(e, 0, nowMs)
 	}
-	s.Pending = nil
-	return e
+	if step == StepLogout && c.outcome == OutcomeReauthenticate {
+		s.forgetToken()
+	}
+	return recordAuthFailure(s, c, "GSTN", msg, nowMs)
 }
 
-// clip shortens a provider's message for inclusion in ours.
-func clip(msg string, n int) string {
-	msg = strings.TrimSpace(msg)
-	if len(msg) > n {
-		return msg[:n] + "…"
-	}
-	return msg
+func (gstnProvider) classifyAPI(r *HTTPResponse) (classification, bool) {
+	return classifyGSTAPI(familyGSTN, true, r, func() ([]string, string, bool) { return gstnAPIFailure(r) })
 }
 
-// gstnRejectCodes are the GSTN errors of an ordinary call that mean the
-// token is no longer valid (india-compliance adds RT-R1R3BAV-1007, "either
-// auth-token or username is invalid").
-var gstnRejectCodes = map[string]bool{"AUTH4033": true, "AUTH4038": true, "AUTH158": true, "RET11402": true,
-	"RET2B1010": true, "RT-R1R3BAV-1007": true}
-
-func (gstnProvider) rejects(s *Session, r *HTTPResponse) bool {
-	return r.Status == 401 || gstnBodyRejects(r)
-}
-
-// gstnBodyRejects reports whether a GSTN error body names an invalid or
-// expired session.
-func gstnBodyRejects(r *HTTPResponse) bool {
-	var body gstnAuthResponse
-	if decodeBody(r, &body) != nil || body.Error == nil {
-		return false
+// gstnAPIFailure reads a GSTN answer {status_cd:"0", error:{error_cd,
+// message}}, or a GSP's own envelope {"success": false, "message": ...}
+// (india-compliance reads the outage markers from it).
+func gstnAPIFailure(r *HTTPResponse) (codes []string, message string, failed bool) {
+	var body struct {
+		StatusCd flexString `json:"status_cd"`
+		Success  *bool      `json:"success"`
+		Message  string     `json:"message"`
+		Error    *struct {
+			Message string     `json:"message"`
+			ErrorCd flexString `json:"error_cd"`
+		} `json:"error"`
 	}
-	return gstnRejectCodes[string(body.Error.ErrorCd)]
+	if decodeBody(r, &body) != nil {
+		return nil, "", false
+	}
+	switch {
+	case body.Error != nil:
+		return nonEmpty(string(body.Error.ErrorCd)), body.Error.Message, true
+	case body.StatusCd == "0":
+		return nil, body.Message, true
+	case body.Success != nil && !*body.Success:
+		return nil, body.Message, true
+	}
+	return nil, "", false
 }

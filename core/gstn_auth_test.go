@@ -153,7 +153,7 @@ func gstnCreds(t testing.TB) *Credentials {
 
 // exchange builds a request, has the fake server answer it and parses the
 // answer received 200 ms later.
-func exchange(t testing.TB, s *Session, c *Credentials, step string, now int64, serve func(*HTTPRequest) *HTTPResponse) error {
+func exchange(t testing.TB, s *Session, c *Credentials, step Step, now int64, serve func(*HTTPRequest) *HTTPResponse) error {
 	t.Helper()
 	req, err := BuildRequest(s, c, RequestOptions{NowMs: now, Step: step})
 	if err != nil {
@@ -265,7 +265,7 @@ func TestGSTNAccessWindow(t *testing.T) {
 		name   string
 		now    int64
 		action Action
-		reason string
+		reason Reason
 	}{
 		{"1ms before the margin: fresh", end - 10*minute - 1, ActionUse, ReasonFresh},
 		{"at the margin: stale, nothing can extend it", end - 10*minute, ActionUse, ReasonAccessWindowEnding},
@@ -323,11 +323,13 @@ func TestGSTNRefreshOnlyBeforeExpiry(t *testing.T) {
 
 func TestGSTNErrors(t *testing.T) {
 	tests := []struct {
-		name, step, code string
-		status           int
-		want             Code
-		retryable        bool
-		action           Action // the plan 5 minutes before expiry, right after
+		name      string
+		step      Step
+		code      string
+		status    int
+		want      Code
+		retryable bool
+		action    Action // the plan 5 minutes before expiry, right after
 	}{
 		{"invalid session on refresh", StepRefreshToken, "AUTH4033", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
 		{"invalid session during AUTHTOKEN is the OTP", StepAuthToken, "AUTH4033", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
@@ -340,7 +342,7 @@ func TestGSTNErrors(t *testing.T) {
 		{"OTP requested", StepRefreshToken, "RETOTPREQUEST", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
 		{"EVC OTP requested", StepEVCOTP, "EVCREQUEST", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
 		{"state-cd", StepAuthToken, "AUTH4041", 200, gstcrypto.CodeConfigInvalid, false, ActionUserAction},
-		{"public key", StepOTPRequest, "TEC4002", 200, gstcrypto.CodeConfigInvalid, false, ActionUserAction},
+		{"public key: stale certificate, retried at once", StepOTPRequest, "TEC4002", 200, gstcrypto.CodeCertificateStale, false, ActionRefresh},
 		{"client id (sic)", StepOTPRequest, "AUT4033", 200, gstcrypto.CodeConfigInvalid, false, ActionUserAction},
 		{"too many sessions", StepAuthToken, "AUTH403", 200, gstcrypto.CodeUserActionRequired, false, ActionUserAction},
 		{"queued", StepRefreshToken, "RTN_24", 200, gstcrypto.CodeProviderError, true, ActionUse},
@@ -406,7 +408,7 @@ func TestGSTNConfigChecks(t *testing.T) {
 	tests := []struct {
 		name  string
 		edit  func(*Session, *Credentials)
-		step  string
+		step  Step
 		code  Code
 		param map[string]string
 	}{
@@ -515,8 +517,8 @@ func TestGSTNObserve(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tokenSession(ProviderGSTN, 6*hour)
-			got, err := ObserveAPIResponse(s, &tc.r, t0, t0)
-			if err != nil || got != tc.want || s.Rejected != tc.want {
+			got, err := ObserveAPIResponse(s, &tc.r, APICall{SentAtMs: t0, ReceivedAtMs: t0})
+			if err != nil || (got.Outcome == OutcomeReauthenticate) != tc.want || s.Rejected != tc.want {
 				t.Fatalf("got %v %v", got, err)
 			}
 		})
@@ -533,7 +535,7 @@ func FuzzGSTNAuthResponse(f *testing.F) {
 	f.Add(3, 401, `<html>`)
 	f.Add(4, 200, `{"status_cd":1}`)
 	f.Fuzz(func(t *testing.T, step, status int, body string) {
-		steps := []string{StepAuthToken, StepRefreshToken, StepOTPRequest, StepLogout, StepEVCOTP}
+		steps := []Step{StepAuthToken, StepRefreshToken, StepOTPRequest, StepLogout, StepEVCOTP}
 		s := tokenSession(ProviderGSTN, 6*hour)
 		s.Config.AccessWindowMs = 7 * hour
 		s.Pending = &Pending{Step: steps[uint(step)%uint(len(steps))], AppKey: make([]byte, 32)}

@@ -10,11 +10,11 @@ func FuzzHTTPTimeHeaders(f *testing.F) {
 	f.Add("Thu Jan  1 00:00:10 2026", "-1", int64(10), int64(1))
 	f.Fuzz(func(t *testing.T, date, retryAfter string, sentOff, recvOff int64) {
 		r := &HTTPResponse{Status: 429, Headers: map[string]string{"Date": date, "Retry-After": retryAfter}}
-		if w := ParseRetryAfter(r, t0); w < 0 || w > maxRetryAfterMs {
+		if w := parseRetryAfter(r, t0); w < 0 || w > maxRetryAfterMs {
 			t.Fatalf("Retry-After %q gave %d", retryAfter, w)
 		}
 		sent, recv := t0+sentOff%hour, t0+recvOff%hour
-		skew, err := EstimateSkew(r, sent, recv)
+		skew, err := estimateSkew(r, sent, recv)
 		if err == nil && (skew > MaxSkewMs || skew < -MaxSkewMs || recv < sent) {
 			t.Fatalf("skew %d from %q", skew, date)
 		}

@@ -88,18 +88,18 @@ func TokenBoundTo(accessToken, x5tS256 string) bool {
 // SessionBoundTo reports whether the session's token is bound to the
 // certificate with thumbprint x5tS256: by its cnf claim, or, for an opaque
 // token obtained with client certificates configured, by the certificate
-// presented (Info "token_cnf_source" says which).
+// presented (TokenBinding.Source says which).
 func SessionBoundTo(s *Session, x5tS256 string) bool {
-	return s.AccessToken != "" && sameThumbprint(s.Info["token_cnf_x5t_s256"], x5tS256)
+	return s.AccessToken != "" && s.TokenBinding != nil && sameThumbprint(s.TokenBinding.X5tS256, x5tS256)
 }
 
 func sameThumbprint(a, b string) bool {
 	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// ClientCertificateOf describes a parsed certificate for Config.Certificates,
+// clientCertificateOf describes a parsed certificate for Config.Certificates,
 // effective from effectiveFromMs (0: from its NotBefore) until its NotAfter.
-func ClientCertificateOf(id string, c *x509.Certificate, effectiveFromMs int64) ClientCertificate {
+func clientCertificateOf(id string, c *x509.Certificate, effectiveFromMs int64) ClientCertificate {
 	_, s256 := gstcrypto.CertificateThumbprints(c)
 	notBefore, notAfter := gstcrypto.CertificateValidity(c)
 	if effectiveFromMs == 0 {
@@ -109,7 +109,7 @@ func ClientCertificateOf(id string, c *x509.Certificate, effectiveFromMs int64) 
 }
 
 // ParseClientCertificate reads one PEM or DER certificate into a
-// ClientCertificate (see ClientCertificateOf). A file holding several
+// ClientCertificate (see clientCertificateOf). A file holding several
 // certificates is refused: a rotation lists each one with its own window.
 func ParseClientCertificate(id string, data []byte, effectiveFromMs int64) (ClientCertificate, error) {
 	if effectiveFromMs < 0 {
@@ -122,16 +122,16 @@ func ParseClientCertificate(id string, data []byte, effectiveFromMs int64) (Clie
 	if len(certs) != 1 {
 		return ClientCertificate{}, newError(gstcrypto.CodeInvalidInput, "expected one certificate, found %d", len(certs))
 	}
-	return ClientCertificateOf(id, certs[0], effectiveFromMs), nil
+	return clientCertificateOf(id, certs[0], effectiveFromMs), nil
 }
 
 // certificateRotated reports whether the session's token is bound to a
 // certificate other than the one to present at nowMs.
 func certificateRotated(s *Session, nowMs int64) bool {
-	bound := s.Info["token_cnf_x5t_s256"]
-	if bound == "" || len(s.Config.Certificates) == 0 {
+	if s.TokenBinding == nil || len(s.Config.Certificates) == 0 {
 		return false
 	}
+	bound := s.TokenBinding.X5tS256
 	c, err := SelectCertificate(s.Config.Certificates, nowMs)
 	return err != nil || !sameThumbprint(c.X5tS256, bound)
 }

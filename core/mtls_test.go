@@ -81,8 +81,8 @@ func TestMTLSRotationFlow(t *testing.T) {
 
 	obtained := t0 + day - 30*minute
 	send(obtained)
-	if !SessionBoundTo(s, testX5t('o')) || SessionBoundTo(s, testX5t('n')) || s.Info["token_cnf_source"] != "cnf" {
-		t.Fatalf("binding %v", s.Info)
+	if !SessionBoundTo(s, testX5t('o')) || SessionBoundTo(s, testX5t('n')) || s.TokenBinding.Source != BindingCnf {
+		t.Fatalf("binding %+v", s.TokenBinding)
 	}
 	// The token would be due at exp − 5 min = t0 + 1 d + 25 min, but the new
 	// certificate takes over at t0 + 1 d.
@@ -110,8 +110,8 @@ func TestMTLSOpaqueToken(t *testing.T) {
 	if err := exchange(t, s, &Credentials{ClientSecret: "s"}, "", t0+day-minute, srv.serve); err != nil {
 		t.Fatal(err)
 	}
-	if s.Info["token_cnf_source"] != "presented" || !SessionBoundTo(s, testX5t('o')) {
-		t.Fatalf("info %v", s.Info)
+	if s.TokenBinding == nil || s.TokenBinding.Source != BindingPresented || !SessionBoundTo(s, testX5t('o')) {
+		t.Fatalf("binding %+v", s.TokenBinding)
 	}
 	mustPlan(t, s, t0+day-1, ActionUse, ReasonFresh)
 	mustPlan(t, s, t0+day, ActionRenew, ReasonCertificateRotated)

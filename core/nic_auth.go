@@ -29,26 +29,26 @@ import (
 // The NIC steps.
 const (
 	// StepAuth authenticates with the stored password.
-	StepAuth = "auth"
+	StepAuth Step = "auth"
 	// StepForceRefresh authenticates with ForceRefreshAccessToken: a new
 	// token in the last 10 minutes of the old one (e-invoice only).
-	StepForceRefresh = "force_refresh"
+	StepForceRefresh Step = "force_refresh"
 )
 
 type nicEInvoiceProvider struct{}
 
 func init() { registerProvider(ProviderNICEInvoice, nicEInvoiceProvider{}) }
 
-func (nicEInvoiceProvider) steps() []string { return []string{StepAuth, StepForceRefresh} }
+func (nicEInvoiceProvider) steps() []Step { return []Step{StepAuth, StepForceRefresh} }
 
-func (nicEInvoiceProvider) planStep(s *Session, a Action, _ int64) string {
+func (nicEInvoiceProvider) planStep(s *Session, a Action, _ int64) Step {
 	if a == ActionRefresh && s.AccessToken != "" && !s.Rejected {
 		return StepForceRefresh
 	}
 	return StepAuth
 }
 
-func (nicEInvoiceProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
+func (nicEInvoiceProvider) build(s *Session, step Step, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
 	headers := map[string]string{"client_id": s.Config.ClientID, "client_secret": c.ClientSecret, "Gstin": s.Config.GSTIN}
 	return buildNICAuth(s, step, c, o, "/eivital/v1.04/auth", headers, func(appKey, password string) any {
 		return struct {
@@ -64,7 +64,7 @@ func (nicEInvoiceProvider) build(s *Session, step string, c *Credentials, o *Req
 // the configuration, makes a fresh app key, encrypts payload(appKey,
 // password) with [EncryptNICAuthPayload] and records the app key for the
 // response.
-func buildNICAuth(s *Session, step string, c *Credentials, o *RequestOptions, path string, headers map[string]string,
+func buildNICAuth(s *Session, step Step, c *Credentials, o *RequestOptions, path string, headers map[string]string,
 	payload func(appKey, password string) any) (*HTTPRequest, error) {
 	for _, f := range [][2]string{{"config.client_id", s.Config.ClientID}, {"config.username", s.Config.Username},
 		{"credentials.client_secret", c.ClientSecret}, {"credentials.password", c.Password}} {
@@ -114,21 +114,6 @@ type nicAuthResponse struct {
 	} `json:"ErrorDetails"`
 }
 
-// nicCredentialErrors are the e-invoice auth errors a person must fix,
-// each with its code and what to do (NIC e-invoice API error list).
-var nicCredentialErrors = map[string]struct {
-	code Code
-	what string
-}{
-	"1004": {gstcrypto.CodeConfigInvalid, "NIC says the Gstin header is missing (1004): check config.gstin"},
-	"1008": {gstcrypto.CodeUserActionRequired, "NIC refused the login (1008): check the e-invoice API user name and password"},
-	"1010": {gstcrypto.CodeConfigInvalid, "NIC refused the client id or client secret (1010): check them with your GSP or on the NIC portal"},
-	"1013": {gstcrypto.CodeConfigInvalid, "NIC could not decrypt the password (1013): check the NIC public key (credentials.public_key)"},
-	"1016": {gstcrypto.CodeConfigInvalid, "NIC could not decrypt the app key (1016): check the NIC public key (credentials.public_key)"},
-	"1017": {gstcrypto.CodeUserActionRequired, "NIC says the API user is incorrect (1017): the API user name must be the one created for this GSTIN"},
-	"1019": {gstcrypto.CodeUserActionRequired, "NIC says the password is incorrect (1019): reset the e-invoice API password on the NIC portal"},
-}
-
 func (nicEInvoiceProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error {
 	if err := classifyHTTP(s, r, receivedAtMs); err != nil {
 		return err
@@ -138,24 +123,15 @@ func (nicEInvoiceProvider) parse(s *Session, r *HTTPResponse, sentAtMs, received
 		return err
 	}
 	if body.Status != "1" {
-		for _, d := range body.ErrorDetails {
-			code := string(d.ErrorCode)
-			if code == "1005" {
-				return rejected(s, code, "NIC says the token is invalid (1005): authenticate again")
-			}
-			if rule, ok := nicCredentialErrors[code]; ok {
-				return terminal(s, rule.code, code, rule.what)
-			}
+		codes, msg := body.errorCodes()
+		c := classifyCodes(familyNIC, codes, msg, true)
+		if c.outcome == OutcomeProviderError {
+			// Not in NIC's list of auth errors: the service's own trouble,
+			// retried with backoff (a listed credential error never is, so
+			// a wrong password is not repeated into a lockout).
+			c.outcome, c.code = OutcomeRetryLater, gstcrypto.CodeProviderError
 		}
-		code, msg := "", ""
-		if len(body.ErrorDetails) > 0 {
-			code, msg = string(body.ErrorDetails[0].ErrorCode), body.ErrorDetails[0].ErrorMessage
-		}
-		e := &Error{Code: gstcrypto.CodeProviderError, ProviderCode: code, Message: "e-invoice authentication failed"}
-		if msg != "" {
-			e.Message += " (NIC: " + clip(msg, 200) + ")"
-		}
-		return s.RecordRetryable(e, 0, receivedAtMs)
+		return recordAuthFailure(s, c, "NIC e-invoice", msg, receivedAtMs)
 	}
 	if body.Data == nil || body.Data.AuthToken == "" || body.Data.Sek == "" {
 		return newError(gstcrypto.CodeProviderError, "the e-invoice auth answer has no AuthToken or Sek")
@@ -166,7 +142,7 @@ func (nicEInvoiceProvider) parse(s *Session, r *HTTPResponse, sentAtMs, received
 		if err != nil {
 			return newError(gstcrypto.CodeProviderError, "the e-invoice TokenExpiry is not yyyy-MM-dd HH:mm:ss")
 		}
-		expires = s.ServerToHost(serverMs)
+		expires = s.serverToHost(serverMs)
 	}
 	return recordNICToken(s, body.Data.AuthToken, body.Data.Sek, expires, sentAtMs, receivedAtMs)
 }
@@ -192,33 +168,41 @@ func recordNICToken(s *Session, token, sekText string, expiresAtMs, sentAtMs, re
 	if same && s.ObtainedAtMs > 0 && s.ObtainedAtMs < obtained {
 		obtained = s.ObtainedAtMs
 	}
-	if err := CheckLifetime(expiresAtMs - obtained); err != nil {
+	if err := checkLifetime(expiresAtMs - obtained); err != nil {
 		return newError(gstcrypto.CodeProviderError, "the token NIC issued has an absurd lifetime")
 	}
 	failures := s.Failures
-	s.RecordToken(token, obtained, expiresAtMs)
+	s.recordToken(token, obtained, expiresAtMs)
 	s.SEK, s.AppKey = sek, key
 	if same {
 		if t := timingOf(s, policies[s.Provider]); t.refreshable && receivedAtMs >= t.refreshAt {
 			s.Failures = failures + 1
-			s.RetryNotBeforeMs = receivedAtMs + max(minute, s.BackoffMs(s.Failures))
+			s.RetryNotBeforeMs = receivedAtMs + max(minute, s.backoffMs(s.Failures))
 		}
 	}
 	return nil
 }
 
-func (nicEInvoiceProvider) rejects(s *Session, r *HTTPResponse) bool {
-	if r.Status == 401 {
-		return true
-	}
-	var body nicAuthResponse
-	if decodeBody(r, &body) != nil {
-		return false
-	}
-	for _, d := range body.ErrorDetails {
-		if d.ErrorCode == "1005" {
-			return true
+func (nicEInvoiceProvider) classifyAPI(r *HTTPResponse) (classification, bool) {
+	return classifyGSTAPI(familyNIC, true, r, func() ([]string, string, bool) {
+		var body nicAuthResponse
+		if decodeBody(r, &body) != nil || body.Status == "1" || body.Status == "" && body.ErrorDetails == nil {
+			return nil, "", false
+		}
+		codes, msg := body.errorCodes()
+		return codes, msg, true
+	})
+}
+
+// errorCodes lists the codes of a failed answer and the first message.
+func (b *nicAuthResponse) errorCodes() (codes []string, message string) {
+	for _, d := range b.ErrorDetails {
+		if d.ErrorCode != "" {
+			codes = append(codes, string(d.ErrorCode))
+		}
+		if message == "" {
+			message = d.ErrorMessage
 		}
 	}
-	return false
+	return codes, message
 }

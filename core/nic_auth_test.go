@@ -145,8 +145,8 @@ func TestNICFlow(t *testing.T) {
 
 	// 1005 on an ordinary call: rejected → renew with the password, not a
 	// force refresh.
-	rej, err := ObserveAPIResponse(s, &HTTPResponse{Status: 200, Body: `{"Status":0,"ErrorDetails":[{"ErrorCode":"1005","ErrorMessage":"Invalid Token"}]}`}, later, later)
-	if err != nil || !rej {
+	rej, err := ObserveAPIResponse(s, &HTTPResponse{Status: 200, Body: `{"Status":0,"ErrorDetails":[{"ErrorCode":"1005","ErrorMessage":"Invalid Token"}]}`}, APICall{SentAtMs: later, ReceivedAtMs: later})
+	if err != nil || rej.Outcome != OutcomeReauthenticate {
 		t.Fatalf("1005 not seen: %v", err)
 	}
 	mustPlan(t, s, later, ActionRenew, ReasonRejected)
@@ -210,7 +210,7 @@ func TestNICOtherErrors(t *testing.T) {
 		code   Code
 		pcode  string
 		action Action
-		reason string
+		reason Reason
 	}{
 		{"1005 on auth rejects and renews after backoff", 200, `{"Status":0,"ErrorDetails":[{"ErrorCode":"1005","ErrorMessage":"Invalid Token"}]}`,
 			gstcrypto.CodeReauthRequired, "1005", ActionRenew, ReasonRejected},

@@ -26,14 +26,14 @@ import (
 
 // The OAuth steps.
 const (
-	StepClientCredentials = "client_credentials"
-	StepPassword          = "password"
-	StepAuthorizationCode = "authorization_code"
-	StepRefresh           = "refresh"
+	StepClientCredentials Step = "client_credentials"
+	StepPassword          Step = "password"
+	StepAuthorizationCode Step = "authorization_code"
+	StepRefresh           Step = "refresh"
 	// StepAuthorize marks an authorization request in the user's browser
 	// (AuthorizationURL): not an HTTP request of the host's, so never a
 	// BuildRequest step, but the Pending state the code exchange needs.
-	StepAuthorize = "authorize"
+	StepAuthorize Step = "authorize"
 )
 
 // tokenResponse is RFC 6749 §5.1 and §5.2, read with the tolerance real
@@ -181,7 +181,7 @@ func (t *tokenResponse) providerText(status int) string {
 // client authenticated per RFC 6749 §2.3.1: HTTP Basic with the
 // form-urlencoded id and secret ("basic", the default), both in the body
 // ("post"), or the id alone in the body ("none", a public client, §2.1).
-func oauthRequest(s *Session, tokenURL string, form url.Values, secret, auth string) (*HTTPRequest, error) {
+func oauthRequest(s *Session, tokenURL string, form url.Values, secret string, auth ClientAuth) (*HTTPRequest, error) {
 	if err := checkEndpoint("config.token_url", tokenURL); err != nil {
 		return nil, err
 	}
@@ -190,13 +190,13 @@ func oauthRequest(s *Session, tokenURL string, form url.Values, secret, auth str
 	}
 	h := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
 	switch auth {
-	case "post":
+	case ClientAuthPost:
 		if secret == "" {
 			return nil, newError(gstcrypto.CodeConfigInvalid, "credentials.client_secret is required")
 		}
 		form.Set("client_id", s.Config.ClientID)
 		form.Set("client_secret", secret)
-	case "none":
+	case ClientAuthNone:
 		form.Set("client_id", s.Config.ClientID)
 	default:
 		if secret == "" {
@@ -224,9 +224,9 @@ func checkEndpoint(field, raw string) error {
 }
 
 // validClientAuth checks config.client_auth.
-func validClientAuth(auth string) error {
+func validClientAuth(auth ClientAuth) error {
 	switch auth {
-	case "", "basic", "post", "none":
+	case "", ClientAuthBasic, ClientAuthPost, ClientAuthNone:
 		return nil
 	}
 	return newError(gstcrypto.CodeConfigInvalid, "config.client_auth must be basic, post or none")
@@ -237,7 +237,7 @@ func validClientAuth(auth string) error {
 // regrant says an unusable token can be replaced without a person (client
 // credentials, password), which decides what a refused refresh token
 // means.
-func oauthFailure(s *Session, r *HTTPResponse, body *tokenResponse, step string, regrant bool, nowMs int64) error {
+func oauthFailure(s *Session, r *HTTPResponse, body *tokenResponse, step Step, regrant bool, nowMs int64) error {
 	code := ""
 	if body != nil {
 		code = body.Error
@@ -260,12 +260,12 @@ func oauthFailure(s *Session, r *HTTPResponse, body *tokenResponse, step string,
 	case "unsupported_grant_type", "invalid_scope", "invalid_request", "invalid_target":
 		return terminal(s, gstcrypto.CodeConfigInvalid, code, "the token request was refused ("+desc+"): check the client's configuration")
 	case "slow_down", "temporarily_unavailable":
-		return s.RecordRetryable(&Error{Code: gstcrypto.CodeRateLimited, ProviderCode: code, Message: "the token endpoint asked to retry later (" + desc + ")"},
-			ParseRetryAfter(r, nowMs), nowMs)
+		return s.recordRetryable(&Error{Code: gstcrypto.CodeRateLimited, ProviderCode: code, Message: "the token endpoint asked to retry later (" + desc + ")"},
+			parseRetryAfter(r, nowMs), nowMs)
 	}
 	if code == "" && (r.Status == 408 || r.Status == 425) {
 		e := &Error{Code: gstcrypto.CodeProviderError, ProviderCode: strconv.Itoa(r.Status), Message: "the token endpoint timed out (" + desc + "); retry later"}
-		return s.RecordRetryable(e, ParseRetryAfter(r, nowMs), nowMs)
+		return s.recordRetryable(e, parseRetryAfter(r, nowMs), nowMs)
 	}
 	if code == "" {
 		code = strconv.Itoa(r.Status)
@@ -333,7 +333,7 @@ func recordOAuthToken(s *Session, body *tokenResponse, sentAtMs, receivedAtMs in
 	if sentAtMs+lifetime <= receivedAtMs {
 		return newError(gstcrypto.CodeProviderError, "the token expired before its response arrived (lifetime %d ms)", lifetime)
 	}
-	s.RecordToken(body.AccessToken, sentAtMs, sentAtMs+lifetime)
+	s.recordToken(body.AccessToken, sentAtMs, sentAtMs+lifetime)
 	switch {
 	case d.ignoreRefreshToken:
 		s.RefreshToken, s.RefreshExpiresAtMs = "", 0
@@ -374,7 +374,7 @@ func tokenLifetime(s *Session, expiresIn flexString, claims map[string]any, sent
 			if e <= 0 || e > maxUnixSeconds {
 				return 0, newError(gstcrypto.CodeProviderError, "the token's exp claim is not a plausible instant")
 			}
-			lifetime := s.ServerToHost(e*second) - sentAtMs
+			lifetime := s.serverToHost(e*second) - sentAtMs
 			if lifetime <= 0 || lifetime > MaxLifetimeMs {
 				return 0, newError(gstcrypto.CodeProviderError, "the token's exp claim gives an absurd lifetime of %d ms", lifetime)
 			}
@@ -391,7 +391,8 @@ func tokenLifetime(s *Session, expiresIn flexString, claims map[string]any, sent
 const maxUnixSeconds = 253402300799
 
 // tokenInfo rebuilds Info for a new token: the token_* facts are replaced,
-// everything else (the secret that worked) is kept.
+// everything else is kept. It also records the token's certificate
+// binding (TokenBinding).
 func tokenInfo(s *Session, body *tokenResponse, claims map[string]any, sentAtMs int64) map[string]string {
 	info := map[string]string{}
 	for k, v := range s.Info {
@@ -407,13 +408,14 @@ func tokenInfo(s *Session, body *tokenResponse, claims map[string]any, sentAtMs 
 			info["token_"+k] = clip(v, 1024)
 		}
 	}
+	s.TokenBinding = nil
 	if cnf, ok := claims["cnf"].(map[string]any); ok {
 		if t, ok := cnf["x5t#S256"].(string); ok && t != "" {
-			info["token_cnf_x5t_s256"], info["token_cnf_source"] = clip(t, 128), "cnf"
+			s.TokenBinding = &TokenBinding{X5tS256: clip(t, 128), Source: BindingCnf}
 		}
 	} else if claims == nil && len(s.Config.Certificates) > 0 {
 		if c, err := SelectCertificate(s.Config.Certificates, sentAtMs); err == nil {
-			info["token_cnf_x5t_s256"], info["token_cnf_source"] = c.X5tS256, "presented"
+			s.TokenBinding = &TokenBinding{X5tS256: c.X5tS256, Source: BindingPresented}
 		}
 	}
 	if len(info) == 0 {
@@ -489,8 +491,10 @@ func readTokenResponse(s *Session, r *HTTPResponse, receivedAtMs int64, unwrapDa
 
 // client is what a token request needs to authenticate the client.
 type client struct {
-	auth, secret, which string
-	fallback            bool
+	auth     ClientAuth
+	secret   string
+	which    SecretChoice
+	fallback bool
 }
 
 // prepareClient checks the client configuration at nowMs (client_auth, an
@@ -511,7 +515,7 @@ func prepareClient(s *Session, c *Credentials, nowMs int64) (client, error) {
 }
 
 // pending is the in-flight state of a token request sent by this client.
-func (cl client) pending(step string) *Pending {
+func (cl client) pending(step Step) *Pending {
 	return &Pending{Step: step, Secret: cl.which, SecretFallback: cl.fallback}
 }
 

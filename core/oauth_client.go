@@ -40,31 +40,23 @@ func init() {
 	registerProvider(ProviderOAuthPassword, oauthClientProvider{password: true})
 }
 
-// The flavors (Config.Flavor).
-const (
-	FlavorWhiteBooks   = "whitebooks"
-	FlavorOneFinOps    = "onefinops"
-	FlavorKeycloak     = "keycloak"
-	FlavorMastersIndia = "masters_india"
-)
-
 // whiteBooksRefreshLifetimeMs is WhiteBooks' refresh-token lifetime.
 const whiteBooksRefreshLifetimeMs = 24 * hour
 
 // oneFinOpsScope is the scope OneFinOps' token endpoint expects.
 const oneFinOpsScope = "gstn-india"
 
-func (p oauthClientProvider) primary() string {
+func (p oauthClientProvider) primary() Step {
 	if p.password {
 		return StepPassword
 	}
 	return StepClientCredentials
 }
 
-func (p oauthClientProvider) steps() []string { return []string{p.primary(), StepRefresh} }
+func (p oauthClientProvider) steps() []Step { return []Step{p.primary(), StepRefresh} }
 
 // planStep refreshes while a refresh token lives, else grants again.
-func (p oauthClientProvider) planStep(s *Session, a Action, nowMs int64) string {
+func (p oauthClientProvider) planStep(s *Session, a Action, nowMs int64) Step {
 	if hasLiveRefreshToken(s, nowMs) {
 		return StepRefresh
 	}
@@ -75,14 +67,14 @@ func (p oauthClientProvider) planStep(s *Session, a Action, nowMs int64) string 
 // flavor's default: client_secret_post for Keycloak and OneFinOps (their
 // documented form), HTTP Basic otherwise (the method RFC 6749 §2.3.1 says
 // every server supports).
-func clientAuthOf(s *Session) string {
+func clientAuthOf(s *Session) ClientAuth {
 	if s.Config.ClientAuth != "" {
 		return s.Config.ClientAuth
 	}
 	if s.Config.Flavor == FlavorOneFinOps || s.Config.Flavor == FlavorKeycloak {
-		return "post"
+		return ClientAuthPost
 	}
-	return "basic"
+	return ClientAuthBasic
 }
 
 // sandboxLabels are host-name labels that mark a test environment.
@@ -93,7 +85,7 @@ var sandboxLabels = map[string]bool{"sandbox": true, "test": true, "uat": true, 
 // "sandbox" when a label (split at dots, hyphens and underscores) is one of
 // sandboxLabels or starts with "sandbox", "production" for other names, and
 // "" for loopback, IP addresses and unparseable URLs.
-func hostEnvironment(raw string) string {
+func hostEnvironment(raw string) Environment {
 	u, err := url.Parse(raw)
 	if err != nil || u.Hostname() == "" {
 		return ""
@@ -104,26 +96,26 @@ func hostEnvironment(raw string) string {
 	}
 	for _, label := range strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
 		if sandboxLabels[label] || strings.HasPrefix(label, "sandbox") {
-			return "sandbox"
+			return EnvironmentSandbox
 		}
 	}
-	return "production"
+	return EnvironmentProduction
 }
 
 // environmentOf is config.environment when set; else "sandbox" when the
 // token or API host looks like one, "production" when they look like
 // production, "" when nothing can be told (loopback).
-func environmentOf(s *Session) string {
+func environmentOf(s *Session) Environment {
 	if s.Config.Environment != "" {
 		return s.Config.Environment
 	}
-	env := ""
+	env := Environment("")
 	for _, raw := range []string{s.Config.TokenURL, s.Config.BaseURL} {
 		switch hostEnvironment(raw) {
-		case "sandbox":
-			return "sandbox"
-		case "production":
-			env = "production"
+		case EnvironmentSandbox:
+			return EnvironmentSandbox
+		case EnvironmentProduction:
+			env = EnvironmentProduction
 		}
 	}
 	return env
@@ -133,7 +125,7 @@ func environmentOf(s *Session) string {
 // the reverse, before anything is sent.
 func checkOneFinOpsEnvironment(s *Session) error {
 	switch s.Config.Environment {
-	case "", "sandbox", "production":
+	case "", EnvironmentSandbox, EnvironmentProduction:
 	default:
 		return newError(gstcrypto.CodeConfigInvalid, "config.environment must be sandbox or production")
 	}
@@ -142,19 +134,19 @@ func checkOneFinOpsEnvironment(s *Session) error {
 	}
 	env, id := environmentOf(s), s.Config.ClientID
 	switch {
-	case strings.HasPrefix(id, "ofin_test_") && env == "production":
+	case strings.HasPrefix(id, "ofin_test_") && env == EnvironmentProduction:
 		return newError(gstcrypto.CodeConfigInvalid, "an ofin_test_ (sandbox) client id cannot be used against a production host")
-	case strings.HasPrefix(id, "ofin_live_") && env == "sandbox":
+	case strings.HasPrefix(id, "ofin_live_") && env == EnvironmentSandbox:
 		return newError(gstcrypto.CodeConfigInvalid, "an ofin_live_ (production) client id cannot be used against a sandbox host")
 	}
 	return nil
 }
 
-func (p oauthClientProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
+func (p oauthClientProvider) build(s *Session, step Step, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
 	if err := checkOneFinOpsEnvironment(s); err != nil {
 		return nil, err
 	}
-	if !p.password && clientAuthOf(s) == "none" {
+	if !p.password && clientAuthOf(s) == ClientAuthNone {
 		return nil, newError(gstcrypto.CodeConfigInvalid, "client credentials need a confidential client (RFC 6749 §4.4): client_auth none is not allowed")
 	}
 	cl, err := prepareClient(s, c, o.NowMs)
@@ -231,14 +223,6 @@ func (p oauthClientProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receiv
 	return parseTokenExchange(s, r, sentAtMs, receivedAtMs, true, d)
 }
 
-func (oauthClientProvider) rejects(s *Session, r *HTTPResponse) bool { return bearerRejected(r) }
-
-// bearerRejected reads an ordinary API response the RFC 6750 way: 401, or
-// a WWW-Authenticate error="invalid_token", means the token is dead;
-// 403 insufficient_scope does not (§3.1).
-func bearerRejected(r *HTTPResponse) bool {
-	if r.Status == 401 {
-		return true
-	}
-	return strings.Contains(r.Header("WWW-Authenticate"), `error="invalid_token"`)
+func (oauthClientProvider) classifyAPI(r *HTTPResponse) (classification, bool) {
+	return classifyBearerAPI(r)
 }

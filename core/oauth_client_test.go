@@ -10,7 +10,7 @@ import (
 	"github.com/gstauth/gstauth/gstcrypto"
 )
 
-func newCCSession(t testing.TB, flavor, tokenURL, clientID string) *Session {
+func newCCSession(t testing.TB, flavor Flavor, tokenURL, clientID string) *Session {
 	t.Helper()
 	s, err := NewSession(ProviderOAuthClientCredentials, clientID, Config{TokenURL: tokenURL, ClientID: clientID, Flavor: flavor})
 	if err != nil {
@@ -37,8 +37,8 @@ func TestWhiteBooksFlow(t *testing.T) {
 	if d := cmp.Diff(want, []int64{s.ObtainedAtMs, s.ExpiresAtMs, s.RefreshExpiresAtMs}); d != "" || s.AccessToken != "access-1" || s.RefreshToken != "refresh-1" {
 		t.Fatalf("after the grant (-want +got):\n%s", d)
 	}
-	if s.Info["secret"] != secretCurrent {
-		t.Errorf("info %v", s.Info)
+	if s.SecretInUse != SecretCurrent {
+		t.Errorf("secret in use %q", s.SecretInUse)
 	}
 	// margin min(5 min, 1 h/4) = 5 min; leeway min(10 s, 6 min) = 10 s.
 	exp := s.ExpiresAtMs
@@ -136,8 +136,9 @@ func TestOneFinOpsFlow(t *testing.T) {
 // a live client never reaches a sandbox; nothing is built.
 func TestOneFinOpsEnvironment(t *testing.T) {
 	tests := []struct {
-		name, clientID, tokenURL, baseURL, env string
-		ok                                     bool
+		name, clientID, tokenURL, baseURL string
+		env                               Environment
+		ok                                bool
 	}{
 		{"test client, sandbox host", "ofin_test_1", "https://auth.sandbox.onefinops.example/token", "", "", true},
 		{"test client, production host", "ofin_test_1", "https://auth.onefinops.example/token", "", "", false},
@@ -180,7 +181,7 @@ func TestHostEnvironment(t *testing.T) {
 		"https://api.example.com": "production", "https://devices.example.com": "production", "https://attest.example.com": "production",
 		"http://localhost:8080": "", "http://127.0.0.1:1/x": "", "http://[::1]:9/": "", "not a url\x00": "", "": "",
 	} {
-		if got := hostEnvironment(raw); got != want {
+		if got := hostEnvironment(raw); got != Environment(want) {
 			t.Errorf("hostEnvironment(%q) = %q, want %q", raw, got, want)
 		}
 	}
@@ -216,7 +217,7 @@ func TestClientAuthentication(t *testing.T) {
 		name, auth, secret string
 	}{{"client credentials need a confidential client", "none", "x"}, {"an unknown method", "jwt", "x"}, {"no secret", "basic", ""}, {"no secret, post", "post", ""}} {
 		t.Run(tc.name, func(t *testing.T) {
-			s.Config.ClientAuth = tc.auth
+			s.Config.ClientAuth = ClientAuth(tc.auth)
 			_, err := BuildRequest(s, &Credentials{ClientSecret: tc.secret}, RequestOptions{NowMs: t0})
 			mustCode(t, err, gstcrypto.CodeConfigInvalid, "")
 		})

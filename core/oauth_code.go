@@ -185,11 +185,11 @@ func pendingAuthorization(s *Session, c *Credentials) (*Pending, error) {
 	return p, nil
 }
 
-func (oauthCodeProvider) steps() []string { return []string{StepAuthorizationCode, StepRefresh} }
+func (oauthCodeProvider) steps() []Step { return []Step{StepAuthorizationCode, StepRefresh} }
 
 // planStep: the planner asks for a refresh or a renewal only while a
 // refresh token lives.
-func (oauthCodeProvider) planStep(*Session, Action, int64) string { return StepRefresh }
+func (oauthCodeProvider) planStep(*Session, Action, int64) Step { return StepRefresh }
 
 func (oauthCodeProvider) usesPKCE(*Session) bool { return true }
 
@@ -212,7 +212,7 @@ func (oauthCodeProvider) authorizationURL(s *Session, p *Pending) (string, error
 	return withQuery("config.auth_url", s.Config.AuthURL, q)
 }
 
-func (oauthCodeProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
+func (oauthCodeProvider) build(s *Session, step Step, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
 	cl, err := prepareClient(s, c, o.NowMs)
 	if err != nil {
 		return nil, err
@@ -252,4 +252,6 @@ func (oauthCodeProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAt
 	return parseTokenExchange(s, r, sentAtMs, receivedAtMs, false, tokenDefaults{})
 }
 
-func (oauthCodeProvider) rejects(s *Session, r *HTTPResponse) bool { return bearerRejected(r) }
+func (oauthCodeProvider) classifyAPI(r *HTTPResponse) (classification, bool) {
+	return classifyBearerAPI(r)
+}

@@ -11,7 +11,7 @@ import (
 
 const testRedirect = "https://erp.example/oauth/callback"
 
-func newCodeSession(t testing.TB, auth string) *Session {
+func newCodeSession(t testing.TB, auth ClientAuth) *Session {
 	t.Helper()
 	s, err := NewSession(ProviderOAuthAuthorizationCode, "user@idp", Config{
 		AuthURL: "https://idp.example/authorize?tenant=acme", TokenURL: "https://idp.example/token",
@@ -52,8 +52,8 @@ func authorizeAt(t *testing.T, s *Session, srv *fakeOAuth, now int64) string {
 // with the verifier → refreshes with rotation → a reused refresh token is
 // refused and the session waits for the user at the token's end.
 func TestAuthorizationCodeFlow(t *testing.T) {
-	for _, auth := range []string{"basic", "none"} {
-		t.Run(auth, func(t *testing.T) {
+	for _, auth := range []ClientAuth{ClientAuthBasic, ClientAuthNone} {
+		t.Run(string(auth), func(t *testing.T) {
 			srv := newFakeOAuth(t, "erp", "erp-secret", auth)
 			srv.issueRefresh = true
 			s := newCodeSession(t, auth)

@@ -23,7 +23,7 @@ type fakeOAuth struct {
 	t        testing.TB
 	clientID string
 	secrets  map[string]bool // secrets it accepts
-	auth     string          // "basic", "post" or "none"
+	auth     ClientAuth
 	// expiresIn is the raw JSON of expires_in ("" leaves it out).
 	expiresIn string
 	// refreshExpiresIn, when set, is sent as refresh_expires_in.
@@ -41,7 +41,7 @@ type fakeOAuth struct {
 
 type fakeCode struct{ challenge, redirect string }
 
-func newFakeOAuth(t testing.TB, clientID, secret, auth string) *fakeOAuth {
+func newFakeOAuth(t testing.TB, clientID, secret string, auth ClientAuth) *fakeOAuth {
 	return &fakeOAuth{t: t, clientID: clientID, secrets: map[string]bool{secret: true}, auth: auth,
 		expiresIn: "3600", codes: map[string]fakeCode{}, refresh: map[string]bool{}}
 }
@@ -156,7 +156,7 @@ func (f *fakeOAuth) issue() *HTTPResponse {
 // formExchange builds a request, has the fake server answer it and parses
 // the answer received 200 ms later, for providers that send the client
 // secret in the form (client_secret_post, WhiteBIT) by design.
-func formExchange(t testing.TB, s *Session, c *Credentials, step string, now int64, serve func(*HTTPRequest) *HTTPResponse) error {
+func formExchange(t testing.TB, s *Session, c *Credentials, step Step, now int64, serve func(*HTTPRequest) *HTTPResponse) error {
 	t.Helper()
 	req, err := BuildRequest(s, c, RequestOptions{NowMs: now, Step: step})
 	if err != nil {
@@ -350,16 +350,19 @@ func TestTokenInfo(t *testing.T) {
 	jwt := testJWT(map[string]any{"exp": t0/1000 + 900, "aud": []string{"gstn", "eway"}, "organization_id": 4711,
 		"azp": "ofin_test_1", "iss": "https://kc.example/realms/x", "cnf": map[string]any{"x5t#S256": testX5t('a')}})
 	s := tokenSession(ProviderOAuthClientCredentials, hour)
-	s.Info = map[string]string{"secret": "previous", "token_aud": "stale"}
+	s.Info = map[string]string{"note": "kept", "token_aud": "stale"}
 	body := &tokenResponse{AccessToken: jwt, Scope: "gstn-india"}
 	if err := recordOAuthToken(s, body, t0, t0+100, tokenDefaults{}, false); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"secret": "previous", "token_scope": "gstn-india", "token_aud": "gstn eway",
+	want := map[string]string{"note": "kept", "token_scope": "gstn-india", "token_aud": "gstn eway",
 		"token_organization_id": "4711", "token_azp": "ofin_test_1", "token_iss": "https://kc.example/realms/x",
-		"token_exp": fmt.Sprint(t0/1000 + 900), "token_cnf_x5t_s256": testX5t('a'), "token_cnf_source": "cnf"}
+		"token_exp": fmt.Sprint(t0/1000 + 900)}
 	if d := cmp.Diff(want, s.Info); d != "" {
 		t.Errorf("info (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(&TokenBinding{X5tS256: testX5t('a'), Source: BindingCnf}, s.TokenBinding); d != "" {
+		t.Errorf("binding (-want +got):\n%s", d)
 	}
 	if s.ExpiresAtMs != t0+900*second {
 		t.Errorf("exp not used as the fallback lifetime: %d", s.ExpiresAtMs-t0)
@@ -371,8 +374,8 @@ func TestTokenInfo(t *testing.T) {
 	if err := recordOAuthToken(opaque, &tokenResponse{AccessToken: "opaque", ExpiresIn: "60"}, t0, t0+100, tokenDefaults{}, false); err != nil {
 		t.Fatal(err)
 	}
-	if opaque.Info["token_cnf_x5t_s256"] != testX5t('o') || opaque.Info["token_cnf_source"] != "presented" {
-		t.Errorf("opaque token with certificates: %v", opaque.Info)
+	if d := cmp.Diff(&TokenBinding{X5tS256: testX5t('o'), Source: BindingPresented}, opaque.TokenBinding); d != "" {
+		t.Errorf("opaque token with certificates (-want +got):\n%s", d)
 	}
 	unbound := tokenSession(ProviderOAuthClientCredentials, hour)
 	unbound.Config.Certificates = opaque.Config.Certificates
@@ -407,7 +410,7 @@ func TestOAuthFailures(t *testing.T) {
 	tests := []struct {
 		name      string
 		provider  Provider
-		step      string
+		step      Step
 		status    int
 		headers   map[string]string
 		body      string
@@ -500,8 +503,8 @@ func TestBearerRejected(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(string(p)+" "+tc.name, func(t *testing.T) {
 				s := tokenSession(p, hour)
-				got, err := ObserveAPIResponse(s, &HTTPResponse{Status: tc.status, Headers: map[string]string{"WWW-Authenticate": tc.www}}, t0, t0+10)
-				if err != nil || got != tc.want || s.Rejected != tc.want {
+				got, err := ObserveAPIResponse(s, &HTTPResponse{Status: tc.status, Headers: map[string]string{"WWW-Authenticate": tc.www}}, APICall{SentAtMs: t0, ReceivedAtMs: t0 + 10})
+				if err != nil || (got.Outcome == OutcomeReauthenticate) != tc.want || s.Rejected != tc.want {
 					t.Fatalf("rejected %v (%v), session %v; want %v", got, err, s.Rejected, tc.want)
 				}
 			})
@@ -545,7 +548,7 @@ func FuzzOAuthTokenResponse(f *testing.F) {
 		s := tokenSession(p, hour)
 		s.RefreshToken = "r0"
 		s.Config.Flavor = FlavorWhiteBooks
-		s.Pending = &Pending{Step: steps[uint(step)%uint(len(steps))], Secret: secretCurrent, SecretFallback: step%2 == 0}
+		s.Pending = &Pending{Step: steps[uint(step)%uint(len(steps))], Secret: SecretCurrent, SecretFallback: step%2 == 0}
 		now := t0 + 30*minute
 		_ = ParseResponse(s, &HTTPResponse{Status: status, Body: body}, now, now+100)
 		checkSessionInvariants(t, s, now+100)

@@ -25,27 +25,55 @@ const (
 	ActionUserAction Action = "user_action"
 )
 
-// Reasons a plan gives. They are stable, snake_case and append-only.
+// Reason says why a plan is what it is. Reasons are stable, snake_case and
+// append-only.
+type Reason string
+
+// The reasons.
 const (
-	ReasonFresh              = "fresh"
-	ReasonRefreshDue         = "refresh_due"
-	ReasonBackoff            = "backoff"
-	ReasonNoToken            = "no_token"
-	ReasonExpired            = "expired"
-	ReasonRejected           = "rejected"
-	ReasonNeedsUser          = "needs_user"
-	ReasonAccessWindowEnding = "access_window_ending"
-	ReasonNoRefresh          = "no_refresh"
+	ReasonFresh              Reason = "fresh"
+	ReasonRefreshDue         Reason = "refresh_due"
+	ReasonBackoff            Reason = "backoff"
+	ReasonNoToken            Reason = "no_token"
+	ReasonExpired            Reason = "expired"
+	ReasonRejected           Reason = "rejected"
+	ReasonNeedsUser          Reason = "needs_user"
+	ReasonAccessWindowEnding Reason = "access_window_ending"
+	ReasonNoRefresh          Reason = "no_refresh"
 	// ReasonCertificateRotated: the token is bound (RFC 8705) to a client
 	// certificate that is no longer the one to present.
-	ReasonCertificateRotated = "certificate_rotated"
+	ReasonCertificateRotated Reason = "certificate_rotated"
 )
+
+// Reasons lists every reason.
+var Reasons = []Reason{ReasonFresh, ReasonRefreshDue, ReasonBackoff, ReasonNoToken, ReasonExpired, ReasonRejected,
+	ReasonNeedsUser, ReasonAccessWindowEnding, ReasonNoRefresh, ReasonCertificateRotated}
+
+// TokenState is the state of a session's token at an instant (the package
+// documentation's timing rules).
+type TokenState string
+
+// The token states.
+const (
+	// TokenNone: there is no token.
+	TokenNone TokenState = "none"
+	// TokenFresh: use it.
+	TokenFresh TokenState = "fresh"
+	// TokenStale: still valid, due for refresh (or, when nothing can extend
+	// it, for a person's attention).
+	TokenStale TokenState = "stale"
+	// TokenExpired: unusable; never used again.
+	TokenExpired TokenState = "expired"
+)
+
+// Actions lists every action.
+var Actions = []Action{ActionUse, ActionRefresh, ActionRenew, ActionUserAction}
 
 // Plan is the planner's decision for one session at one instant.
 type Plan struct {
 	Action Action `json:"action"`
-	// State is "fresh", "stale", "expired" or "none" (no token).
-	State string `json:"state"`
+	// State is the token's state.
+	State TokenState `json:"state"`
 	// RefreshAtMs is when the token turns stale: due for refresh or, when
 	// nothing can extend it, when the host should warn that a person must
 	// act by UserActionAtMs. 0 without a token.
@@ -60,7 +88,7 @@ type Plan struct {
 	// of a GSTN API-access window or of a token that cannot be refreshed).
 	UserActionAtMs int64 `json:"user_action_at_ms,omitempty"`
 	// Reason is one of the Reason* codes; Message says it for people.
-	Reason  string `json:"reason"`
+	Reason  Reason `json:"reason"`
 	Message string `json:"message"`
 }
 
@@ -139,7 +167,7 @@ func PlanSession(s *Session, nowMs int64) (Plan, error) {
 	t := timingOf(s, pol)
 	p := Plan{ExpiresAtMs: t.expiresAt, RefreshAtMs: t.refreshAt, UserActionAtMs: t.userActionAt}
 	if s.AccessToken == "" {
-		p.State, p.ExpiresAtMs, p.RefreshAtMs, p.UserActionAtMs = "none", 0, 0, 0
+		p.State, p.ExpiresAtMs, p.RefreshAtMs, p.UserActionAtMs = TokenNone, 0, 0, 0
 	}
 	notBefore := int64(0)
 	if s.RetryNotBeforeMs > nowMs {
@@ -148,7 +176,7 @@ func PlanSession(s *Session, nowMs int64) (Plan, error) {
 
 	switch {
 	case s.NeedsUser != "":
-		p.State = stateOr(p.State, "expired")
+		p.State = stateOr(p.State, TokenExpired)
 		return p.with(ActionUserAction, ReasonNeedsUser, s.NeedsUser), nil
 	case s.AccessToken == "":
 		if pol.renewNeedsUser {
@@ -161,7 +189,7 @@ func PlanSession(s *Session, nowMs int64) (Plan, error) {
 	rotated := certificateRotated(s, nowMs)
 	usable := nowMs < t.usableUntil && !s.Rejected && !rotated
 	if !usable {
-		p.State = "expired"
+		p.State = TokenExpired
 		reason, msg := ReasonExpired, "the token has expired"
 		switch {
 		case s.Rejected:
@@ -176,10 +204,10 @@ func PlanSession(s *Session, nowMs int64) (Plan, error) {
 		return p.with(ActionUserAction, reason, msg+"; "+firstStepFor(s.Provider)), nil
 	}
 	if nowMs < t.refreshAt {
-		p.State = "fresh"
+		p.State = TokenFresh
 		return p.with(ActionUse, ReasonFresh, "the token is fresh"), nil
 	}
-	p.State = "stale"
+	p.State = TokenStale
 	if !t.refreshable {
 		// Nothing can extend this token: use it to the end, then a person
 		// must act (user_action_at says when).
@@ -196,12 +224,12 @@ func PlanSession(s *Session, nowMs int64) (Plan, error) {
 	return p.with(ActionRefresh, ReasonRefreshDue, "the token is valid but due for refresh"), nil
 }
 
-func (p Plan) with(a Action, reason, msg string) Plan {
+func (p Plan) with(a Action, reason Reason, msg string) Plan {
 	p.Action, p.Reason, p.Message = a, reason, msg
 	return p
 }
 
-func stateOr(s, def string) string {
+func stateOr(s, def TokenState) TokenState {
 	if s == "" {
 		return def
 	}
@@ -241,7 +269,7 @@ type timing struct {
 //  3. leeway = min(policy leeway, lifetime/10); the token is used only
 //     before usable_until = expires_at − leeway.
 //  4. margin = min(config.refresh_margin_ms or the policy margin,
-//     lifetime·250/1000), plus jitter = Jitter(seed, expires_at,
+//     lifetime·250/1000), plus jitter = jitter(seed, expires_at,
 //     margin·jitter‰/1000); refresh_at = expires_at − margin.
 //  5. Where a refresh is honoured only late (NIC: the last 10 minutes),
 //     refresh_at ≥ expires_at − window + 1.
@@ -274,7 +302,7 @@ func timingOf(s *Session, pol policy) timing {
 		margin = s.Config.RefreshMarginMs
 	}
 	margin = min(margin, t.lifetime*maxMarginPermille/1000)
-	margin += Jitter(s.Config.JitterSeed, t.expiresAt, margin*pol.jitterPermille/1000)
+	margin += jitter(s.Config.JitterSeed, t.expiresAt, margin*pol.jitterPermille/1000)
 	t.refreshAt = t.expiresAt - margin
 	if pol.refreshWindowMs > 0 {
 		t.refreshAt = max(t.refreshAt, t.expiresAt-pol.refreshWindowMs+1)
@@ -290,7 +318,7 @@ func timingOf(s *Session, pol policy) timing {
 		// The access window ends with this token: a refresh cannot extend it.
 		t.refreshable = false
 	}
-	if s.Info["token_cnf_x5t_s256"] != "" {
+	if s.TokenBinding != nil {
 		// A bound token dies when another certificate takes over.
 		if change := nextCertificateChange(s.Config.Certificates, s.ObtainedAtMs); change > 0 {
 			t.refreshAt = min(t.refreshAt, change)
@@ -329,13 +357,13 @@ func minPositive(a, b int64) int64 {
 	return min(a, b)
 }
 
-// Jitter returns a deterministic offset in [0, spreadMs] derived from the
+// jitter returns a deterministic offset in [0, spreadMs] derived from the
 // seed and the token's expiry: SHA-256("gstauth jitter v1" || 0x00 || seed ||
 // 0x00 || big-endian int64 expiresAtMs), its first 8 bytes as a big-endian
 // uint64, modulo spreadMs+1. An empty seed or a non-positive spread gives 0.
 // Every host computes the same instant for the same session, yet a fleet of
 // sessions with different seeds spreads its refreshes.
-func Jitter(seed string, expiresAtMs, spreadMs int64) int64 {
+func jitter(seed string, expiresAtMs, spreadMs int64) int64 {
 	if seed == "" || spreadMs <= 0 {
 		return 0
 	}

@@ -44,7 +44,7 @@ func TestPlanBoundaries(t *testing.T) {
 		now    int64
 		action Action
 		state  string
-		reason string
+		reason Reason
 	}{
 		{"gstn 1ms before refresh margin", gstn, exp - 10*minute - 1, ActionUse, "fresh", ReasonFresh},
 		{"gstn at refresh margin", gstn, exp - 10*minute, ActionRefresh, "stale", ReasonRefreshDue},
@@ -98,8 +98,8 @@ func TestPlanBoundaries(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := []string{string(p.Action), p.State, p.Reason}
-			want := []string{string(tc.action), tc.state, tc.reason}
+			got := []string{string(p.Action), string(p.State), string(p.Reason)}
+			want := []string{string(tc.action), tc.state, string(tc.reason)}
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("plan (-want +got):\n%s\n%+v", d, p)
 			}
@@ -132,22 +132,22 @@ func TestPlanStates(t *testing.T) {
 	none := &Session{Version: SessionVersion, Provider: ProviderNICEInvoice, Account: "a"}
 	gstnNone := &Session{Version: SessionVersion, Provider: ProviderGSTN, Account: "a"}
 	rejected := tokenSession(ProviderOAuthClientCredentials, hour)
-	rejected.RecordRejected()
+	rejected.recordRejected()
 	rejectedGSTN := tokenSession(ProviderGSTN, 6*hour)
-	rejectedGSTN.RecordRejected()
+	rejectedGSTN.recordRejected()
 	backoff := tokenSession(ProviderOAuthClientCredentials, hour)
 	backoff.RetryNotBeforeMs = t0 + 58*minute
 	expiredBackoff := tokenSession(ProviderOAuthClientCredentials, hour)
 	expiredBackoff.RetryNotBeforeMs = t0 + 2*hour
 	needsUser := tokenSession(ProviderOAuthClientCredentials, hour)
-	needsUser.RecordTerminal(&Error{Code: gstcrypto.CodeUserActionRequired, Message: "invalid_client"})
+	needsUser.recordTerminal(&Error{Code: gstcrypto.CodeUserActionRequired, Message: "invalid_client"})
 
 	tests := []struct {
 		name      string
 		s         *Session
 		now       int64
 		action    Action
-		reason    string
+		reason    Reason
 		notBefore int64
 	}{
 		{"no token, credentials stored", none, t0, ActionRenew, ReasonNoToken, 0},
@@ -181,8 +181,8 @@ func TestPlanRejectsBadSessions(t *testing.T) {
 	}{
 		{"nil", nil, t0, gstcrypto.CodeInvalidInput},
 		{"version", &Session{Version: 9, Provider: ProviderGSTN}, t0, gstcrypto.CodeInvalidInput},
-		{"provider", &Session{Version: 1, Provider: "smtp"}, t0, gstcrypto.CodeConfigInvalid},
-		{"token without expiry", &Session{Version: 1, Provider: ProviderGSTN, AccessToken: "x"}, t0, gstcrypto.CodeInvalidInput},
+		{"provider", &Session{Version: SessionVersion, Provider: "smtp"}, t0, gstcrypto.CodeConfigInvalid},
+		{"token without expiry", &Session{Version: SessionVersion, Provider: ProviderGSTN, AccessToken: "x"}, t0, gstcrypto.CodeInvalidInput},
 		{"negative now", tokenSession(ProviderGSTN, hour), -1, gstcrypto.CodeInvalidInput},
 		{"negative lifetime", tokenSession(ProviderGSTN, -hour), t0, gstcrypto.CodeInvalidInput},
 		{"zero lifetime", tokenSession(ProviderGSTN, 0), t0, gstcrypto.CodeInvalidInput},
@@ -221,7 +221,7 @@ func TestJitterFormula(t *testing.T) {
 		exp    int64
 		spread int64
 	}{{"fleet-a", t0, 120000}, {"fleet-b", t0, 120000}, {"x", 1, 1}, {"", t0, 1000}, {"s", t0, 0}} {
-		got := Jitter(tc.seed, tc.exp, tc.spread)
+		got := jitter(tc.seed, tc.exp, tc.spread)
 		var want int64
 		if tc.seed != "" && tc.spread > 0 {
 			msg := append([]byte("gstauth jitter v1\x00"+tc.seed+"\x00"), make([]byte, 8)...)
@@ -230,10 +230,10 @@ func TestJitterFormula(t *testing.T) {
 			want = int64(binary.BigEndian.Uint64(sum[:8]) % uint64(tc.spread+1))
 		}
 		if got != want || got < 0 || got > max(tc.spread, 0) {
-			t.Errorf("Jitter(%q,%d,%d) = %d, want %d", tc.seed, tc.exp, tc.spread, got, want)
+			t.Errorf("jitter(%q,%d,%d) = %d, want %d", tc.seed, tc.exp, tc.spread, got, want)
 		}
 	}
-	if Jitter("fleet-a", t0, 120000) == Jitter("fleet-b", t0, 120000) {
+	if jitter("fleet-a", t0, 120000) == jitter("fleet-b", t0, 120000) {
 		t.Errorf("different seeds should spread (astronomically unlikely to collide)")
 	}
 }
@@ -259,7 +259,7 @@ func TestEstimateSkew(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := EstimateSkew(&HTTPResponse{Status: 200, Headers: tc.headers}, tc.sent, tc.received)
+			got, err := estimateSkew(&HTTPResponse{Status: 200, Headers: tc.headers}, tc.sent, tc.received)
 			if tc.code != "" {
 				if gstcrypto.CodeOf(err) != tc.code {
 					t.Fatalf("got %v, want %s", err, tc.code)
@@ -288,7 +288,7 @@ func TestRetryAfter(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ParseRetryAfter(&HTTPResponse{Headers: tc.headers}, t0); got != tc.want {
+			if got := parseRetryAfter(&HTTPResponse{Headers: tc.headers}, t0); got != tc.want {
 				t.Errorf("got %d, want %d", got, tc.want)
 			}
 		})
@@ -296,11 +296,11 @@ func TestRetryAfter(t *testing.T) {
 }
 
 // TestPlanJitterFromSeed: with a seed, refresh_at moves earlier by
-// Jitter(seed, expires_at, margin/5), the same on every host.
+// jitter(seed, expires_at, margin/5), the same on every host.
 func TestPlanJitterFromSeed(t *testing.T) {
 	s := tokenSession(ProviderGSTN, 6*hour)
 	s.Config.JitterSeed = "fleet-7"
-	j := Jitter("fleet-7", s.ExpiresAtMs, 10*minute*200/1000)
+	j := jitter("fleet-7", s.ExpiresAtMs, 10*minute*200/1000)
 	if j <= 0 || j > 2*minute {
 		t.Fatalf("jitter %d outside (0, 2 min]", j)
 	}

@@ -42,7 +42,7 @@ type RequestOptions struct {
 	NowMs int64
 	// Step names the request to build (see Steps); empty means the one the
 	// planner calls for.
-	Step string
+	Step Step
 	// Entropy is mixed into fresh keys and verifiers (see NewAppKey).
 	Entropy []byte
 	// Random is the entropy source; nil means crypto/rand.
@@ -52,24 +52,28 @@ type RequestOptions struct {
 	Params map[string]string
 }
 
+// Step names one request a provider builds (BuildRequest) and whose
+// response it parses (ParseResponse): each provider's file lists its own.
+type Step string
+
 // providerImpl is one provider's request builders and response parsers.
 type providerImpl interface {
 	// steps lists the step names the provider builds.
-	steps() []string
+	steps() []Step
 	// planStep maps a planner action (refresh or renew) to the step that
 	// performs it for this session.
-	planStep(s *Session, a Action, nowMs int64) string
+	planStep(s *Session, a Action, nowMs int64) Step
 	// build makes the request of a step and records in s.Pending what
 	// parsing its response needs.
-	build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error)
+	build(s *Session, step Step, c *Credentials, o *RequestOptions) (*HTTPRequest, error)
 	// parse reads the response to s.Pending's request, updates s and
 	// classifies failures (a *Error with Retryable, RetryAfterMs and
 	// ProviderCode set as they apply).
 	parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) error
-	// rejects reports whether a response to an ordinary API call says the
-	// token is no longer valid (a 401, GSTN AUTH4033, NIC 1005, e-way bill
-	// 238).
-	rejects(s *Session, r *HTTPResponse) bool
+	// classifyAPI reads the response to an ordinary API call made with the
+	// session's token through the catalogue; failed is false when the call
+	// succeeded.
+	classifyAPI(r *HTTPResponse) (c classification, failed bool)
 }
 
 var providerImpls = map[Provider]providerImpl{}
@@ -92,14 +96,14 @@ func implOf(s *Session) (providerImpl, error) {
 	return impl, nil
 }
 
-// Steps lists the steps a provider's BuildRequest accepts.
-func Steps(p Provider) []string {
+// Steps lists the steps a provider's BuildRequest accepts, sorted.
+func Steps(p Provider) []Step {
 	impl, ok := providerImpls[p]
 	if !ok {
 		return nil
 	}
-	st := append([]string(nil), impl.steps()...)
-	sort.Strings(st)
+	st := append([]Step(nil), impl.steps()...)
+	sort.Slice(st, func(i, j int) bool { return st[i] < st[j] })
 	return st
 }
 
@@ -176,7 +180,7 @@ func ParseResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) er
 	if err := checkSize("response body", len(r.Body), gstcrypto.MaxPayloadSize); err != nil {
 		return err
 	}
-	s.ObserveResponse(r, sentAtMs, receivedAtMs)
+	s.observeClock(r, sentAtMs, receivedAtMs)
 	failures := s.Failures
 	if err := impl.parse(s, r, sentAtMs, receivedAtMs); err != nil {
 		s.Pending = nil // the request is answered; a retry builds a new one
@@ -185,29 +189,13 @@ func ParseResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) er
 			// an unknown code, a SEK that does not decrypt): back off, so
 			// the planner never repeats a failing request at once.
 			s.Failures++
-			s.RetryNotBeforeMs = receivedAtMs + s.BackoffMs(s.Failures)
+			s.RetryNotBeforeMs = receivedAtMs + s.backoffMs(s.Failures)
+		}
+		if e, ok := err.(*Error); ok {
+			s.LastError = copyError(e)
 		}
 		return err
 	}
+	s.LastError = nil
 	return nil
-}
-
-// ObserveAPIResponse looks at the response to an ordinary API call made
-// with the session's token: it measures skew and, when the response says
-// the token is no longer valid, marks the session rejected so the planner
-// answers renew or user_action. It reports whether it did.
-func ObserveAPIResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) (bool, error) {
-	impl, err := implOf(s)
-	if err != nil {
-		return false, err
-	}
-	if r == nil {
-		return false, newError(gstcrypto.CodeInvalidInput, "no response")
-	}
-	s.ObserveResponse(r, sentAtMs, receivedAtMs)
-	if impl.rejects(s, r) {
-		s.RecordRejected()
-		return true, nil
-	}
-	return false, nil
 }

@@ -46,7 +46,7 @@ func mustCode(t testing.TB, err error, code Code, providerCode string) *Error {
 
 // mustPlan plans s at now and fails unless the action (and, when given,
 // the reason) match.
-func mustPlan(t testing.TB, s *Session, now int64, action Action, reason string) Plan {
+func mustPlan(t testing.TB, s *Session, now int64, action Action, reason Reason) Plan {
 	t.Helper()
 	p, err := PlanSession(s, now)
 	if err != nil {

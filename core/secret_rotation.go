@@ -9,16 +9,11 @@ import "github.com/gstauth/gstauth/gstcrypto"
 // answers invalid_client (or a bare 401) and the previous secret was inside
 // its deadline (Credentials.PreviousSecretValidUntilMs) when the request
 // was built, the failure is retryable at once and the next request sends
-// the previous secret. The session remembers which secret worked (Info
-// "secret": "current" or "previous") and keeps sending the previous one
+// the previous secret. The session remembers which secret worked
+// (Session.SecretInUse) and keeps sending the previous one
 // only while its deadline is ahead, then goes back to the current one.
 // invalid_client with the previous secret, or after the deadline, is final:
 // a person must fix the secret.
-
-const (
-	secretCurrent  = "current"
-	secretPrevious = "previous"
-)
 
 // SecretOverlapMs is the overlap WhiteBooks and OneFinOps give a rotated
 // client secret: set PreviousSecretValidUntilMs to the rotation instant
@@ -28,21 +23,21 @@ const SecretOverlapMs = 24 * hour
 // clientSecretFor picks the secret to send at nowMs: which is "current" or
 // "previous" ("" for a public client), and fallback says the previous one
 // may be tried if this one is refused.
-func clientSecretFor(s *Session, c *Credentials, nowMs int64) (secret, which string, fallback bool, err error) {
-	if clientAuthOf(s) == "none" {
+func clientSecretFor(s *Session, c *Credentials, nowMs int64) (secret string, which SecretChoice, fallback bool, err error) {
+	if clientAuthOf(s) == ClientAuthNone {
 		return "", "", false, nil
 	}
 	previousLive := c.PreviousClientSecret != "" && nowMs < c.PreviousSecretValidUntilMs
-	if s.Info["secret"] == secretPrevious && previousLive {
-		return c.PreviousClientSecret, secretPrevious, false, nil
+	if s.SecretInUse == SecretPrevious && previousLive {
+		return c.PreviousClientSecret, SecretPrevious, false, nil
 	}
 	if c.ClientSecret == "" {
 		if previousLive {
-			return c.PreviousClientSecret, secretPrevious, false, nil
+			return c.PreviousClientSecret, SecretPrevious, false, nil
 		}
 		return "", "", false, newError(gstcrypto.CodeConfigInvalid, "credentials.client_secret is required")
 	}
-	return c.ClientSecret, secretCurrent, previousLive, nil
+	return c.ClientSecret, SecretCurrent, previousLive, nil
 }
 
 // secretFallback turns a refusal of the current secret into a retryable
@@ -59,19 +54,16 @@ func secretFallback(s *Session, body *tokenResponse, r *HTTPResponse) error {
 	if !refused || s.Pending == nil {
 		return nil
 	}
-	if s.Pending.Secret == secretPrevious {
+	if s.Pending.Secret == SecretPrevious {
 		// The previous secret is gone too: once a person has fixed the
 		// secrets, start again from the current one.
-		delete(s.Info, "secret")
+		s.SecretInUse = ""
 		return nil
 	}
-	if s.Pending.Secret != secretCurrent || !s.Pending.SecretFallback {
+	if s.Pending.Secret != SecretCurrent || !s.Pending.SecretFallback {
 		return nil
 	}
-	if s.Info == nil {
-		s.Info = map[string]string{}
-	}
-	s.Info["secret"] = secretPrevious
+	s.SecretInUse = SecretPrevious
 	s.Pending = nil
 	// Counted as a failure so that no backoff is added: the next request
 	// is a different one and may go at once.
@@ -81,12 +73,8 @@ func secretFallback(s *Session, body *tokenResponse, r *HTTPResponse) error {
 }
 
 // recordSecretWorked notes which secret obtained the token.
-func recordSecretWorked(s *Session, which string) {
-	if which == "" {
-		return
+func recordSecretWorked(s *Session, which SecretChoice) {
+	if which != "" {
+		s.SecretInUse = which
 	}
-	if s.Info == nil {
-		s.Info = map[string]string{}
-	}
-	s.Info["secret"] = which
 }

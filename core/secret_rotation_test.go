@@ -27,23 +27,23 @@ func TestSecretRotation(t *testing.T) {
 	tests := []struct {
 		name string
 		// worked is the secret the session says worked before.
-		worked string
+		worked SecretChoice
 		// accepts is what the server takes.
 		accepts  []string
 		now      int64
-		sent     []string // the secret of each request, in order
-		code     Code     // of the last response ("" = success)
-		finalUse string   // Info["secret"] at the end
+		sent     []string     // the secret of each request, in order
+		code     Code         // of the last response ("" = success)
+		finalUse SecretChoice // SecretInUse at the end
 	}{
-		{"the current secret works", "", []string{"new-secret", "old-secret"}, t0, []string{"new-secret"}, "", secretCurrent},
+		{"the current secret works", "", []string{"new-secret", "old-secret"}, t0, []string{"new-secret"}, "", SecretCurrent},
 		{"current refused 1 ms before the deadline: previous", "", []string{"old-secret"}, deadline - 2,
-			[]string{"new-secret", "old-secret"}, "", secretPrevious},
+			[]string{"new-secret", "old-secret"}, "", SecretPrevious},
 		{"current refused at the deadline: final", "", []string{"old-secret"}, deadline,
 			[]string{"new-secret"}, gstcrypto.CodeUserActionRequired, ""},
-		{"after the previous worked it is kept 1 ms before the deadline", secretPrevious, []string{"old-secret"}, deadline - 1,
-			[]string{"old-secret"}, "", secretPrevious},
-		{"after the previous worked, the current from the deadline", secretPrevious, []string{"new-secret"}, deadline,
-			[]string{"new-secret"}, "", secretCurrent},
+		{"after the previous worked it is kept 1 ms before the deadline", SecretPrevious, []string{"old-secret"}, deadline - 1,
+			[]string{"old-secret"}, "", SecretPrevious},
+		{"after the previous worked, the current from the deadline", SecretPrevious, []string{"new-secret"}, deadline,
+			[]string{"new-secret"}, "", SecretCurrent},
 		{"both refused: final after one fallback", "", nil, t0, []string{"new-secret", "old-secret"}, gstcrypto.CodeUserActionRequired, ""},
 	}
 	for _, tc := range tests {
@@ -55,7 +55,7 @@ func TestSecretRotation(t *testing.T) {
 			}
 			s := newCCSession(t, FlavorWhiteBooks, "https://api.whitebooks.example/oauth/token", "c")
 			if tc.worked != "" {
-				s.Info = map[string]string{"secret": tc.worked}
+				s.SecretInUse = tc.worked
 			}
 			var err error
 			for i, want := range tc.sent {
@@ -83,8 +83,8 @@ func TestSecretRotation(t *testing.T) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			if got := s.Info["secret"]; got != tc.finalUse {
-				t.Errorf("info secret %q, want %q", got, tc.finalUse)
+			if got := s.SecretInUse; got != tc.finalUse {
+				t.Errorf("secret in use %q, want %q", got, tc.finalUse)
 			}
 		})
 	}
@@ -95,14 +95,14 @@ func TestClientSecretFor(t *testing.T) {
 	tests := []struct {
 		name      string
 		creds     Credentials
-		wantWhich string
+		wantWhich SecretChoice
 		fallback  bool
 		code      Code
 	}{
-		{"only a current secret", Credentials{ClientSecret: "a"}, secretCurrent, false, ""},
-		{"a previous secret without a deadline is ignored", Credentials{ClientSecret: "a", PreviousClientSecret: "b"}, secretCurrent, false, ""},
-		{"a live previous secret allows a fallback", Credentials{ClientSecret: "a", PreviousClientSecret: "b", PreviousSecretValidUntilMs: t0 + 1}, secretCurrent, true, ""},
-		{"only a live previous secret", Credentials{PreviousClientSecret: "b", PreviousSecretValidUntilMs: t0 + 1}, secretPrevious, false, ""},
+		{"only a current secret", Credentials{ClientSecret: "a"}, SecretCurrent, false, ""},
+		{"a previous secret without a deadline is ignored", Credentials{ClientSecret: "a", PreviousClientSecret: "b"}, SecretCurrent, false, ""},
+		{"a live previous secret allows a fallback", Credentials{ClientSecret: "a", PreviousClientSecret: "b", PreviousSecretValidUntilMs: t0 + 1}, SecretCurrent, true, ""},
+		{"only a live previous secret", Credentials{PreviousClientSecret: "b", PreviousSecretValidUntilMs: t0 + 1}, SecretPrevious, false, ""},
 		{"only an expired previous secret", Credentials{PreviousClientSecret: "b", PreviousSecretValidUntilMs: t0}, "", false, gstcrypto.CodeConfigInvalid},
 		{"no secret", Credentials{}, "", false, gstcrypto.CodeConfigInvalid},
 	}

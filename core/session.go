@@ -7,10 +7,11 @@ import (
 	"github.com/gstauth/gstauth/gstcrypto"
 )
 
-// SessionVersion is the version of the session JSON schema written by this
-// library. Readers accept this version only; a future version bumps it and
-// keeps reading the older ones.
-const SessionVersion = 1
+// SessionVersion is the version of the session JSON written by this
+// library. ParseSession also reads version 1 and upgrades it (its Info
+// keys "secret", "token_cnf_x5t_s256" and "token_cnf_source" became the
+// fields SecretInUse and TokenBinding).
+const SessionVersion = 2
 
 // Provider names the protocol a session speaks.
 type Provider string
@@ -112,13 +113,57 @@ type Session struct {
 	// Failures counts consecutive retryable failures, for backoff.
 	Failures int `json:"failures,omitempty"`
 
+	// LastError is the last failure of an exchange or the rejection of
+	// the token, kept until a new token arrives, so that every process
+	// sharing the session sees why it cannot continue.
+	LastError *Error `json:"last_error,omitempty"`
+
+	// SecretInUse is the client secret that last obtained a token, during
+	// a secret rotation (secret_rotation.go): empty or current, or previous.
+	SecretInUse SecretChoice `json:"secret_in_use,omitempty"`
+	// TokenBinding is the client certificate the token is bound to (RFC
+	// 8705), when one is known.
+	TokenBinding *TokenBinding `json:"token_binding,omitempty"`
+
 	// Pending holds what a request in flight needs to parse its response
 	// (the fresh app key, the PKCE verifier, the state).
 	Pending *Pending `json:"pending,omitempty"`
-	// Info holds non-secret facts read from responses for information
-	// (scope, aud, organization_id, cnf x5t#S256, the gateway's patron id).
+	// Info holds non-secret facts read from responses, for information
+	// only: nothing in gstauth reads it back (scope, aud, organization_id,
+	// the gateway's patron id).
 	Info map[string]string `json:"info,omitempty"`
 }
+
+// TokenBinding names the certificate an access token is bound to (RFC
+// 8705 §3.1).
+type TokenBinding struct {
+	// X5tS256 is base64url(SHA-256(DER)) of the certificate.
+	X5tS256 string `json:"x5t_s256"`
+	// Source says how the binding is known.
+	Source BindingSource `json:"source"`
+}
+
+// BindingSource says how a token's certificate binding is known.
+type BindingSource string
+
+// The binding sources.
+const (
+	// BindingCnf: the token's cnf claim states it.
+	BindingCnf BindingSource = "cnf"
+	// BindingPresented: the token is opaque; the certificate presented when
+	// it was obtained is assumed (binding is the server's choice, and
+	// assuming it costs at most one token request per rotation).
+	BindingPresented BindingSource = "presented"
+)
+
+// SecretChoice names one of the two client secrets of a rotation.
+type SecretChoice string
+
+// The secrets of a rotation.
+const (
+	SecretCurrent  SecretChoice = "current"
+	SecretPrevious SecretChoice = "previous"
+)
 
 // Config is the non-secret configuration of a session. Secrets (client
 // secrets, passwords, OTPs) are passed to each request builder and never
@@ -136,15 +181,14 @@ type Config struct {
 	RedirectURI string `json:"redirect_uri,omitempty"`
 	ClientID    string `json:"client_id,omitempty"`
 	Scope       string `json:"scope,omitempty"`
-	// Flavor selects a gateway's dialect of a generic protocol:
-	// "whitebooks", "onefinops", "keycloak", "masters_india" or "" (generic).
-	Flavor string `json:"flavor,omitempty"`
-	// Environment is "sandbox" or "production" where the provider has both.
-	Environment string `json:"environment,omitempty"`
-	// ClientAuth is how the OAuth client authenticates (RFC 6749 §2.3.1):
-	// "basic" (HTTP Basic, the default), "post" (id and secret in the
-	// form) or "none" (a public client).
-	ClientAuth string `json:"client_auth,omitempty"`
+	// Flavor selects a gateway's dialect of a generic protocol; empty is
+	// the protocol as written.
+	Flavor Flavor `json:"flavor,omitempty"`
+	// Environment is sandbox or production where the provider has both.
+	Environment Environment `json:"environment,omitempty"`
+	// ClientAuth is how the OAuth client authenticates (RFC 6749 §2.3.1);
+	// empty is the flavor's default.
+	ClientAuth ClientAuth `json:"client_auth,omitempty"`
 
 	// GSTIN and Username identify the taxpayer (GSTN, NIC, gateway task).
 	GSTIN    string `json:"gstin,omitempty"`
@@ -182,11 +226,47 @@ type ClientCertificate struct {
 	NotAfterMs int64 `json:"not_after_ms"`
 }
 
+// Flavor is a gateway's dialect of a generic protocol.
+type Flavor string
+
+// The flavors (oauth_client.go describes each).
+const (
+	FlavorWhiteBooks   Flavor = "whitebooks"
+	FlavorOneFinOps    Flavor = "onefinops"
+	FlavorKeycloak     Flavor = "keycloak"
+	FlavorMastersIndia Flavor = "masters_india"
+)
+
+// Flavors lists every flavor.
+var Flavors = []Flavor{FlavorWhiteBooks, FlavorOneFinOps, FlavorKeycloak, FlavorMastersIndia}
+
+// Environment is where a provider with both runs the session.
+type Environment string
+
+// The environments.
+const (
+	EnvironmentSandbox    Environment = "sandbox"
+	EnvironmentProduction Environment = "production"
+)
+
+// ClientAuth is how an OAuth client authenticates (RFC 6749 §2.3.1).
+type ClientAuth string
+
+// The client authentication methods.
+const (
+	// ClientAuthBasic: HTTP Basic with the form-urlencoded id and secret,
+	// the method every server supports.
+	ClientAuthBasic ClientAuth = "basic"
+	// ClientAuthPost: the id and secret in the form body.
+	ClientAuthPost ClientAuth = "post"
+	// ClientAuthNone: a public client sends its id alone (§2.1).
+	ClientAuthNone ClientAuth = "none"
+)
+
 // Pending is the state of a request in flight.
 type Pending struct {
-	// Step is the request that was built ("auth_token", "refresh_token",
-	// "client_credentials", "refresh", "authorization_code", ...).
-	Step string `json:"step"`
+	// Step is the request that was built.
+	Step Step `json:"step"`
 	// SentAtMs is when the request was built, the earliest it can have been
 	// sent.
 	SentAtMs int64 `json:"sent_at_ms,omitempty"`
@@ -196,11 +276,31 @@ type Pending struct {
 	CodeVerifier string `json:"code_verifier,omitempty"`
 	// State is the OAuth state of an authorization request.
 	State string `json:"state,omitempty"`
-	// Secret says which client secret was sent: "current" or "previous".
-	Secret string `json:"secret,omitempty"`
+	// Secret says which client secret was sent.
+	Secret SecretChoice `json:"secret,omitempty"`
 	// SecretFallback says a previous secret inside its overlap deadline
 	// could be tried if the current one is refused.
 	SecretFallback bool `json:"secret_fallback,omitempty"`
+}
+
+// recordToken stores a newly obtained token and clears every failure
+// state. expiresAtMs is in the host's clock.
+func (s *Session) recordToken(accessToken string, obtainedAtMs, expiresAtMs int64) {
+	s.AccessToken = accessToken
+	s.ObtainedAtMs, s.ExpiresAtMs = obtainedAtMs, expiresAtMs
+	s.Rejected, s.NeedsUser, s.LastError = false, "", nil
+	s.RetryNotBeforeMs, s.Failures = 0, 0
+	s.Pending = nil
+}
+
+// copyError returns a copy of e, so that a session never shares an error
+// its caller may change.
+func copyError(e *Error) *Error {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	return &c
 }
 
 // NewSession returns an empty session of a provider for an account.
@@ -271,10 +371,35 @@ func ParseSession(b []byte) (*Session, error) {
 	if dec.More() {
 		return nil, newError(gstcrypto.CodeInvalidInput, "session JSON has data after the object")
 	}
+	if s.Version == 1 {
+		s.upgradeFromVersion1()
+	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// upgradeFromVersion1 moves what version 1 kept in Info into the fields
+// that say it (SecretInUse, TokenBinding).
+func (s *Session) upgradeFromVersion1() {
+	s.Version = SessionVersion
+	if v := SecretChoice(s.Info["secret"]); v == SecretCurrent || v == SecretPrevious {
+		s.SecretInUse = v
+	}
+	if x5t := s.Info["token_cnf_x5t_s256"]; x5t != "" {
+		src := BindingSource(s.Info["token_cnf_source"])
+		if src != BindingPresented {
+			src = BindingCnf
+		}
+		s.TokenBinding = &TokenBinding{X5tS256: x5t, Source: src}
+	}
+	for _, k := range []string{"secret", "token_cnf_x5t_s256", "token_cnf_source"} {
+		delete(s.Info, k)
+	}
+	if len(s.Info) == 0 {
+		s.Info = nil
+	}
 }
 
 // Clone returns a deep copy.
@@ -288,6 +413,11 @@ func (s *Session) Clone() *Session {
 		p := *s.Pending
 		p.AppKey = append([]byte(nil), s.Pending.AppKey...)
 		c.Pending = &p
+	}
+	c.LastError = copyError(s.LastError)
+	if s.TokenBinding != nil {
+		b := *s.TokenBinding
+		c.TokenBinding = &b
 	}
 	if s.Info != nil {
 		c.Info = make(map[string]string, len(s.Info))

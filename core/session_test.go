@@ -18,7 +18,8 @@ func TestParseSession(t *testing.T) {
 		{"minimal", `{"version":1,"provider":"gstn","account":"a","config":{}}`, ""},
 		{"unknown field", `{"version":1,"provider":"gstn","account":"a","config":{},"tokn":"x"}`, gstcrypto.CodeInvalidInput},
 		{"trailing data", `{"version":1,"provider":"gstn","account":"a","config":{}} {}`, gstcrypto.CodeInvalidInput},
-		{"version 2", `{"version":2,"provider":"gstn","account":"a","config":{}}`, gstcrypto.CodeInvalidInput},
+		{"version 3", `{"version":3,"provider":"gstn","account":"a","config":{}}`, gstcrypto.CodeInvalidInput},
+		{"version 0", `{"version":0,"provider":"gstn","account":"a","config":{}}`, gstcrypto.CodeInvalidInput},
 		{"unknown provider", `{"version":1,"provider":"smtp","account":"a","config":{}}`, gstcrypto.CodeConfigInvalid},
 		{"negative instant", `{"version":1,"provider":"gstn","account":"a","config":{},"skew_measured_at_ms":-1}`, gstcrypto.CodeInvalidInput},
 		{"token without expiry", `{"version":1,"provider":"gstn","account":"a","config":{},"access_token":"t"}`, gstcrypto.CodeInvalidInput},
@@ -76,4 +77,25 @@ func FuzzParseSession(f *testing.F) {
 			t.Fatalf("a valid session does not plan: %v", err)
 		}
 	})
+}
+
+// TestParseSessionUpgradesVersion1: what version 1 kept in Info moves to
+// the fields that say it; the rest of Info stays.
+func TestParseSessionUpgradesVersion1(t *testing.T) {
+	in := `{"version":1,"provider":"oauth_client_credentials","account":"a","config":{},"access_token":"t",
+		"obtained_at_ms":1,"expires_at_ms":2,"info":{"secret":"previous","token_cnf_x5t_s256":"x5t","token_cnf_source":"presented","token_scope":"s"}}`
+	s, err := ParseSession([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Session{Version: SessionVersion, Provider: ProviderOAuthClientCredentials, Account: "a", AccessToken: "t",
+		ObtainedAtMs: 1, ExpiresAtMs: 2, SecretInUse: SecretPrevious,
+		TokenBinding: &TokenBinding{X5tS256: "x5t", Source: BindingPresented}, Info: map[string]string{"token_scope": "s"}}
+	if d := cmp.Diff(want, s); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+	s, err = ParseSession([]byte(`{"version":1,"provider":"gstn","account":"a","config":{},"info":{"token_cnf_x5t_s256":"x"}}`))
+	if err != nil || s.TokenBinding == nil || s.TokenBinding.Source != BindingCnf || s.Info != nil {
+		t.Fatalf("%+v %v", s, err)
+	}
 }

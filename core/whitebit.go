@@ -73,16 +73,16 @@ func whiteBITBase(s *Session) string {
 	return base
 }
 
-func (p whiteBITProvider) steps() []string {
+func (p whiteBITProvider) steps() []Step {
 	if p.fastKey {
-		return []string{StepAuthorizationCode}
+		return []Step{StepAuthorizationCode}
 	}
-	return []string{StepAuthorizationCode, StepRefresh}
+	return []Step{StepAuthorizationCode, StepRefresh}
 }
 
 // planStep: a WhiteBIT token is extended only with its refresh token (the
 // planner never asks a Fast API Key session to refresh).
-func (whiteBITProvider) planStep(*Session, Action, int64) string { return StepRefresh }
+func (whiteBITProvider) planStep(*Session, Action, int64) Step { return StepRefresh }
 
 func (p whiteBITProvider) usesPKCE(*Session) bool { return p.fastKey }
 
@@ -106,8 +106,8 @@ func (p whiteBITProvider) authorizationURL(s *Session, pend *Pending) (string, e
 	return withQuery("config.auth_url", whiteBITEndpoint(s, s.Config.AuthURL, whiteBITLoginPath), q)
 }
 
-func (p whiteBITProvider) build(s *Session, step string, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
-	if a := s.Config.ClientAuth; a != "" && a != "post" {
+func (p whiteBITProvider) build(s *Session, step Step, c *Credentials, o *RequestOptions) (*HTTPRequest, error) {
+	if a := s.Config.ClientAuth; a != "" && a != ClientAuthPost {
 		return nil, newError(gstcrypto.CodeConfigInvalid, "WhiteBIT takes the client id and secret in the form: config.client_auth must be post or empty")
 	}
 	if err := requireField("config.client_id", s.Config.ClientID); err != nil {
@@ -202,7 +202,7 @@ func (p whiteBITProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedA
 // 422, 400) drops the refresh token: the user must authorise again when
 // the current token ends. A refused code exchange needs a new
 // authorization (401: check the client id and secret too).
-func (whiteBITProvider) failure(s *Session, r *HTTPResponse, step string) error {
+func (whiteBITProvider) failure(s *Session, r *HTTPResponse, step Step) error {
 	body, _ := decodeTokenResponse(r.Body, true)
 	desc := body.providerText(r.Status)
 	status := strconv.Itoa(r.Status)
@@ -225,4 +225,6 @@ func (whiteBITProvider) failure(s *Session, r *HTTPResponse, step string) error 
 	return terminal(s, gstcrypto.CodeProviderError, status, "WhiteBIT refused the code exchange ("+desc+")")
 }
 
-func (whiteBITProvider) rejects(s *Session, r *HTTPResponse) bool { return bearerRejected(r) }
+func (whiteBITProvider) classifyAPI(r *HTTPResponse) (classification, bool) {
+	return classifyBearerAPI(r)
+}

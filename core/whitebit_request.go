@@ -16,9 +16,9 @@ const whiteBITNonceWindowMs = 5 * second
 // maxWhiteBITParams bounds the params of a private API request.
 const maxWhiteBITParams = 256
 
-// NextWhiteBITNonce is the nonce the next private request of s sends at
+// nextWhiteBITNonce is the nonce the next private request of s sends at
 // nowMs (see the package notes above); it does not change s.
-func NextWhiteBITNonce(s *Session, nowMs int64) (int64, error) {
+func nextWhiteBITNonce(s *Session, nowMs int64) (int64, error) {
 	if s.Nonce == 1<<63-1 {
 		return 0, newError(gstcrypto.CodeInvalidInput, "the session's nonce cannot grow any further")
 	}
@@ -58,7 +58,7 @@ func BuildWhiteBITRequest(s *Session, nowMs int64, apiKey, secret, path string, 
 	if err := checkEndpoint("config.base_url", base); err != nil {
 		return nil, err
 	}
-	nonce, err := NextWhiteBITNonce(s, nowMs)
+	nonce, err := nextWhiteBITNonce(s, nowMs)
 	if err != nil {
 		return nil, err
 	}

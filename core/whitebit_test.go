@@ -198,7 +198,7 @@ func TestWhiteBITFlow(t *testing.T) {
 func TestWhiteBITErrors(t *testing.T) {
 	tests := []struct {
 		name      string
-		step      string
+		step      Step
 		status    int
 		body      string
 		code      Code
@@ -224,7 +224,7 @@ func TestWhiteBITErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tokenSession(ProviderWhiteBIT, 300*second)
 			s.RefreshToken, s.RefreshExpiresAtMs = "rt", t0+600*second
-			s.Pending = &Pending{Step: tc.step, SentAtMs: t0 + 240*second, Secret: secretCurrent}
+			s.Pending = &Pending{Step: tc.step, SentAtMs: t0 + 240*second, Secret: SecretCurrent}
 			err := ParseResponse(s, &HTTPResponse{Status: tc.status, Body: tc.body}, 0, t0+241*second)
 			e := mustCode(t, err, tc.code, tc.pcode)
 			if (s.NeedsUser != "") != tc.needsUser || (s.RefreshToken == "") != tc.dropsRT || !strings.Contains(e.Message, tc.inMessage) {
@@ -257,7 +257,7 @@ func TestWhiteBITFastKeyFlow(t *testing.T) {
 	mustPlan(t, s, exp-10*second, ActionUserAction, ReasonExpired)
 	_, err := BuildRequest(s, &Credentials{ClientSecret: "wb-secret"}, RequestOptions{NowMs: exp - minute, Step: StepRefresh})
 	mustCode(t, err, gstcrypto.CodeInvalidInput, "")
-	if d := cmp.Diff(Steps(ProviderWhiteBITFastKey), []string{StepAuthorizationCode}); d != "" {
+	if d := cmp.Diff(Steps(ProviderWhiteBITFastKey), []Step{StepAuthorizationCode}); d != "" {
 		t.Fatal(d)
 	}
 }

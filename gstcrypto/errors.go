@@ -52,6 +52,10 @@ const (
 	// CodeProviderError: the provider answered with an error of its own;
 	// ProviderCode carries the provider's code.
 	CodeProviderError Code = "provider_error"
+	// CodeCertificateStale: the provider could not decrypt what was
+	// encrypted to the public certificate the host holds (GSTN TEC4002):
+	// load the provider's current certificate and retry once.
+	CodeCertificateStale Code = "certificate_stale"
 )
 
 // Codes lists every error code in the order they were published.
@@ -60,21 +64,25 @@ var Codes = []Code{
 	CodeUnsupported, CodeTooLarge, CodeInternal,
 	CodeTokenExpired, CodeReauthRequired, CodeUserActionRequired,
 	CodeConfigInvalid, CodeRateLimited, CodeProviderError,
+	CodeCertificateStale,
 }
 
 // Error is the one error type of gstauth. Message is for people and never
 // contains key material, passwords, OTPs or tokens.
+//
+// Its JSON form is the error object every artifact returns:
+// {"code", "message", "provider_code"?, "retry_after_ms"?, "retryable"?}.
 type Error struct {
-	Code    Code
-	Message string
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
 	// ProviderCode is the provider's own error code (GSTN "AUTH4033", NIC
 	// "1005", an OAuth "invalid_grant"), when the error came from a provider.
-	ProviderCode string
+	ProviderCode string `json:"provider_code,omitempty"`
 	// RetryAfterMs is how long to wait before retrying, in milliseconds, when
 	// the error is retryable and the provider or the backoff said so.
-	RetryAfterMs int64
+	RetryAfterMs int64 `json:"retry_after_ms,omitempty"`
 	// Retryable reports whether the same request may succeed later unchanged.
-	Retryable bool
+	Retryable bool `json:"retryable,omitempty"`
 }
 
 func (e *Error) Error() string {

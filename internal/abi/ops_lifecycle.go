@@ -81,7 +81,7 @@ func opSessionSteps(in *Input) (any, error) {
 	if steps == nil {
 		return nil, &core.Error{Code: gstcrypto.CodeConfigInvalid, Message: "unknown provider"}
 	}
-	return map[string][]string{"steps": steps}, nil
+	return map[string][]core.Step{"steps": steps}, nil
 }
 
 func opSessionRequest(in *Input) (any, error) {
@@ -109,7 +109,7 @@ func opSessionRequest(in *Input) (any, error) {
 	if err := in.OptDecode("params", &params); err != nil {
 		return nil, err
 	}
-	req, err := core.BuildRequest(s, &c, core.RequestOptions{NowMs: now, Step: step, Entropy: entropy, Params: params})
+	req, err := core.BuildRequest(s, &c, core.RequestOptions{NowMs: now, Step: core.Step(step), Entropy: entropy, Params: params})
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +186,11 @@ func opSessionObserve(in *Input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rej, err := core.ObserveAPIResponse(s, r, sent, received)
+	res, err := core.ObserveAPIResponse(s, r, core.APICall{SentAtMs: sent, ReceivedAtMs: received})
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"session": s, "rejected": rej}, nil
+	return map[string]any{"session": s, "rejected": res.Outcome == core.OutcomeReauthenticate}, nil
 }
 
 func opSessionSeal(in *Input) (any, error) {

@@ -91,3 +91,72 @@ func decodeValue(dec *json.Decoder, depth int) (any, error) {
 	}
 	return nil, errShape
 }
+
+// Member is one member of an object, its value as raw JSON.
+type Member struct {
+	Key   string
+	Value json.RawMessage
+}
+
+// SplitObject returns the members of the one JSON object in b, in order,
+// without decoding their values; a duplicate name is ErrSyntax. Join puts
+// them back.
+func SplitObject(b []byte) ([]Member, error) {
+	if !utf8.Valid(b) {
+		return nil, ErrNotUTF8
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, ErrNotObject
+	}
+	var members []Member
+	seen := map[string]bool{}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return nil, ErrSyntax
+		}
+		key, _ := kt.(string)
+		if seen[key] {
+			return nil, ErrSyntax
+		}
+		seen[key] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, ErrSyntax
+		}
+		members = append(members, Member{Key: key, Value: v})
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, ErrSyntax
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, ErrTrailing
+	}
+	return members, nil
+}
+
+// Join writes members as one compact JSON object, names without HTML
+// escaping, values as they are.
+func Join(members []Member) []byte {
+	n := 2
+	for _, m := range members {
+		n += len(m.Key) + len(m.Value) + 4
+	}
+	var buf bytes.Buffer
+	buf.Grow(n)
+	buf.WriteByte('{')
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for i, m := range members {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		enc.Encode(m.Key)
+		buf.Truncate(buf.Len() - 1) // the encoder's newline
+		buf.WriteByte(':')
+		buf.Write(m.Value)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes()
+}
