@@ -74,7 +74,7 @@ func send(t *testing.T, req *core.HTTPRequest) *core.HTTPResponse {
 	return &core.HTTPResponse{Status: resp.StatusCode, Headers: h, Body: string(b)}
 }
 
-func exchange(t *testing.T, s *core.Session, c *core.Credentials, step string, now int64, params map[string]string) error {
+func exchange(t *testing.T, s *core.Session, c *core.Credentials, step core.Step, now int64, params map[string]string) error {
 	t.Helper()
 	req, err := core.BuildRequest(s, c, core.RequestOptions{NowMs: now, Step: step, Params: params})
 	if err != nil {
@@ -195,6 +195,12 @@ func decryptGSTN(t *testing.T, s *core.Session, resp map[string]any) map[string]
 
 func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
 
+// rejects reports whether the client takes an API answer as a dead token.
+func rejects(s *core.Session, r *core.HTTPResponse, now int64) bool {
+	_, err := core.ObserveAPIResponse(s, r, core.APICall{SentAtMs: now, ReceivedAtMs: now})
+	return err == nil && s.Rejected
+}
+
 func loggedIn(t *testing.T, opts Options) (*Server, string, *clock, *core.Session, *core.Credentials) {
 	srv, base, clk := start(t, opts)
 	s, c := newGSTNClient(t, base)
@@ -270,8 +276,7 @@ func TestGSTNRejectsWrongBytes(t *testing.T) {
 		if errorCode(r) != "AUTH4038" {
 			t.Fatalf("%v", r)
 		}
-		rejected, _ := core.ObserveAPIResponse(s, &core.HTTPResponse{Status: 200, Body: string(mustJSON(r))}, 0, 0)
-		if !rejected {
+		if !rejects(s, &core.HTTPResponse{Status: 200, Body: string(mustJSON(r))}, 0) {
 			t.Fatal("the client did not take AUTH4038 as a dead token")
 		}
 	})
@@ -384,7 +389,7 @@ func TestEWayBillFlow(t *testing.T) {
 	}
 	h["authtoken"] = "stale"
 	resp = send(t, &core.HTTPRequest{Method: "GET", URL: base + "/ewayapi/GetEwayBill?ewbNo=1", Headers: h})
-	if rejected, _ := core.ObserveAPIResponse(s, resp, now, now); !rejected {
+	if !rejects(s, resp, now) {
 		t.Fatalf("238 not taken as a dead token: %s", resp.Body)
 	}
 }
@@ -413,7 +418,7 @@ func TestFaults(t *testing.T) {
 	}
 	srv.Inject(Fault{Kind: "invalid_token", PathPrefix: "/eicore"})
 	m := generateIRN(t, base, s, c, testInvoice("INV/9"))
-	if rejected, _ := core.ObserveAPIResponse(s, &core.HTTPResponse{Status: 200, Body: string(mustJSON(m))}, now, now); !rejected {
+	if !rejects(s, &core.HTTPResponse{Status: 200, Body: string(mustJSON(m))}, now) {
 		t.Fatalf("1005 fault: %v", m)
 	}
 	start := time.Now()
