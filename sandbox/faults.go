@@ -131,9 +131,9 @@ func (w *skewWriter) Write(b []byte) (int, error) {
 func invalidTokenBody(path string) any {
 	switch {
 	case strings.HasPrefix(path, "/taxpayerapi"):
-		return gstnError("AUTH4033", "Invalid Session")
+		return gstnError(gstnBadSession.Code, gstnBadSession.Message)
 	case strings.HasPrefix(path, "/ewayapi") || path == "/auth/":
-		return ewbError("238")
+		return ewbError(ewbBadAuthToken.Code)
 	}
-	return nicError("1005", "Invalid Token")
+	return nicError(einvInvalidToken.Code, einvInvalidToken.Message)
 }

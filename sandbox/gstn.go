@@ -5,10 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"strings"
+	"regexp"
 	"time"
 
-	"github.com/gstauth/gstauth/core"
 	"github.com/gstauth/gstauth/gstcrypto"
 )
 
@@ -19,21 +18,37 @@ import (
 //	POST returns/gstr1         RETSAVE: {action, data, hmac} under the session key → {status_cd, data, rek, hmac}
 //	GET  returns/gstr1         action=RETSUM&gstin&ret_period → the saved invoices, encrypted
 //
-// Errors are {status_cd:"0", error:{error_cd, message}} with the codes of
-// the reference: AUT4033 client id/secret, AUTH4041 state-cd, TEC4002 app
-// key not decryptable, AUTH4033 OTP or session invalid, AUTH4038 session
-// expired, AUTH4037 refresh past the API-access window. A request MAC that
-// does not verify is RET191106 (the public record names no code for it; this
-// one is the emulator's own).
+// authenticate needs the five headers GSTN documents — clientid,
+// client-secret, state-cd, ip-usr, txn — and no more: Risersoft
+// (GSTNAuthClient.cs) and Vayana send only those, and Vayana's GSP docs list
+// exactly them for the auth actions. gstin and username headers are
+// optional (india-compliance sends them); when present they must agree
+// with state-cd and the body's username. The user comes from the body, the
+// state from state-cd. Returns calls carry gstin and username as well
+// (GSTN's returns API headers), and auth-token and ret_period.
+//
+// status_cd is a string, "1" or "0", as GSTN sends it: india-compliance
+// compares it with the string "1", and the GSTN answers GSPs reproduce
+// (the AUTH403 sample Sandbox.co.in shows) carry "status_cd": "0". Errors are
+// {status_cd:"0", error:{error_cd, message}} with the codes of codes.go.
 
 type gstnSession struct {
-	token, username, gstin string
-	ek                     []byte
-	expires, windowEnds    time.Time
+	token, username, stateCd string
+	gstin                    string // "" until a request names it
+	ek                       []byte
+	expires, windowEnds      time.Time
+}
+
+func (g *gstnSession) id() sessionID {
+	return sessionID{api: "gstn", clientID: ClientID, gstin: g.gstin, stateCd: g.stateCd, username: g.username}
 }
 
 func gstnError(code, msg string) map[string]any {
 	return map[string]any{"status_cd": "0", "error": map[string]string{"error_cd": code, "message": msg}}
+}
+
+func (s *Server) gstnFail(w http.ResponseWriter, c ProviderCode) {
+	s.writeJSON(w, 200, gstnError(c.Code, c.Message))
 }
 
 func (s *Server) gstnRoutes() {
@@ -43,33 +58,58 @@ func (s *Server) gstnRoutes() {
 	s.mux.HandleFunc("GET /taxpayerapi/v1.0/returns/gstr1", s.gstnSummary)
 }
 
-// gstnHeaders checks the headers every GSTN call carries and returns the
-// GSTIN and user name, or writes the error.
-func (s *Server) gstnHeaders(w http.ResponseWriter, r *http.Request) (gstin, username string, ok bool) {
+// The emulator reads GSTINs and state codes itself rather than through the
+// client core, so that a mistake there cannot hide the same mistake here.
+var gstinPattern = regexp.MustCompile(`^[0-9]{2}[0-9A-Z]{13}$`)
+
+// validStateCode reports whether sc is a GST state code: 01-38, 97 (other
+// territory), 99 (centre jurisdiction).
+func validStateCode(sc string) bool {
+	if len(sc) != 2 || sc[0] < '0' || sc[0] > '9' || sc[1] < '0' || sc[1] > '9' {
+		return false
+	}
+	n := int(sc[0]-'0')*10 + int(sc[1]-'0')
+	return (n >= 1 && n <= 38) || n == 97 || n == 99
+}
+
+// gstinStateCode returns the state code of a GSTIN (its first two digits),
+// or "" when gstin is not a GSTIN of a GST state.
+func gstinStateCode(gstin string) string {
+	if !gstinPattern.MatchString(gstin) || !validStateCode(gstin[:2]) {
+		return ""
+	}
+	return gstin[:2]
+}
+
+// gstnHeaders checks the five headers every GSTN call carries, and the
+// gstin header when there is one. It returns the state code and the gstin
+// header ("" when absent), or writes the error.
+func (s *Server) gstnHeaders(w http.ResponseWriter, r *http.Request) (stateCd, gstin string, ok bool) {
 	h := r.Header
 	if !constEq(h.Get("clientid"), ClientID) || !constEq(h.Get("client-secret"), ClientSecret) {
-		s.writeJSON(w, 200, gstnError("AUT4033", "Invalid Client Id or Client Secret"))
+		s.gstnFail(w, gstnBadClient)
 		return "", "", false
 	}
-	gstin, username = h.Get("gstin"), h.Get("username")
-	sc, err := core.StateCodeOf(gstin)
-	if err != nil || h.Get("state-cd") != sc {
-		s.writeJSON(w, 200, gstnError("AUTH4041", "Invalid state-cd"))
+	stateCd, gstin = h.Get("state-cd"), h.Get("gstin")
+	if h.Get("ip-usr") == "" || h.Get("txn") == "" || stateCd == "" {
+		s.gstnFail(w, gstnHeaderMissing)
 		return "", "", false
 	}
-	if h.Get("ip-usr") == "" || h.Get("txn") == "" {
-		s.writeJSON(w, 200, gstnError("AUTH4042", "ip-usr and txn headers are required"))
+	if !validStateCode(stateCd) {
+		s.gstnFail(w, gstnBadStateCode)
 		return "", "", false
 	}
-	if username != Username {
-		s.writeJSON(w, 200, gstnError("AUTH4035", "Invalid username"))
-		return "", "", false
+	if gstin != "" {
+		if gstinStateCode(gstin) != stateCd {
+			s.gstnFail(w, gstnBadStateCode)
+			return "", "", false
+		}
 	}
-	return gstin, username, true
+	return stateCd, gstin, true
 }
 
 func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
-	gstin, username, ok := s.gstnHeaders(w, r)
+	stateCd, gstin, ok := s.gstnHeaders(w, r)
 	if !ok {
 		return
 	}
@@ -81,19 +121,24 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 		OTP       string `json:"otp"`
 		AuthToken string `json:"auth_token"`
 	}
-	if json.Unmarshal(raw, &body) != nil || body.Username != username {
-		s.writeJSON(w, 200, gstnError("AUTH4036", "Invalid request body"))
+	if json.Unmarshal(raw, &body) != nil {
+		s.gstnFail(w, gstnMalformed)
 		return
 	}
+	if body.Username != Username || (r.Header.Get("username") != "" && r.Header.Get("username") != body.Username) {
+		s.gstnFail(w, gstnBadUser)
+		return
+	}
+	id := sessionID{api: "gstn", clientID: ClientID, gstin: gstin, stateCd: stateCd, username: body.Username}
 	rsaKey := func() ([]byte, bool) {
 		ct, err := base64.StdEncoding.DecodeString(body.AppKey)
 		if err != nil {
-			s.writeJSON(w, 200, gstnError("TEC4002", "Invalid public key or app key encryption"))
+			s.gstnFail(w, gstnBadAppKey)
 			return nil, false
 		}
 		k, err := gstcrypto.DecryptRSA(s.gstnKey, ct)
-		if err != nil || len(k) != 32 {
-			s.writeJSON(w, 200, gstnError("TEC4002", "Invalid public key or app key encryption"))
+		if err != nil || !usableAppKey(k) {
+			s.gstnFail(w, gstnBadAppKey)
 			return nil, false
 		}
 		return k, true
@@ -101,32 +146,43 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	switch body.Action {
 	case "OTPREQUEST":
+		s.count(id, func(st *SessionStats) { st.OTPRequests++ })
 		k, ok := rsaKey()
 		if !ok {
 			return
 		}
 		s.mu.Lock()
-		s.gstnOTP[username] = k
+		s.gstnOTP[id.key()] = k
 		s.mu.Unlock()
 		s.writeJSON(w, 200, map[string]string{"status_cd": "1"})
 	case "AUTHTOKEN":
+		s.mu.Lock()
+		live := s.liveGSTNSessionLocked(id, now)
+		s.countLocked(id, func(st *SessionStats) {
+			st.AuthRequests++
+			if live {
+				st.ReauthRequests++
+			}
+		})
+		s.mu.Unlock()
 		k, ok := rsaKey()
 		if !ok {
 			return
 		}
 		otpCT, err := base64.StdEncoding.DecodeString(body.OTP)
 		if err != nil {
-			s.writeJSON(w, 200, gstnError("AUTH4033", "Invalid OTP"))
+			s.gstnFail(w, gstnBadOTP)
 			return
 		}
-		otp, err := gstcrypto.DecryptAESECB(k, otpCT)
+		otp, err := decryptUnderAppKey(k, otpCT)
 		if err != nil || !constEq(string(otp), OTP) {
-			s.writeJSON(w, 200, gstnError("AUTH4033", "Invalid OTP"))
+			s.gstnFail(w, gstnBadOTP)
 			return
 		}
-		s.issueGSTN(w, &gstnSession{username: username, gstin: gstin, windowEnds: now.Add(s.opts.AccessWindow)}, k, now)
+		s.issueGSTN(w, &gstnSession{username: id.username, stateCd: stateCd, gstin: gstin, windowEnds: now.Add(s.opts.AccessWindow)}, k, now)
 	case "REFRESHTOKEN":
-		sess, ok := s.gstnSessionOf(w, body.AuthToken, gstin, now)
+		s.count(id, func(st *SessionStats) { st.RefreshRequests++ })
+		sess, ok := s.gstnSessionOf(w, body.AuthToken, id, now)
 		if !ok {
 			return
 		}
@@ -135,23 +191,23 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			k, err = gstcrypto.DecryptAESECB(sess.ek, ct) // the new app key under the current session key
 		}
-		if err != nil || len(k) != 32 {
-			s.writeJSON(w, 200, gstnError("TEC4002", "The app key must be encrypted with the session key"))
+		if err != nil || !usableAppKey(k) {
+			s.gstnFail(w, gstnBadAppKey)
 			return
 		}
 		if !now.Before(sess.windowEnds) {
-			s.writeJSON(w, 200, gstnError("AUTH4037", "API access duration has ended"))
+			s.gstnFail(w, gstnWindowOver)
 			return
 		}
 		s.mu.Lock()
 		delete(s.gstn, sess.token)
 		s.mu.Unlock()
-		s.issueGSTN(w, &gstnSession{username: username, gstin: gstin, windowEnds: sess.windowEnds}, k, now)
+		s.issueGSTN(w, &gstnSession{username: sess.username, stateCd: sess.stateCd, gstin: sess.gstin, windowEnds: sess.windowEnds}, k, now)
 	case "LOGOUT":
 		if _, ok := rsaKey(); !ok {
 			return
 		}
-		sess, ok := s.gstnSessionOf(w, body.AuthToken, gstin, now)
+		sess, ok := s.gstnSessionOf(w, body.AuthToken, id, now)
 		if !ok {
 			return
 		}
@@ -160,8 +216,19 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.writeJSON(w, 200, map[string]string{"status_cd": "1"})
 	default:
-		s.writeJSON(w, 200, gstnError("AUTH4036", "Invalid action"))
+		s.gstnFail(w, gstnBadAction)
 	}
+}
+
+// liveGSTNSessionLocked reports whether the session has a token that has
+// not expired; the caller holds s.mu.
+func (s *Server) liveGSTNSessionLocked(id sessionID, now time.Time) bool {
+	for _, x := range s.gstn {
+		if x.username == id.username && x.stateCd == id.stateCd && now.Before(x.expires) {
+			return true
+		}
+	}
+	return false
 }
 
 // issueGSTN makes a session with a fresh EK, sent under the app key.
@@ -173,7 +240,11 @@ func (s *Server) issueGSTN(w http.ResponseWriter, sess *gstnSession, appKey []by
 	if sess.expires.After(sess.windowEnds) {
 		sess.expires = sess.windowEnds
 	}
-	enc, _ := gstcrypto.EncryptAESECB(appKey, ek)
+	enc, err := encryptUnderAppKey(appKey, ek)
+	if err != nil {
+		s.gstnFail(w, gstnBadAppKey)
+		return
+	}
 	s.mu.Lock()
 	s.gstn[sess.token] = sess
 	s.mu.Unlock()
@@ -181,16 +252,21 @@ func (s *Server) issueGSTN(w http.ResponseWriter, sess *gstnSession, appKey []by
 		"sek": base64.StdEncoding.EncodeToString(enc)})
 }
 
-func (s *Server) gstnSessionOf(w http.ResponseWriter, token, gstin string, now time.Time) (*gstnSession, bool) {
+// gstnSessionOf finds the session of token for the user and state of id,
+// checks the GSTIN when both the request and the session name one, and
+// counts a request made with an expired token.
+func (s *Server) gstnSessionOf(w http.ResponseWriter, token string, id sessionID, now time.Time) (*gstnSession, bool) {
 	s.mu.Lock()
 	sess := s.gstn[token]
 	s.mu.Unlock()
 	switch {
-	case sess == nil || sess.gstin != gstin:
-		s.writeJSON(w, 200, gstnError("AUTH4033", "Invalid Session"))
+	case sess == nil || sess.username != id.username || sess.stateCd != id.stateCd ||
+		(id.gstin != "" && sess.gstin != "" && sess.gstin != id.gstin):
+		s.gstnFail(w, gstnBadSession)
 		return nil, false
 	case !now.Before(sess.expires):
-		s.writeJSON(w, 200, gstnError("AUTH4038", "Session Expired"))
+		s.count(sess.id(), func(st *SessionStats) { st.ExpiredTokenRequests++ })
+		s.gstnFail(w, gstnExpired)
 		return nil, false
 	}
 	return sess, true
@@ -201,19 +277,71 @@ func (s *Server) gstnEVCOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	if q.Get("action") != "EVCOTP" || q.Get("pan") == "" || q.Get("form_type") == "" {
-		s.writeJSON(w, 200, gstnError("AUTH4036", "action=EVCOTP needs pan and form_type"))
-		return
+	switch {
+	case q.Get("action") != "EVCOTP":
+		s.gstnFail(w, gstnBadAction)
+	case r.Header.Get("username") == "":
+		s.gstnFail(w, gstnEVCNoUser)
+	case q.Get("pan") == "":
+		s.gstnFail(w, gstnEVCNoPAN)
+	case q.Get("form_type") == "":
+		s.gstnFail(w, gstnEVCNoFormType)
+	default:
+		s.writeJSON(w, 200, map[string]string{"status_cd": "1"})
 	}
-	s.writeJSON(w, 200, map[string]string{"status_cd": "1"})
 }
 
+// gstnCallSession checks the headers of a returns call — the five, plus
+// gstin and username, plus an auth-token of that user and GSTIN — and binds
+// the session to the GSTIN if no request had named one yet.
 func (s *Server) gstnCallSession(w http.ResponseWriter, r *http.Request) (*gstnSession, bool) {
-	gstin, _, ok := s.gstnHeaders(w, r)
+	stateCd, gstin, ok := s.gstnHeaders(w, r)
 	if !ok {
 		return nil, false
 	}
-	return s.gstnSessionOf(w, r.Header.Get("auth-token"), gstin, s.now())
+	username := r.Header.Get("username")
+	if gstin == "" || username == "" {
+		s.gstnFail(w, gstnHeaderMissing)
+		return nil, false
+	}
+	id := sessionID{api: "gstn", clientID: ClientID, gstin: gstin, stateCd: stateCd, username: username}
+	sess, ok := s.gstnSessionOf(w, r.Header.Get("auth-token"), id, s.now())
+	if !ok {
+		return nil, false
+	}
+	s.mu.Lock()
+	if sess.gstin == "" {
+		sess.gstin = gstin
+		s.countLocked(sess.id(), func(*SessionStats) {})
+	}
+	s.mu.Unlock()
+	return sess, true
+}
+
+// checkRetPeriod checks the ret_period header (MMYYYY).
+func (s *Server) checkRetPeriod(w http.ResponseWriter, p string) bool {
+	if p == "" {
+		s.gstnFail(w, gstnNoRetPeriod)
+		return false
+	}
+	if !retPeriodOK(p) {
+		s.gstnFail(w, gstnBadRetPeriod)
+		return false
+	}
+	return true
+}
+
+func retPeriodOK(p string) bool {
+	if len(p) != 6 {
+		return false
+	}
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	m := int(p[0]-'0')*10 + int(p[1]-'0')
+	return m >= 1 && m <= 12
 }
 
 func (s *Server) gstnSave(w http.ResponseWriter, r *http.Request) {
@@ -222,8 +350,7 @@ func (s *Server) gstnSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	retPeriod := r.Header.Get("ret_period")
-	if len(retPeriod) != 6 {
-		s.writeJSON(w, 200, gstnError("RET11401", "ret_period header (MMYYYY) is required"))
+	if !s.checkRetPeriod(w, retPeriod) {
 		return
 	}
 	raw, _ := readBody(r)
@@ -233,12 +360,12 @@ func (s *Server) gstnSave(w http.ResponseWriter, r *http.Request) {
 		HMAC   string `json:"hmac"`
 	}
 	if json.Unmarshal(raw, &body) != nil || body.Action != "RETSAVE" {
-		s.writeJSON(w, 200, gstnError("RET11402", "action RETSAVE with data and hmac expected"))
+		s.gstnFail(w, gstnBadRequest)
 		return
 	}
 	payload, err := gstcrypto.DecryptGSTNRequest(sess.ek, body.Data, body.HMAC)
 	if err != nil || !json.Valid(payload) {
-		s.writeJSON(w, 200, gstnError("RET191106", "The request could not be decrypted or its hmac does not match"))
+		s.gstnFail(w, gstnBadPayload)
 		return
 	}
 	key := sess.gstin + "|" + retPeriod
@@ -255,8 +382,8 @@ func (s *Server) gstnSummary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	if q.Get("action") != "RETSUM" || q.Get("gstin") != sess.gstin || len(q.Get("ret_period")) != 6 {
-		s.writeJSON(w, 200, gstnError("RET11402", "action=RETSUM with this session's gstin and a ret_period expected"))
+	if q.Get("action") != "RETSUM" || q.Get("gstin") != sess.gstin || !retPeriodOK(q.Get("ret_period")) {
+		s.gstnFail(w, gstnBadParams)
 		return
 	}
 	s.mu.Lock()
@@ -270,12 +397,10 @@ func (s *Server) writeEncrypted(w http.ResponseWriter, ek []byte, v any) {
 	js, _ := json.Marshal(v)
 	resp, err := gstcrypto.EncryptGSTNResponse(nil, ek, js)
 	if err != nil {
-		s.writeJSON(w, 500, gstnError("SYS500", "encryption failed"))
+		s.writeJSON(w, 500, gstnError(gstnEncryptFailure.Code, gstnEncryptFailure.Message))
 		return
 	}
 	s.writeJSON(w, 200, map[string]string{"status_cd": "1", "data": resp.Data, "rek": resp.Rek, "hmac": resp.HMAC})
 }
 
 func constEq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-
-var _ = strings.HasPrefix

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gstauth/gstauth/core"
 	"github.com/gstauth/gstauth/gstcrypto"
 )
 
@@ -24,11 +23,22 @@ import (
 //	POST /ewayapi/                   GENEWAYBILL: {"action":"GENEWAYBILL","data": b64(AES(SEK, json))}
 //	GET  /ewayapi/GetEwayBill?ewbNo= an e-way bill, answered with rek and hmac
 //
-// e-invoice errors {Status:0, ErrorDetails:[{ErrorCode, ErrorMessage}]}: 1004 Gstin header, 1005 invalid token,
-// 1010 client id/secret, 1016 app key not decryptable, 1017 user, 1019 password, 2150 duplicate IRN (with
-// InfoDtls DUPIRN), 5002 a Data that does not decrypt to JSON (the emulator's own code). e-way bill errors
-// {status:"0", error: b64(json {"errorCodes":"..."})}: 238 invalid token, 108 invalid login, 105 client id or
-// secret, 5002 a data that does not decrypt to JSON (the emulator's own).
+// The status fields keep each service's JSON type, as NIC's v1.04 and
+// v1.03 samples show them and as envelopes recorded from the live
+// endpoints (api.einvoice1.gst.gov.in, einv-apisandbox.nic.in) have them:
+// e-invoice Status is a number, 1 or 0 ({"Status":0,"ErrorDetails":[...],
+// "Data":null,"InfoDtls":null}); e-way bill status is a string, "1" or "0"
+// ({"status":"0","error":"<b64 json>","info":null}).
+//
+// e-invoice errors are {Status:0, ErrorDetails:[{ErrorCode, ErrorMessage}]};
+// e-way bill errors {status:"0", error: b64(json {"errorCodes":"..."})}. The
+// codes, and the situation each stands for, are in codes.go.
+
+// NIC states times in IST with no zone: TokenExpiry as yyyy-MM-dd HH:mm:ss
+// (e-invoice v1.04), AckDt likewise.
+var ist = time.FixedZone("IST", 5*3600+1800)
+
+const nicTimeLayout = "2006-01-02 15:04:05"
 
 // forceRefreshWindow is where NIC honours ForceRefreshAccessToken.
 const forceRefreshWindow = 10 * time.Minute
@@ -40,13 +50,26 @@ type nicSession struct {
 	ewb                    bool
 }
 
+func (n *nicSession) id() sessionID {
+	return nicSessionID(n.ewb, n.gstin, n.username)
+}
+
+func nicSessionID(ewb bool, gstin, user string) sessionID {
+	api := "einvoice"
+	if ewb {
+		api = "ewaybill"
+	}
+	return sessionID{api: api, clientID: ClientID, gstin: gstin, stateCd: gstin[:2], username: user}
+}
+
 func nicError(code, msg string) map[string]any {
-	return map[string]any{"Status": 0, "ErrorDetails": []map[string]string{{"ErrorCode": code, "ErrorMessage": msg}}, "InfoDtls": nil}
+	return map[string]any{"Status": 0, "ErrorDetails": []map[string]string{{"ErrorCode": code, "ErrorMessage": msg}},
+		"Data": nil, "InfoDtls": nil}
 }
 
 func ewbError(codes string) map[string]any {
 	js, _ := json.Marshal(map[string]string{"errorCodes": codes + ","})
-	return map[string]any{"status": "0", "error": base64.StdEncoding.EncodeToString(js)}
+	return map[string]any{"status": "0", "error": base64.StdEncoding.EncodeToString(js), "info": nil}
 }
 
 func (s *Server) nicRoutes() {
@@ -57,40 +80,85 @@ func (s *Server) nicRoutes() {
 	s.mux.HandleFunc("GET /ewayapi/GetEwayBill", s.getEWB)
 }
 
-func (s *Server) nicFail(w http.ResponseWriter, ewb bool, code, msg string) {
-	if ewb {
-		s.writeJSON(w, 200, ewbError(code))
+func (s *Server) nicFail(w http.ResponseWriter, c ProviderCode) {
+	if c.API == "ewaybill" {
+		s.writeJSON(w, 200, ewbError(c.Code))
 		return
 	}
-	s.writeJSON(w, 200, nicError(code, msg))
+	s.writeJSON(w, 200, nicError(c.Code, c.Message))
 }
 
-// nicHeaders checks the client headers; e-invoice spells them client_id,
-// client_secret, Gstin and e-way bill client-id, client-secret, gstin.
-func (s *Server) nicHeaders(w http.ResponseWriter, r *http.Request, ewb bool) (string, bool) {
-	id, secret, gstin := r.Header.Get("client_id"), r.Header.Get("client_secret"), r.Header.Get("Gstin")
+// nicHeaders checks the client and GSTIN headers and returns the GSTIN.
+// e-invoice spells them client_id, client_secret, Gstin and checks the
+// client first (1011, 1012, 1010, then 1004); e-way bill spells them
+// client-id, client-secret, gstin and checks the GSTIN first, as the live
+// endpoint answers 393 to a request without one whatever else it carries,
+// then the client (110 on /auth/, 237 on business calls).
+func (s *Server) nicHeaders(w http.ResponseWriter, r *http.Request, ewb, auth bool) (string, bool) {
 	if ewb {
-		id, secret, gstin = r.Header.Get("client-id"), r.Header.Get("client-secret"), r.Header.Get("gstin")
+		gstin := r.Header.Get("gstin")
+		if gstinStateCode(gstin) == "" {
+			s.nicFail(w, ewbBadGSTIN)
+			return "", false
+		}
+		if !constEq(r.Header.Get("client-id"), ClientID) || !constEq(r.Header.Get("client-secret"), ClientSecret) {
+			s.nicFail(w, map[bool]ProviderCode{true: ewbBadClientAuth, false: ewbBadClientCall}[auth])
+			return "", false
+		}
+		return gstin, true
 	}
-	if !constEq(id, ClientID) || !constEq(secret, ClientSecret) {
-		s.nicFail(w, ewb, map[bool]string{false: "1010", true: "105"}[ewb], "Invalid Client-ID/Client-Secret")
-		return "", false
+	id, secret, gstin := r.Header.Get("client_id"), r.Header.Get("client_secret"), r.Header.Get("Gstin")
+	switch {
+	case id == "":
+		s.nicFail(w, einvNoClientID)
+	case secret == "":
+		s.nicFail(w, einvNoClientSecret)
+	case !constEq(id, ClientID) || !constEq(secret, ClientSecret):
+		s.nicFail(w, einvBadClient)
+	default:
+		if gstinStateCode(gstin) == "" {
+			s.nicFail(w, einvNoGSTIN)
+			return "", false
+		}
+		return gstin, true
 	}
-	if _, err := core.StateCodeOf(gstin); err != nil {
-		s.nicFail(w, ewb, map[bool]string{false: "1004", true: "105"}[ewb], "Header GSTIN is required")
-		return "", false
+	return "", false
+}
+
+// decryptAuthData reads {"Data": b64(RSA(NIC key, b64(json)))}: ok is false
+// when Data does not RSA-decrypt, js is nil when it decrypts to something
+// that is not base64.
+func (s *Server) decryptAuthData(r *http.Request) (js []byte, ok bool) {
+	ct, err := base64.StdEncoding.DecodeString(readDataEnvelope(r))
+	if err != nil {
+		return nil, false
 	}
-	return gstin, true
+	p, err := gstcrypto.DecryptRSA(s.nicKey, ct)
+	if err != nil {
+		return nil, false
+	}
+	js, err = base64.StdEncoding.DecodeString(string(p))
+	if err != nil {
+		return nil, true
+	}
+	return js, true
 }
 
 func (s *Server) nicAuth(w http.ResponseWriter, r *http.Request, ewb bool) {
-	gstin, ok := s.nicHeaders(w, r, ewb)
+	gstin, ok := s.nicHeaders(w, r, ewb, true)
 	if !ok {
 		return
 	}
-	js, err := gstcrypto.DecryptNICAuthPayload(s.nicKey, readDataEnvelope(r))
-	if err != nil {
-		s.nicFail(w, ewb, map[bool]string{false: "1016", true: "108"}[ewb], "Decryption of App Key failed")
+	// pick chooses the e-invoice or the e-way bill code of one situation.
+	pick := func(einv, ewbCode ProviderCode) ProviderCode {
+		if ewb {
+			return ewbCode
+		}
+		return einv
+	}
+	js, ok := s.decryptAuthData(r)
+	if !ok {
+		s.nicFail(w, pick(einvBadAppKey, ewbUndecryptable))
 		return
 	}
 	var a struct {
@@ -101,32 +169,37 @@ func (s *Server) nicAuth(w http.ResponseWriter, r *http.Request, ewb bool) {
 		Pass                       string `json:"password"`
 		AppKeyEWB                  string `json:"app_key"`
 	}
-	if json.Unmarshal(js, &a) != nil {
-		s.nicFail(w, ewb, map[bool]string{false: "1016", true: "108"}[ewb], "Invalid auth payload")
+	if js == nil || json.Unmarshal(js, &a) != nil {
+		s.nicFail(w, pick(einvBadPayload, ewbBadJSON))
 		return
 	}
 	user, pass, appKeyText := a.UserName, a.Password, a.AppKey
 	if ewb {
 		user, pass, appKeyText = a.Username, a.Pass, a.AppKeyEWB
 		if a.Action != "ACCESSTOKEN" {
-			s.nicFail(w, true, "108", "action must be ACCESSTOKEN")
+			s.nicFail(w, ewbBadAction)
 			return
 		}
-	}
-	appKey, err := base64.StdEncoding.DecodeString(appKeyText)
-	if err != nil || len(appKey) != 32 {
-		s.nicFail(w, ewb, map[bool]string{false: "1016", true: "108"}[ewb], "AppKey must be base64 of 32 bytes")
-		return
-	}
-	if user != Username {
-		s.nicFail(w, ewb, map[bool]string{false: "1017", true: "108"}[ewb], "Incorrect user id")
-		return
-	}
-	if !constEq(pass, Password) {
-		s.nicFail(w, ewb, map[bool]string{false: "1019", true: "108"}[ewb], "Incorrect Password")
+	} else if user == "" {
+		s.nicFail(w, einvNoUserName)
 		return
 	}
 	now := s.now()
+	if ewb && !s.allowEWBAuth(gstin, user, now) {
+		s.nicFail(w, ewbTryLater)
+		return
+	}
+	// The app key is used at whatever AES size it decodes to (appkey.go).
+	appKey, err := base64.StdEncoding.DecodeString(appKeyText)
+	if err != nil || !usableAppKey(appKey) {
+		s.nicFail(w, pick(einvBadAppKey, ewbUndecryptable))
+		return
+	}
+	if user != Username {
+		s.nicFail(w, pick(einvBadUser, ewbBadLogin))
+		return
+	}
+	id := nicSessionID(ewb, gstin, user)
 	s.mu.Lock()
 	var sess *nicSession
 	for _, x := range s.nic {
@@ -134,9 +207,25 @@ func (s *Server) nicAuth(w http.ResponseWriter, r *http.Request, ewb bool) {
 			sess = x
 		}
 	}
+	forced := !ewb && a.ForceRefreshAccessToken
+	s.countLocked(id, func(st *SessionStats) {
+		st.AuthRequests++
+		switch {
+		case sess != nil && forced:
+			st.RefreshRequests++
+		case sess != nil:
+			st.ReauthRequests++
+		}
+	})
+	s.mu.Unlock()
+	if !constEq(pass, Password) {
+		s.nicFail(w, pick(einvBadPassword, ewbBadLogin))
+		return
+	}
+	s.mu.Lock()
 	// Inside the validity the same token comes back; ForceRefreshAccessToken
 	// is honoured in the last 10 minutes only (e-way bill always issues anew).
-	if sess == nil || ewb || (a.ForceRefreshAccessToken && !now.Before(sess.expires.Add(-forceRefreshWindow))) {
+	if sess == nil || ewb || (forced && !now.Before(sess.expires.Add(-forceRefreshWindow))) {
 		if sess != nil {
 			delete(s.nic, sess.token)
 		}
@@ -146,32 +235,66 @@ func (s *Server) nicAuth(w http.ResponseWriter, r *http.Request, ewb bool) {
 		s.nic[sess.token] = sess
 	}
 	s.mu.Unlock()
-	enc, _ := gstcrypto.EncryptAESECB(appKey, sess.sek)
+	enc, err := encryptUnderAppKey(appKey, sess.sek)
+	if err != nil {
+		s.nicFail(w, pick(einvBadAppKey, ewbUndecryptable))
+		return
+	}
 	sekText := base64.StdEncoding.EncodeToString(enc)
 	if ewb {
 		s.writeJSON(w, 200, map[string]string{"status": "1", "authtoken": sess.token, "sek": sekText})
 		return
 	}
 	s.writeJSON(w, 200, map[string]any{"Status": 1, "Data": map[string]string{"ClientId": ClientID, "UserName": user,
-		"AuthToken": sess.token, "Sek": sekText, "TokenExpiry": core.FormatNICTokenExpiry(sess.expires.UnixMilli())},
+		"AuthToken": sess.token, "Sek": sekText, "TokenExpiry": sess.expires.In(ist).Format(nicTimeLayout)},
 		"ErrorDetails": nil, "InfoDtls": nil})
 }
 
+// nicSessionOf checks a business call's headers and token. e-invoice: a
+// missing user_name is 1006; an unknown or expired token, or a user_name
+// that is not the token's, 1005; a live token sent with another Gstin
+// header, 1015 ("the GSTIN of the user who has generated the auth token is
+// different from the GSTIN being passed in the request header"). e-way
+// bill: 238 for all three (or 105/106, Options.EWBTokenCodes).
 func (s *Server) nicSessionOf(w http.ResponseWriter, r *http.Request, ewb bool) (*nicSession, bool) {
-	gstin, ok := s.nicHeaders(w, r, ewb)
+	gstin, ok := s.nicHeaders(w, r, ewb, false)
 	if !ok {
 		return nil, false
 	}
-	token := r.Header.Get("AuthToken")
+	token, user := r.Header.Get("AuthToken"), r.Header.Get("user_name")
 	if ewb {
 		token = r.Header.Get("authtoken")
+	} else if user == "" {
+		s.nicFail(w, einvNoUserName)
+		return nil, false
+	}
+	invalid, expired := einvInvalidToken, einvInvalidToken
+	if ewb {
+		invalid, expired = ewbBadAuthToken, ewbBadAuthToken
+		if s.opts.EWBTokenCodes == EWBTokenCodes105106 {
+			invalid, expired = ewbInvalidToken, ewbTokenExpired
+		}
 	}
 	s.mu.Lock()
 	sess := s.nic[token]
 	s.mu.Unlock()
-	if sess == nil || sess.ewb != ewb || sess.gstin != gstin || !s.now().Before(sess.expires) ||
-		(!ewb && r.Header.Get("user_name") != sess.username) {
-		s.nicFail(w, ewb, map[bool]string{false: "1005", true: "238"}[ewb], "Invalid Token")
+	switch {
+	case sess == nil || sess.ewb != ewb:
+		s.nicFail(w, invalid)
+		return nil, false
+	case !s.now().Before(sess.expires):
+		s.count(sess.id(), func(st *SessionStats) { st.ExpiredTokenRequests++ })
+		s.nicFail(w, expired)
+		return nil, false
+	case !ewb && user != sess.username:
+		s.nicFail(w, invalid)
+		return nil, false
+	case sess.gstin != gstin:
+		if ewb {
+			s.nicFail(w, invalid)
+		} else {
+			s.nicFail(w, einvWrongGSTIN)
+		}
 		return nil, false
 	}
 	return sess, true
@@ -200,27 +323,28 @@ func (s *Server) generateIRN(w http.ResponseWriter, r *http.Request) {
 	js, err := gstcrypto.DecryptNICResponse(sess.sek, readDataEnvelope(r))
 	var inv invoice
 	if err != nil || json.Unmarshal(js, &inv) != nil || inv.DocDtls.No == "" || inv.SellerDtls.Gstin == "" {
-		s.writeJSON(w, 200, nicError("5002", "Data must be the invoice JSON encrypted with the SEK (no inner base64)"))
+		s.nicFail(w, einvBadData)
 		return
 	}
 	if inv.SellerDtls.Gstin != sess.gstin {
-		s.writeJSON(w, 200, nicError("2211", "Seller GSTIN does not match the Gstin header"))
+		s.nicFail(w, einvSellerGSTIN)
 		return
 	}
 	sum := sha256.Sum256([]byte(inv.SellerDtls.Gstin + "|" + inv.DocDtls.Typ + "|" + inv.DocDtls.No + "|" + inv.DocDtls.Dt))
 	irn := hex.EncodeToString(sum[:])
-	now := s.now().In(time.FixedZone("IST", 5*3600+1800))
+	now := s.now().In(ist)
 	s.mu.Lock()
 	dup := s.irns[irn]
 	s.irns[irn] = true
 	s.mu.Unlock()
 	if dup {
-		s.writeJSON(w, 200, map[string]any{"Status": 0, "ErrorDetails": []map[string]string{{"ErrorCode": "2150", "ErrorMessage": "Duplicate IRN"}},
-			"InfoDtls": []map[string]any{{"InfCd": "DUPIRN", "Desc": map[string]string{"Irn": irn}}}})
+		dupErr := nicError(einvDuplicateIRN.Code, einvDuplicateIRN.Message)
+		dupErr["InfoDtls"] = []map[string]any{{"InfCd": "DUPIRN", "Desc": map[string]string{"Irn": irn}}}
+		s.writeJSON(w, 200, dupErr)
 		return
 	}
 	ackNo := 112010000000000 + s.nextID()
-	ackDt := now.Format("2006-01-02 15:04:05")
+	ackDt := now.Format(nicTimeLayout)
 	hsn := ""
 	if len(inv.ItemList) > 0 {
 		hsn = inv.ItemList[0].HsnCd
@@ -236,7 +360,7 @@ func (s *Server) generateIRN(w http.ResponseWriter, r *http.Request) {
 	signedInv, err1 := gstcrypto.SignJWTRS256(s.signKey, header, map[string]any{"data": string(invText), "iss": "NIC Sandbox"})
 	signedQR, err2 := gstcrypto.SignJWTRS256(s.signKey, header, map[string]any{"data": string(qr), "iss": "NIC Sandbox"})
 	if err1 != nil || err2 != nil {
-		s.writeJSON(w, 500, nicError("5000", "signing failed"))
+		s.writeJSON(w, 500, nicError(einvSignFailure.Code, einvSignFailure.Message))
 		return
 	}
 	out, _ := json.Marshal(map[string]any{"AckNo": ackNo, "AckDt": ackDt, "Irn": irn, "SignedInvoice": signedInv,
@@ -269,12 +393,20 @@ func (s *Server) generateEWB(w http.ResponseWriter, r *http.Request) {
 	if env.Action == "" {
 		env.Action = r.URL.Query().Get("action")
 	}
-	js, err := gstcrypto.DecryptNICResponse(sess.sek, env.Data)
-	if env.Action != "GENEWAYBILL" || err != nil || !json.Valid(js) {
-		s.writeJSON(w, 200, ewbError("5002"))
+	if env.Action != "GENEWAYBILL" {
+		s.nicFail(w, ewbBadAction)
 		return
 	}
-	now := s.now().In(time.FixedZone("IST", 5*3600+1800))
+	js, err := gstcrypto.DecryptNICResponse(sess.sek, env.Data)
+	if err != nil {
+		s.nicFail(w, ewbUndecryptable)
+		return
+	}
+	if !json.Valid(js) { // e.g. the GSTN convention, base64 text inside
+		s.nicFail(w, ewbBadJSON)
+		return
+	}
+	now := s.now().In(ist)
 	out, _ := json.Marshal(map[string]any{"ewayBillNo": 331000000000 + s.nextID(), "ewayBillDate": now.Format("02/01/2006 03:04:05 PM"),
 		"validUpto": now.Add(24 * time.Hour).Format("02/01/2006 11:59:00 PM"), "alert": ""})
 	data, _ := gstcrypto.EncryptNICRequest(sess.sek, out)
@@ -288,13 +420,13 @@ func (s *Server) getEWB(w http.ResponseWriter, r *http.Request) {
 	}
 	no := r.URL.Query().Get("ewbNo")
 	if no == "" {
-		s.writeJSON(w, 200, ewbError("325"))
+		s.nicFail(w, ewbNoData)
 		return
 	}
 	out, _ := json.Marshal(map[string]any{"ewbNo": no, "status": "ACT", "userGstin": sess.gstin})
 	data, rek, hmac, err := gstcrypto.EncryptNICResponseRek(nil, sess.sek, out)
 	if err != nil {
-		s.writeJSON(w, 500, ewbError("5000"))
+		s.writeJSON(w, 500, ewbError(ewbEncryptFailure.Code))
 		return
 	}
 	s.writeJSON(w, 200, map[string]string{"status": "1", "data": data, "rek": rek, "hmac": hmac})

@@ -2,11 +2,15 @@
 // gstauth's own server-side cryptography: the GSTN taxpayer authenticate
 // API with one returns save and one encrypted GET, NIC e-invoice v1.04 auth
 // and Generate IRN (signed invoice and QR JWTs), and NIC e-way bill auth and
-// generate. It checks what clients send and answers with the providers'
-// error codes, so a client that gets any byte of the protocol wrong fails
-// here as it would against the real services. Token lifetimes are
-// configurable down to seconds, and faults (invalid-token codes, 429 with
-// Retry-After, 5xx, slow answers, a skewed Date) can be injected.
+// generate. It is as strict as the real services and no stricter: it
+// takes what they take (the five documented GSTN headers, app keys of any
+// AES size) and answers with the providers' error codes (codes.go), so a
+// client that gets any byte of the protocol wrong fails here as it would
+// against the real services. It counts, per session, OTP requests,
+// re-authentications, refreshes and calls with expired tokens (stats.go).
+// Token lifetimes are configurable down to seconds, and faults
+// (invalid-token codes, 429 with Retry-After, 5xx, slow answers, a skewed
+// Date) can be injected.
 //
 // It listens on loopback only. Its keys are generated at start and its
 // certificates published at /_sandbox/certs/{gstn,nic,signing}.pem. It is a
@@ -56,7 +60,38 @@ type Options struct {
 	Now func() time.Time
 	// Logf, when set, logs one line per request (method, path, status).
 	Logf func(format string, args ...any)
+	// EWBTokenCodes picks the e-way bill codes for a bad token on a
+	// business call: 238 for every case (the default), or 105 and 106.
+	EWBTokenCodes EWBTokenCodes
+	// EWBAuthLimit is how many ACCESSTOKEN requests one user and GSTIN may
+	// send to the e-way bill /auth/ in 15 minutes; the next ones are
+	// answered 118 until 15 minutes after the first (default 5, NIC's limit
+	// as TaxPro documents it; negative: no limit).
+	EWBAuthLimit int
 }
+
+// EWBTokenCodes is the choice of e-way bill codes for a bad auth token on
+// a business call.
+//
+// NIC's list has three: 105 Invalid Token and 106 Token Expired, in the
+// 100-118 block of the authentication errors, and 238 Invalid auth token,
+// in the 2xx block of the business calls. The default is 238 for an
+// unknown, a superseded and an expired token alike, because that is what
+// the clients that run against the real API handle: india-compliance
+// (StandardEWaybillAPI._make_request) re-authenticates and replays on 238
+// and on nothing else, although it computes the expiry itself as "now + 6
+// h" at each auth, so its tokens do reach the server after they expired;
+// Odoo's l10n_in_ewaybill does the same on 238 only; the other open
+// clients treat no 1xx code as a dead token. Had the business endpoints
+// answered 106 for an expired token, each of them would stall on it.
+// EWBTokenCodes105106 answers 105 for an unknown token and 106 for an
+// expired one instead, for clients that want to be ready for both.
+type EWBTokenCodes int
+
+const (
+	EWBTokenCodes238    EWBTokenCodes = iota // 238 for every bad token (default)
+	EWBTokenCodes105106                      // 105 unknown or another GSTIN's, 106 expired
+)
 
 // Server is one emulator.
 type Server struct {
@@ -66,15 +101,17 @@ type Server struct {
 	gstnKey, nicKey, signKey    *rsa.PrivateKey
 	gstnCert, nicCert, signCert []byte // PEM
 
-	mu       sync.Mutex
-	faults   []Fault
-	gstn     map[string]*gstnSession // by auth token
-	gstnOTP  map[string][]byte       // username → app key of the last OTPREQUEST
-	nic      map[string]*nicSession  // by auth token (e-invoice and e-way bill)
-	irns     map[string]bool         // generated document numbers
-	counter  int64
-	returns  map[string][]json.RawMessage // gstin|ret_period → saved payloads
-	requests int64
+	mu          sync.Mutex
+	faults      []Fault
+	gstn        map[string]*gstnSession // by auth token
+	gstnOTP     map[string][]byte       // session key (state and user) → app key of the last OTPREQUEST
+	nic         map[string]*nicSession  // by auth token (e-invoice and e-way bill)
+	irns        map[string]bool         // generated document numbers
+	counter     int64
+	returns     map[string][]json.RawMessage // gstin|ret_period → saved payloads
+	requests    int64
+	stats       map[string]*SessionStats // by SessionStats.Session
+	ewbAuthHits map[string]*authWindow   // e-way bill ACCESSTOKEN requests by GSTIN and user
 }
 
 // New makes an emulator with fresh keys.
@@ -88,8 +125,12 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.EWBAuthLimit == 0 {
+		opts.EWBAuthLimit = 5
+	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), gstn: map[string]*gstnSession{}, gstnOTP: map[string][]byte{},
-		nic: map[string]*nicSession{}, irns: map[string]bool{}, returns: map[string][]json.RawMessage{}}
+		nic: map[string]*nicSession{}, irns: map[string]bool{}, returns: map[string][]json.RawMessage{},
+		stats: map[string]*SessionStats{}, ewbAuthHits: map[string]*authWindow{}}
 	var err error
 	for _, k := range []struct {
 		key  **rsa.PrivateKey
@@ -170,6 +211,9 @@ func (s *Server) routes() {
 			w.Write(*cert)
 		})
 	}
+	s.mux.HandleFunc("GET /_sandbox/codes", s.handleCodes)
+	s.mux.HandleFunc("GET /_sandbox/stats", s.handleStats)
+	s.mux.HandleFunc("DELETE /_sandbox/stats", s.handleResetStats)
 	s.mux.HandleFunc("POST /_sandbox/faults", s.handleFaults)
 	s.mux.HandleFunc("DELETE /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()

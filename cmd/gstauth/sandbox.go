@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register("sandbox", subcommand{"sandbox [--addr 127.0.0.1:8089] [--token-lifetime 6h] [--access-window 720h] [--date-skew 0s] [--url-file F] [--log]", runSandbox})
+	register("sandbox", subcommand{"sandbox [--addr 127.0.0.1:8089] [--token-lifetime 6h] [--access-window 720h] [--date-skew 0s] [--ewb-token-codes 238|105/106] [--ewb-auth-limit 5] [--url-file F] [--log]", runSandbox})
 }
 
 // runSandbox serves the local GST auth emulator until interrupted. The base
@@ -27,12 +27,27 @@ func runSandbox(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	lifetime := fs.Duration("token-lifetime", 6*time.Hour, "lifetime of GSTN, NIC and e-way bill tokens")
 	window := fs.Duration("access-window", 30*24*time.Hour, "the taxpayer's GSTN API-access window")
 	skew := fs.Duration("date-skew", 0, "shift of the server clock and Date header against this host's")
+	ewbCodes := fs.String("ewb-token-codes", "238", "e-way bill codes for a bad token on a business call: 238, or 105/106 (105 unknown, 106 expired)")
+	ewbLimit := fs.Int("ewb-auth-limit", 5, "e-way bill ACCESSTOKEN requests per GSTIN and user in 15 minutes before 118 (-1: no limit)")
 	urlFile := fs.String("url-file", os.Getenv("E2E_URL_FILE"), "file to write the base URL to once listening")
 	verbose := fs.Bool("log", false, "log one line per request (method, path, status) to stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	opts := sandbox.Options{TokenLifetime: *lifetime, AccessWindow: *window, DateSkew: *skew}
+	opts := sandbox.Options{TokenLifetime: *lifetime, AccessWindow: *window, DateSkew: *skew, EWBAuthLimit: *ewbLimit}
+	switch *ewbCodes {
+	case "238":
+		opts.EWBTokenCodes = sandbox.EWBTokenCodes238
+	case "105/106":
+		opts.EWBTokenCodes = sandbox.EWBTokenCodes105106
+	default:
+		fmt.Fprintln(stderr, "gstauth sandbox: --ewb-token-codes is 238 or 105/106")
+		return 2
+	}
+	if *ewbLimit == 0 {
+		fmt.Fprintln(stderr, "gstauth sandbox: --ewb-auth-limit is a positive count, or -1 for no limit")
+		return 2
+	}
 	if *verbose {
 		l := log.New(stderr, "sandbox ", log.LstdFlags|log.Lmicroseconds)
 		opts.Logf = l.Printf
