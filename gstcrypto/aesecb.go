@@ -3,6 +3,8 @@ package gstcrypto
 import (
 	"crypto/aes"
 	"crypto/subtle"
+
+	"github.com/gstauth/gstauth/internal/ecb"
 )
 
 // AES-256-ECB with PKCS#7 padding.
@@ -60,18 +62,17 @@ func encryptAESECBInPlace(key, buf []byte, n int) error {
 	if err := checkAESKey(key); err != nil {
 		return err
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return newError(CodeInvalidKey, "unusable AES key")
-	}
+	padPKCS7(buf, n)
+	ecb.New(key).Encrypt(buf, buf)
+	return nil
+}
+
+// padPKCS7 fills buf[n:] with its PKCS#7 padding; len(buf) is paddedLen(n).
+func padPKCS7(buf []byte, n int) {
 	pad := byte(len(buf) - n)
 	for i := n; i < len(buf); i++ {
 		buf[i] = pad
 	}
-	for i := 0; i < len(buf); i += aes.BlockSize {
-		block.Encrypt(buf[i:i+aes.BlockSize], buf[i:i+aes.BlockSize])
-	}
-	return nil
 }
 
 // decryptAESECBInPlace decrypts buf in place and returns the unpadded prefix.
@@ -80,13 +81,7 @@ func decryptAESECBInPlace(key, buf []byte) ([]byte, error) {
 	if len(buf) == 0 || len(buf)%aes.BlockSize != 0 {
 		return nil, NewDecryptError()
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, NewDecryptError()
-	}
-	for i := 0; i < len(buf); i += aes.BlockSize {
-		block.Decrypt(buf[i:i+aes.BlockSize], buf[i:i+aes.BlockSize])
-	}
+	ecb.New(key).Decrypt(buf, buf)
 	n, ok := unpadPKCS7(buf)
 	if !ok {
 		return nil, NewDecryptError()
@@ -97,18 +92,25 @@ func decryptAESECBInPlace(key, buf []byte) ([]byte, error) {
 // unpadPKCS7 checks the PKCS#7 padding of the last block in constant time
 // and returns the length without it.
 func unpadPKCS7(buf []byte) (int, bool) {
+	n, good := unpaddedLen(buf)
+	return n, good == 1
+}
+
+// unpaddedLen checks the PKCS#7 padding of the last block of buf (whole
+// blocks, at least one) in constant time. It returns good = 1 and the
+// length without the padding, or good = 0 and len(buf), with no branch on
+// the plaintext, so that a caller can go on to compute a MAC over either
+// without showing which it was.
+func unpaddedLen(buf []byte) (n, good int) {
 	last := buf[len(buf)-aes.BlockSize:]
 	pad := last[aes.BlockSize-1]
 	// good is 1 when 1 <= pad <= 16 and the last pad bytes all equal pad.
-	good := subtle.ConstantTimeLessOrEq(1, int(pad)) & subtle.ConstantTimeLessOrEq(int(pad), aes.BlockSize)
+	good = subtle.ConstantTimeLessOrEq(1, int(pad)) & subtle.ConstantTimeLessOrEq(int(pad), aes.BlockSize)
 	for i := 0; i < aes.BlockSize; i++ {
 		inPad := subtle.ConstantTimeLessOrEq(aes.BlockSize-int(pad), i)
 		eq := subtle.ConstantTimeByteEq(last[i], pad)
 		// where inPad, require eq
 		good &= eq | (inPad ^ 1)
 	}
-	if good != 1 {
-		return 0, false
-	}
-	return len(buf) - int(pad), true
+	return len(buf) - int(pad)*good, good
 }

@@ -1,10 +1,13 @@
 package gstcrypto
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"io"
 	"strings"
 
 	"github.com/gstauth/gstauth/internal/b64"
+	"github.com/gstauth/gstauth/internal/ecb"
 )
 
 // GSTN taxpayer API payload encryption.
@@ -124,8 +127,9 @@ func DecryptGSTNRequest(ek []byte, data, hmac string) ([]byte, error) {
 }
 
 // sealGSTNPayload returns base64(AES(key, p)) and base64(HMAC(key, p)) for
-// p = base64(payload), with one working buffer: p is written into a buffer
-// already the size of its padded ciphertext, MACed, then encrypted in place.
+// p = base64(payload), in one pass over chunks of the payload (passes.go):
+// only the output is ever whole. A large payload's HMAC runs on a second
+// core, over its own chunks of the same text.
 func sealGSTNPayload(key, payload []byte) (data []byte, mac string, err error) {
 	if err := checkSize("payload", len(payload), MaxPayloadSize); err != nil {
 		return nil, "", err
@@ -133,13 +137,25 @@ func sealGSTNPayload(key, payload []byte) (data []byte, mac string, err error) {
 	if err := checkAESKey(key); err != nil {
 		return nil, "", err
 	}
-	buf, n := paddedB64(payload)
-	tag := HMACSHA256(key, buf[:n])
-	if err := encryptAESECBInPlace(key, buf, n); err != nil {
-		return nil, "", err
+	c := ecb.New(key)
+	out := make([]byte, b64.EncodedLen(paddedLen(b64.EncodedLen(len(payload)))))
+	var tag []byte
+	if useSecondCore(len(payload)) {
+		done := make(chan []byte, 1)
+		go func() { done <- hmacOfBase64(key, payload) }()
+		sealGSTNChunks(c, nil, out, payload)
+		tag = <-done
+	} else {
+		m := hmac.New(sha256.New, key)
+		sealGSTNChunks(c, m, out, payload)
+		tag = m.Sum(nil)
 	}
-	return encodeB64(buf), string(encodeB64(tag)), nil
+	return out, string(encodeB64(tag)), nil
 }
+
+// gstnDataLimit bounds the decoded data field of a GSTN payload: the
+// ciphertext of the base64 text of MaxPayloadSize bytes.
+const gstnDataLimit = MaxPayloadSize*4/3 + aesBlock
 
 // openGSTNResponse unwraps rek under ek, then opens data under the REK.
 func openGSTNResponse(ek, data []byte, rek, hmac string) ([]byte, error) {
@@ -150,63 +166,49 @@ func openGSTNResponse(ek, data []byte, rek, hmac string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ct, tag, err := decodeGSTNPayload(data, hmac)
+	tag, err := decodeSmallB64("hmac", hmac)
 	if err != nil {
 		return nil, err
 	}
 	key, err := DecryptSEK(ek, encRek)
 	if err != nil {
+		// The data field's own errors come first, as they always have.
+		if _, derr := decodeB64("data", data, gstnDataLimit); derr != nil {
+			return nil, derr
+		}
 		return nil, err
 	}
-	return openGSTNCiphertext(key, ct, tag)
+	return openGSTNData(key, data, tag)
 }
 
 func openGSTNPayload(key, data []byte, hmac string) ([]byte, error) {
-	ct, tag, err := decodeGSTNPayload(data, hmac)
+	tag, err := decodeSmallB64("hmac", hmac)
 	if err != nil {
 		return nil, err
 	}
-	return openGSTNCiphertext(key, ct, tag)
+	return openGSTNData(key, data, tag)
 }
 
-// decodeGSTNPayload decodes the data and hmac fields, sizes first, so
-// over-limit input is refused before any work.
-func decodeGSTNPayload(data []byte, hmac string) (ct, tag []byte, err error) {
-	tag, err = decodeSmallB64("hmac", hmac)
-	if err != nil {
-		return nil, nil, err
-	}
-	ct, err = decodeB64("data", data, MaxPayloadSize*4/3+aesBlock)
-	if err != nil {
-		return nil, nil, err
-	}
-	return ct, tag, nil
-}
-
-// openGSTNCiphertext decrypts ct in place, verifies the HMAC over the
-// base64 plaintext in constant time, and only then decodes it.
-func openGSTNCiphertext(key, ct, tag []byte) ([]byte, error) {
-	p, err := decryptAESECBInPlace(key, ct)
+// openGSTNData decodes and decrypts data under key while the HMAC over the
+// base64 plaintext follows (passes.go), checks the padding and the HMAC in
+// constant time — a bad padding and a bad MAC take the same path — and only
+// then decodes the plaintext.
+func openGSTNData(key, data, tag []byte) ([]byte, error) {
+	f := newMACFollower(key, false)
+	buf, n, err := decryptField("data", gstnDataLimit, ecb.New(key), data, f)
 	if err != nil {
 		return nil, err
 	}
-	if !VerifyHMACSHA256(key, p, tag) {
-		return nil, NewDecryptError()
+	p, err := openMACed(f, buf, n, tag)
+	if err != nil {
+		return nil, err
 	}
-	out, err := b64.Decode(p, len(p))
+	out := make([]byte, b64.DecodedLen(len(p)))
+	k, err := b64.DecodeTo(out, p)
 	if err != nil {
 		return nil, newError(CodeInvalidInput, "the decrypted payload is not base64 (is this a NIC response?)")
 	}
-	return out, nil
+	return out[:k], nil
 }
 
 const aesBlock = 16
-
-// paddedB64 writes base64(payload) into a buffer already the size of its
-// padded ciphertext, so it can be encrypted in place; n is the text's length.
-func paddedB64(payload []byte) (buf []byte, n int) {
-	n = b64.EncodedLen(len(payload))
-	buf = make([]byte, paddedLen(n))
-	b64.EncodeTo(buf, payload)
-	return buf, n
-}

@@ -15,6 +15,9 @@ import (
 	"hash"
 	"io"
 	"strings"
+
+	"github.com/gstauth/gstauth/internal/b64"
+	"github.com/gstauth/gstauth/internal/ecb"
 )
 
 // GSTN large-file downloads (FILEDET).
@@ -249,11 +252,11 @@ func EncryptGSTNFile(ek, payload []byte, name string) (file []byte, hashHex stri
 	if err := checkSize("payload", len(payload), MaxPayloadSize); err != nil {
 		return nil, "", err
 	}
-	ct, n := paddedB64(payload)
-	if err := encryptAESECBInPlace(ek, ct, n); err != nil {
+	if err := checkAESKey(ek); err != nil {
 		return nil, "", err
 	}
-	content := encodeB64(ct)
+	content := make([]byte, b64.EncodedLen(paddedLen(b64.EncodedLen(len(payload)))))
+	sealGSTNChunks(ecb.New(ek), nil, content, payload)
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)

@@ -3,7 +3,6 @@ package gstcrypto
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 )
 
 // HMACSHA256 returns HMAC-SHA256(key, msg) (RFC 2104, FIPS 198-1).
@@ -24,14 +23,6 @@ func VerifyHMACSHA256(key, msg, tag []byte) bool {
 // put over the base64 text of a payload, without building that text whole.
 func hmacOfBase64(key, p []byte) []byte {
 	m := hmac.New(sha256.New, key)
-	enc := base64.NewEncoder(base64.StdEncoding, m)
-	enc.Write(p)
-	enc.Close()
+	writeBase64(m, p)
 	return m.Sum(nil)
-}
-
-// verifyHMACOfBase64 checks tag against hmacOfBase64(key, p) in constant
-// time.
-func verifyHMACOfBase64(key, p, tag []byte) bool {
-	return hmac.Equal(hmacOfBase64(key, p), tag)
 }

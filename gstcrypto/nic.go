@@ -3,6 +3,9 @@ package gstcrypto
 import (
 	"crypto/rsa"
 	"io"
+
+	"github.com/gstauth/gstauth/internal/b64"
+	"github.com/gstauth/gstauth/internal/ecb"
 )
 
 // NIC e-invoice (IRP v1.04) and e-way bill payload encryption.
@@ -109,6 +112,8 @@ func EncryptNICResponseRek(random io.Reader, sek, payload []byte) (data, rek, hm
 	return ownedString(d), string(encodeB64(encRek)), string(encodeB64(tag)), nil
 }
 
+// sealNICPayload returns base64(AES-ECB-PKCS7(key, payload)), in one pass
+// over chunks of the payload, on two cores for a large one (passes.go).
 func sealNICPayload(key, payload []byte) ([]byte, error) {
 	if err := checkSize("payload", len(payload), MaxPayloadSize); err != nil {
 		return nil, err
@@ -116,29 +121,39 @@ func sealNICPayload(key, payload []byte) ([]byte, error) {
 	if err := checkAESKey(key); err != nil {
 		return nil, err
 	}
-	buf := make([]byte, paddedLen(len(payload)))
-	copy(buf, payload)
-	if err := encryptAESECBInPlace(key, buf, len(payload)); err != nil {
-		return nil, err
-	}
-	return encodeB64(buf), nil
+	out := make([]byte, b64.EncodedLen(paddedLen(len(payload))))
+	sealNIC(ecb.New(key), out, payload)
+	return out, nil
 }
+
+// nicDataLimit bounds the decoded Data field of a NIC payload.
+const nicDataLimit = MaxPayloadSize + aesBlock
 
 func openNICPayload(key, data []byte) ([]byte, error) {
 	if err := checkAESKey(key); err != nil {
 		return nil, err
 	}
-	ct, err := decodeNICData(data)
+	buf, n, err := decryptField("Data", nicDataLimit, ecb.New(key), data, nil)
 	if err != nil {
 		return nil, err
 	}
-	return decryptAESECBInPlace(key, ct)
+	if n == 0 || n%aesBlock != 0 {
+		return nil, NewDecryptError()
+	}
+	m, ok := unpadPKCS7(buf[:n])
+	if !ok {
+		return nil, NewDecryptError()
+	}
+	return buf[:m], nil
 }
 
 func decodeNICData(data []byte) ([]byte, error) {
-	return decodeB64("Data", data, MaxPayloadSize+aesBlock)
+	return decodeB64("Data", data, nicDataLimit)
 }
 
+// openNICPayloadRek is openGSTNData's twin for NIC: the HMAC follows the
+// decryption over the base64 text of the plaintext, and a bad padding and a
+// bad MAC take the same path.
 func openNICPayloadRek(sek, data []byte, rek, hmac string) ([]byte, error) {
 	if err := checkAESKey(sek); err != nil {
 		return nil, err
@@ -151,20 +166,18 @@ func openNICPayloadRek(sek, data []byte, rek, hmac string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ct, err := decodeNICData(data)
-	if err != nil {
-		return nil, err
-	}
 	key, err := DecryptSEK(sek, encRek)
 	if err != nil {
+		// The Data field's own errors come first, as they always have.
+		if _, derr := decodeNICData(data); derr != nil {
+			return nil, derr
+		}
 		return nil, err
 	}
-	out, err := decryptAESECBInPlace(key, ct)
+	f := newMACFollower(key, true)
+	buf, n, err := decryptField("Data", nicDataLimit, ecb.New(key), data, f)
 	if err != nil {
 		return nil, err
 	}
-	if !verifyHMACOfBase64(key, out, tag) {
-		return nil, NewDecryptError()
-	}
-	return out, nil
+	return openMACed(f, buf, n, tag)
 }
