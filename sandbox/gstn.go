@@ -182,7 +182,7 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 		s.issueGSTN(w, &gstnSession{username: id.username, stateCd: stateCd, gstin: gstin, windowEnds: now.Add(s.opts.AccessWindow)}, k, now)
 	case "REFRESHTOKEN":
 		s.count(id, func(st *SessionStats) { st.RefreshRequests++ })
-		sess, ok := s.gstnSessionOf(w, body.AuthToken, id, now)
+		sess, ok := s.gstnSessionOf(w, body.AuthToken, id, now, false)
 		if !ok {
 			return
 		}
@@ -207,7 +207,7 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 		if _, ok := rsaKey(); !ok {
 			return
 		}
-		sess, ok := s.gstnSessionOf(w, body.AuthToken, id, now)
+		sess, ok := s.gstnSessionOf(w, body.AuthToken, id, now, false)
 		if !ok {
 			return
 		}
@@ -253,23 +253,35 @@ func (s *Server) issueGSTN(w http.ResponseWriter, sess *gstnSession, appKey []by
 }
 
 // gstnSessionOf finds the session of token for the user and state of id,
-// checks the GSTIN when both the request and the session name one, and
-// counts a request made with an expired token.
-func (s *Server) gstnSessionOf(w http.ResponseWriter, token string, id sessionID, now time.Time) (*gstnSession, bool) {
+// checks the GSTIN when both the request and the session name one, binds
+// the session to the request's GSTIN when bind is set and it had none, and
+// counts a request made with an expired token. It returns a copy, taken
+// under the lock.
+func (s *Server) gstnSessionOf(w http.ResponseWriter, token string, id sessionID, now time.Time, bind bool) (*gstnSession, bool) {
 	s.mu.Lock()
 	sess := s.gstn[token]
-	s.mu.Unlock()
+	var fail *ProviderCode
 	switch {
 	case sess == nil || sess.username != id.username || sess.stateCd != id.stateCd ||
 		(id.gstin != "" && sess.gstin != "" && sess.gstin != id.gstin):
-		s.gstnFail(w, gstnBadSession)
-		return nil, false
+		fail = &gstnBadSession
 	case !now.Before(sess.expires):
-		s.count(sess.id(), func(st *SessionStats) { st.ExpiredTokenRequests++ })
-		s.gstnFail(w, gstnExpired)
+		s.countLocked(sess.id(), func(st *SessionStats) { st.ExpiredTokenRequests++ })
+		fail = &gstnExpired
+	case bind && sess.gstin == "":
+		sess.gstin = id.gstin
+		s.countLocked(sess.id(), func(*SessionStats) {})
+	}
+	var c gstnSession
+	if fail == nil {
+		c = *sess
+	}
+	s.mu.Unlock()
+	if fail != nil {
+		s.gstnFail(w, *fail)
 		return nil, false
 	}
-	return sess, true
+	return &c, true
 }
 
 func (s *Server) gstnEVCOTP(w http.ResponseWriter, r *http.Request) {
@@ -305,17 +317,7 @@ func (s *Server) gstnCallSession(w http.ResponseWriter, r *http.Request) (*gstnS
 		return nil, false
 	}
 	id := sessionID{api: "gstn", clientID: ClientID, gstin: gstin, stateCd: stateCd, username: username}
-	sess, ok := s.gstnSessionOf(w, r.Header.Get("auth-token"), id, s.now())
-	if !ok {
-		return nil, false
-	}
-	s.mu.Lock()
-	if sess.gstin == "" {
-		sess.gstin = gstin
-		s.countLocked(sess.id(), func(*SessionStats) {})
-	}
-	s.mu.Unlock()
-	return sess, true
+	return s.gstnSessionOf(w, r.Header.Get("auth-token"), id, s.now(), true)
 }
 
 // checkRetPeriod checks the ret_period header (MMYYYY).
