@@ -46,7 +46,7 @@ $(NODE_TGZ): $(NODE_ADDON) $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(NODE_S
 node: $(NODE_TGZ)
 
 test-node: $(NODE_STAMP) $(NODE_ADDON) $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm test-node-package
-	cd $(NODE_DIR) && node --test --test-reporter=spec test/
+	cd $(NODE_DIR) && node --test --test-reporter=spec test/*.test.js
 
 # Installs the tarball into a fresh project and calls both backends with no Go and no compiler on PATH.
 test-node-package: $(NODE_TGZ)

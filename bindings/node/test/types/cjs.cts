@@ -1,0 +1,10 @@
+// Compiled (not run) by api.test.js: the declarations serve `require`.
+import gstauth = require('gstauth');
+
+const out: gstauth.JsonObject = gstauth.call('pkce_s256', { verifier: 'v' });
+const name: 'cshared' | 'wasm' = gstauth.getBackend().name;
+const e = new gstauth.GstAuthError('invalid_input', 'message', { retryable: true });
+const data: Buffer = gstauth.callRaw('aes_ecb_encrypt_raw', {}, Buffer.alloc(1)).data;
+// @ts-expect-error raw data is bytes, not text
+gstauth.callRaw('aes_ecb_encrypt_raw', {}, 'data');
+void out; void name; void e; void data;
