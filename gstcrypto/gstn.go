@@ -1,8 +1,6 @@
 package gstcrypto
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"io"
 	"strings"
 
@@ -146,9 +144,9 @@ func sealGSTNPayload(key, payload []byte) (data []byte, mac string, err error) {
 		sealGSTNChunks(c, nil, out, payload)
 		tag = <-done
 	} else {
-		m := hmac.New(sha256.New, key)
+		m := newHMACSHA256(key)
 		sealGSTNChunks(c, m, out, payload)
-		tag = m.Sum(nil)
+		tag = m.Sum()
 	}
 	return out, string(encodeB64(tag)), nil
 }

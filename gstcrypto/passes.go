@@ -2,8 +2,7 @@ package gstcrypto
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
-	"hash"
+	"io"
 	"runtime"
 	"sync"
 
@@ -45,6 +44,37 @@ const (
 	parallelMin = 256 << 10
 )
 
+// Scratch buffers hold one chunk of a pass. They are pooled, since
+// allocating one per call is most of what a small payload costs (its
+// garbage collection included), and cleared before they go back: they may
+// have held plaintext.
+const (
+	smallScratch = 4 << 10
+	// chunkScratch holds the largest chunk of any pass: a GSTN seal's
+	// padded text (b64.EncodedLen(gstnChunk) + aesBlock), a NIC seal's
+	// padded plaintext, writeBase64's text.
+	chunkScratch = 48<<10 + aesBlock
+)
+
+var scratchPools = [2]sync.Pool{
+	{New: func() any { b := make([]byte, smallScratch); return &b }},
+	{New: func() any { b := make([]byte, chunkScratch); return &b }},
+}
+
+// getScratch returns a pooled buffer of n bytes, n ≤ chunkScratch.
+func getScratch(n int) (*[]byte, []byte) {
+	pool := &scratchPools[b2i(n > smallScratch)]
+	p := pool.Get().(*[]byte)
+	return p, (*p)[:n]
+}
+
+// putScratch clears the first n bytes of a buffer from getScratch and gives
+// it back.
+func putScratch(p *[]byte, n int) {
+	clear((*p)[:n])
+	scratchPools[b2i(len(*p) > smallScratch)].Put(p)
+}
+
 // useSecondCore reports whether a payload of n bytes is worth a goroutine.
 func useSecondCore(n int) bool {
 	return n >= parallelMin && runtime.GOMAXPROCS(0) > 1
@@ -53,8 +83,9 @@ func useSecondCore(n int) bool {
 // sealGSTNChunks writes base64(AES-ECB-PKCS7(c, base64(payload))) to out,
 // which must hold exactly that, feeding the inner base64 text to mac when it
 // is not nil.
-func sealGSTNChunks(c *ecb.Cipher, mac hash.Hash, out, payload []byte) {
-	scratch := make([]byte, min(paddedLen(b64.EncodedLen(len(payload))), b64.EncodedLen(gstnChunk)+aesBlock))
+func sealGSTNChunks(c *ecb.Cipher, mac io.Writer, out, payload []byte) {
+	p, scratch := getScratch(min(paddedLen(b64.EncodedLen(len(payload))), b64.EncodedLen(gstnChunk)+aesBlock))
+	defer putScratch(p, len(scratch))
 	for {
 		n := min(len(payload), gstnChunk)
 		last := n == len(payload)
@@ -86,7 +117,8 @@ func sealNICChunks(c *ecb.Cipher, out, p []byte, final bool) {
 	if final {
 		size = min(paddedLen(len(p)), nicChunk+aesBlock)
 	}
-	scratch := make([]byte, size)
+	sp, scratch := getScratch(size)
+	defer putScratch(sp, size)
 	for {
 		n := min(len(p), nicChunk)
 		last := n == len(p)
@@ -117,19 +149,21 @@ func sealNIC(c *ecb.Cipher, out, payload []byte) {
 	}
 	half := len(payload) / 2 / nicChunk * nicChunk
 	o := b64.EncodedLen(half)
+	c2 := *c // the goroutine's own copy keeps c off the heap
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		sealNICChunks(c, out[:o], payload[:half], false)
+		sealNICChunks(&c2, out[:o], payload[:half], false)
 	}()
 	sealNICChunks(c, out[o:], payload[half:], true)
 	wg.Wait()
 }
 
 // writeBase64 writes the base64 text of p to h, a chunk at a time.
-func writeBase64(h hash.Hash, p []byte) {
-	buf := make([]byte, b64.EncodedLen(min(len(p), gstnChunk)))
+func writeBase64(h io.Writer, p []byte) {
+	bp, buf := getScratch(b64.EncodedLen(min(len(p), gstnChunk)))
+	defer putScratch(bp, len(buf))
 	for len(p) > 0 {
 		n := min(len(p), gstnChunk)
 		t := b64.EncodedLen(n)
@@ -215,11 +249,12 @@ func decryptTextSplit(c *ecb.Cipher, buf, data []byte) (int, bool) {
 	at := split / 4 * 3
 	var n1 int
 	var ok1 bool
+	c2 := *c // the goroutine's own copy keeps c off the heap
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		n1, ok1 = decryptText(c, buf[:at], data[:split], false, nil)
+		n1, ok1 = decryptText(&c2, buf[:at], data[:split], false, nil)
 	}()
 	n2, ok2 := decryptText(c, buf[at:], data[split:], true, nil)
 	wg.Wait()
@@ -233,7 +268,7 @@ func decryptTextSplit(c *ecb.Cipher, buf, data []byte) (int, bool) {
 // With ofBase64 the MAC is over the base64 text of the plaintext (NIC Rek
 // responses), else over the plaintext itself (GSTN).
 type macFollower struct {
-	mac      hash.Hash
+	mac      *hmacSHA256
 	buf      []byte
 	ofBase64 bool
 	hashed   int
@@ -247,7 +282,7 @@ type macFollower struct {
 var testHookMAC func(n int)
 
 func newMACFollower(key []byte, ofBase64 bool) *macFollower {
-	return &macFollower{mac: hmac.New(sha256.New, key), ofBase64: ofBase64}
+	return &macFollower{mac: newHMACSHA256(key), ofBase64: ofBase64}
 }
 
 // start sets the buffer the plaintext appears in and, with ownGoroutine,
@@ -269,7 +304,7 @@ func (f *macFollower) run() {
 		f.hashTo(n, false)
 	}
 	f.hashTo(end, true)
-	f.done <- f.mac.Sum(nil)
+	f.done <- f.mac.Sum()
 }
 
 // advance says that buf[:n] is plaintext. The last block is held back: only
@@ -311,7 +346,7 @@ func (f *macFollower) sum(n int) []byte {
 		return <-f.done
 	}
 	f.hashTo(n, true)
-	return f.mac.Sum(nil)
+	return f.mac.Sum()
 }
 
 // stop ends the follower's goroutine when its MAC is not needed.
