@@ -62,11 +62,15 @@ func nicSessionID(ewb bool, gstin, user string) sessionID {
 	return sessionID{api: api, clientID: ClientID, gstin: gstin, stateCd: gstin[:2], username: user}
 }
 
+// nicError is an e-invoice failure as the live endpoint answers it.
 func nicError(code, msg string) map[string]any {
 	return map[string]any{"Status": 0, "ErrorDetails": []map[string]string{{"ErrorCode": code, "ErrorMessage": msg}},
 		"Data": nil, "InfoDtls": nil}
 }
 
+// ewbError is an e-way bill failure. The codes end with a comma, as public
+// clients quote NIC's business answers ({"errorCodes":"238,"}); the ones
+// recorded from /auth/ have none, and clients split on commas either way.
 func ewbError(codes string) map[string]any {
 	js, _ := json.Marshal(map[string]string{"errorCodes": codes + ","})
 	return map[string]any{"status": "0", "error": base64.StdEncoding.EncodeToString(js), "info": nil}
