@@ -30,8 +30,9 @@
 // [BuildRequest] returns the HTTP request and records in the session what
 // its answer needs (the fresh app key, a PKCE verifier); [ParseResponse]
 // reads the answer, stores the new token or records the failure. After an
-// ordinary API call, [ObserveAPIResponse] measures the clock skew and marks
-// the token rejected on a 401 or an invalid-token code. Seal the session
+// ordinary API call, [ObserveAPIResponse] measures the clock skew,
+// classifies the answer through the error catalogue and marks the token
+// rejected when the provider says it is no longer valid. Seal the session
 // with [SealSession] before storing it.
 //
 // # Timing rules
@@ -74,14 +75,59 @@
 // once: it asks for a person (Session.NeedsUser; the plan says user_action
 // until a new token arrives — once the cause is fixed, the host names the
 // step to send again), or it backs off (Session.RetryNotBeforeMs; the
-// plan's not_before_ms). The wait after the n-th consecutive failure is
-// max(Retry-After, min(1 s·2^(n−1), 5 min) + jitter(seed, n, that/5));
-// Retry-After is read as seconds or an HTTP-date and capped at an hour. A
-// stale token stays in use during the backoff (Azure.Core, AWS). 429 is
-// rate_limited and 5xx provider_error, both retryable. A rejected token (a
-// 401 on an API call, GSTN AUTH4033, NIC 1005, e-way bill 238) is never
-// used again: the plan renews it, or asks for a person where only a person
-// can renew.
+// plan's not_before_ms). A stale certificate (GSTN TEC4002) does neither:
+// the host loads the current certificate and retries once, at once. The
+// wait after the n-th consecutive failure is max(Retry-After or the
+// catalogue's wait, min(1 s·2^(n−1), 5 min) + jitter(seed, n, that/5));
+// Retry-After is read as seconds or an HTTP-date and capped at an hour (a
+// number of seconds too large for an int64 is the hour, never the
+// shortest wait). A stale token stays in use during the backoff
+// (Azure.Core, AWS). Session.LastError keeps the last failure until a
+// new token arrives, so every process sharing the session sees why.
+//
+// # The error catalogue
+//
+// What each known code of the GST services means is data, catalogue.json,
+// which [ParseResponse] (the answers to authentication requests) and
+// [ObserveAPIResponse] (ordinary API calls) both read. Each code has a
+// class, the [Outcome] the host sees:
+//
+//	reauthenticate     the token is no longer valid: the session is marked rejected, the plan renews it
+//	                   (or, where only a person can, says user_action), and the host replays the call
+//	                   once after a new token; the error is reauth_required (user_action_required for
+//	                   GSTN and gateway task sessions, whose renewal needs an OTP)
+//	user_action        a person must act (user_action_required)
+//	configuration      the configuration is wrong (config_invalid)
+//	retry_later        retry after retry_after_ms (rate_limited for 429, GEN5005 and e-way bill 118,
+//	                   else provider_error; retryable either way)
+//	no_data            a normal empty answer: not a failure (API calls only)
+//	stale_certificate  the provider's public certificate the host holds is stale (certificate_stale)
+//	provider_error     the provider's own error about the request (provider_error)
+//
+// A code's class applies to API calls; its during_auth class, when given,
+// to the answer to OTPREQUEST or AUTHTOKEN (there GSTN's AUTH4033 is a
+// wrong or expired OTP, which a person must give again). When one answer
+// carries several codes (an e-way bill "106,238"), the class that asks most
+// of the host wins: reauthenticate, stale_certificate, configuration,
+// user_action, retry_later, provider_error, no_data; among codes of one
+// class, the first. GSP outage markers (GSPGSTDOWN, ...) are matched in
+// the provider's message; HTTP statuses (401, 429, 504, other 5xx) in the
+// catalogue too: a body's known code wins over its status, except that an
+// unknown code under a status the catalogue knows takes the status's
+// class. A gateway task session's 401 is about the gateway's own token,
+// never this session's. Unknown codes are provider_error; during
+// authentication an unknown e-invoice code is retried with backoff, an
+// unknown e-way bill code stops for a person (its credential errors are not
+// all listed, and a wrong password must not be repeated), and an unknown
+// GSTN code backs off.
+//
+// # Host calls
+//
+// [Ensure] is the refresh decision every host makes the same way (its doc
+// has the loop; docs/hosts.md the whole of it). [APIHeaders] gives the
+// headers of an ordinary call, [EncryptRequestBody] and
+// [DecryptResponseBody] the payload envelopes, [ObserveAPIResponse] the
+// outcome of the answer.
 //
 // # Lifetimes table
 //
@@ -107,21 +153,11 @@
 // a tenth, so a 59 s token is refreshed 14.75 s before it ends and dropped
 // 5.9 s before (authlib #716: a 60 s leeway outlives a 59 s token).
 //
-// Error handling per provider (the gst-protocols reference unless named):
+// Error handling beyond the catalogue (the gst-protocols reference unless
+// named):
 //
-//	gstn          AUTH4033 AUTH4038 AUTH158 RET11402 RET2B1010 → token rejected, user_action (new OTP);
-//	              during AUTHTOKEN, AUTH4033 and AUTH4034 are the OTP (IC: invalid_otp) → user_action;
-//	              AUTH4037 (API access off or too short), AUTH403 (too many sessions),
-//	              RETOTPREQUEST, EVCREQUEST → user_action; AUTH4041 (state-cd), TEC4002 (public key),
-//	              AUT4033 (client id) → config_invalid, stops; RTN_24 (queued) → retryable;
-//	              RET2B1023 and unknown codes → provider_error with backoff; HTTP 401 → rejected.
-//	              On API calls RT-R1R3BAV-1007 rejects too (IC).
-//	nic_einvoice  1005 → rejected, renew with the password; 1004 1010 1013 1016 → config_invalid and
-//	              1008 1017 1019 → user_action_required, each with what to fix, never retried (a wrong
-//	              password is not repeated into a lockout); other codes → provider_error, retryable.
-//	nic_ewaybill  error = b64(json {"errorCodes":"238,..."}) (or the plain object): 238 → rejected, renew;
-//	              any other code stops for a person (credential errors are not told apart).
-//	gateway_task  HTTP 400/422 → user_action (a wrong or expired OTP); 401 → reauth_required for the
+//	nic_ewaybill  error = b64(json {"errorCodes":"238,..."}) (or the plain object).
+//	gateway_task  the answer to getAuthToken: HTTP 400/422 → user_action (a wrong or expired OTP); 401 → reauth_required for the
 //	              gateway's own token, this session unchanged; 404 → config_invalid; 429/5xx → retryable.
 //	OAuth         RFC 6749 §5.2: invalid_grant on a refresh drops the refresh token (§6); client
 //	              credentials and password grants then grant again, code flows keep the current token
@@ -132,13 +168,15 @@
 //	              drops the refresh token (a bad secret and a dead token look alike there); refreshes
 //	              at most once a second.
 //
-// # Session JSON (version 1)
+// # Session JSON (version 2)
 //
 // A session serialises with encoding/json (json.Marshal of [Session]):
 // snake_case fields, empty ones omitted, binary values standard base64.
-// [ParseSession] rejects unknown fields and another version.
+// [ParseSession] rejects unknown fields and other versions, but reads
+// version 1 and upgrades it: its Info "secret" became secret_in_use and its
+// Info "token_cnf_x5t_s256" and "token_cnf_source" became token_binding.
 //
-//	version                   1
+//	version                   2
 //	provider, account         who the session is for (bound into sealed sessions)
 //	config                    non-secret configuration ([Config])
 //	access_token, refresh_token
@@ -154,8 +192,12 @@
 //	skew_ms, skew_measured_at_ms
 //	rejected, needs_user      the provider refused the token; why a person must act
 //	retry_not_before_ms, failures
+//	last_error                the last failure ({code, message, provider_code, ...}) until a new token
+//	secret_in_use             the client secret of a rotation that last worked: current or previous
+//	token_binding             {x5t_s256, source: cnf | presented}: the certificate the token is bound to
 //	pending                   the request in flight: step, sent_at_ms, app_key, code_verifier, state, ...
-//	info                      non-secret facts from responses (scope, aud, the gateway's patron id)
+//	info                      non-secret facts from responses, for information only (scope, aud, the
+//	                          gateway's patron id): nothing reads it back
 //
 // # Sealed sessions
 //

@@ -259,26 +259,9 @@ type timing struct {
 }
 
 // timingOf derives a session's instants from its token and its provider's
-// policy. The rules, in order (the package documentation's lifetimes table
-// gives each provider's numbers and their sources):
-//
-//  1. expires_at is the token's expiry, capped by the end of the GSTN
-//     access window: a token does not outlive the window.
-//  2. lifetime = expires_at − obtained_at; when that is unknown (no
-//     obtained_at), the provider's default lifetime.
-//  3. leeway = min(policy leeway, lifetime/10); the token is used only
-//     before usable_until = expires_at − leeway.
-//  4. margin = min(config.refresh_margin_ms or the policy margin,
-//     lifetime·250/1000), plus jitter = jitter(seed, expires_at,
-//     margin·jitter‰/1000); refresh_at = expires_at − margin.
-//  5. Where a refresh is honoured only late (NIC: the last 10 minutes),
-//     refresh_at ≥ expires_at − window + 1.
-//  6. refresh_at ≤ usable_until. A token nothing can extend turns stale
-//     at refresh_at all the same; the plan then keeps using it and says a
-//     person must act by user_action_at.
-//  7. user_action_at is when a person will have to act if every refresh
-//     succeeds: usable_until of a token that cannot be extended without a
-//     person, or the access window's end less the leeway.
+// policy, by the timing rules of the package documentation (the one place
+// they are written; the lifetimes table there gives each provider's
+// numbers and their sources).
 func timingOf(s *Session, pol policy) timing {
 	t := timing{pol: pol}
 	if s.AccessToken == "" {
@@ -358,11 +341,9 @@ func minPositive(a, b int64) int64 {
 }
 
 // jitter returns a deterministic offset in [0, spreadMs] derived from the
-// seed and the token's expiry: SHA-256("gstauth jitter v1" || 0x00 || seed ||
-// 0x00 || big-endian int64 expiresAtMs), its first 8 bytes as a big-endian
-// uint64, modulo spreadMs+1. An empty seed or a non-positive spread gives 0.
-// Every host computes the same instant for the same session, yet a fleet of
-// sessions with different seeds spreads its refreshes.
+// seed and the token's expiry (the formula is in the package
+// documentation's timing rules). An empty seed or a non-positive spread
+// gives 0.
 func jitter(seed string, expiresAtMs, spreadMs int64) int64 {
 	if seed == "" || spreadMs <= 0 {
 		return 0

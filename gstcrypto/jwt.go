@@ -47,13 +47,17 @@ var b64url = base64.RawURLEncoding.Strict()
 // the token carries must name the same certificate. A kid names a
 // certificate by its SHA-1 or SHA-256 thumbprint in hex or base64url, or by
 // its subject key identifier in hex; NIC uses the SHA-1 thumbprint in
-// upper-case hex (see certificateMatchesKid). A token that names no
-// certificate verifies only against a set of exactly one; a token whose
-// names match no certificate is rejected, even when the set holds one.
+// upper-case hex (see certificateMatchesKid). A kid in none of those forms
+// is an opaque label (samples differ between NIC environments) and names
+// nothing: such a token, like one that names no certificate, verifies only
+// against a set of exactly one, the pinned certificate, and an x5t it
+// carries must still match it. A token whose names match no certificate
+// is rejected, even when the set holds one.
 //
-// Certificates are trusted as given: their validity dates and chains are
-// the caller's to check (CertificateValidity gives the dates). Every
-// certificate must hold an RSA key of at least 2048 bits.
+// Certificates are trusted as given: their chains are the caller's to
+// check, and their validity dates too unless [VerifySignedJWTAt] is given
+// an instant. Every certificate must hold an RSA key of at least 2048
+// bits.
 //
 // Errors: a token over MaxJWTSize is CodeTooLarge; an empty, oversized or
 // unusable certificate set is CodeInvalidKey (CodeTooLarge over
@@ -62,6 +66,14 @@ var b64url = base64.RawURLEncoding.Strict()
 // that is padded or not canonical, a header or payload that is not one JSON
 // object, a duplicate member name at any depth) is CodeSignatureInvalid.
 func VerifySignedJWT(token string, certs []*x509.Certificate) (*SignedJWT, error) {
+	return VerifySignedJWTAt(token, certs, 0)
+}
+
+// VerifySignedJWTAt is VerifySignedJWT that also checks, when nowMs > 0,
+// that the certificate whose key verifies the signature is valid at nowMs
+// (NotBefore ≤ now ≤ NotAfter): a signature only an expired or not yet
+// valid certificate verifies is CodeSignatureInvalid.
+func VerifySignedJWTAt(token string, certs []*x509.Certificate, nowMs int64) (*SignedJWT, error) {
 	if err := checkSize("JWT", len(token), MaxJWTSize); err != nil {
 		return nil, err
 	}
@@ -96,14 +108,22 @@ func VerifySignedJWT(token string, certs []*x509.Certificate) (*SignedJWT, error
 		return nil, err
 	}
 	signingInput := []byte(token[:len(h)+1+len(p)])
-	verified := false
+	verified, outOfDate := false, false
 	for _, c := range candidates {
-		if VerifyRSASHA256(c.PublicKey.(*rsa.PublicKey), signingInput, sig) == nil {
-			verified = true
-			break
+		if VerifyRSASHA256(c.PublicKey.(*rsa.PublicKey), signingInput, sig) != nil {
+			continue
 		}
+		if nb, na := CertificateValidity(c); nowMs > 0 && (nowMs < nb || nowMs > na) {
+			outOfDate = true
+			continue
+		}
+		verified = true
+		break
 	}
-	if !verified {
+	switch {
+	case !verified && outOfDate:
+		return nil, badJWT("the certificate that verifies the signature is not valid at this instant")
+	case !verified:
 		return nil, badJWT("the signature does not verify")
 	}
 	payloadJSON, err := decodeSegment("payload", p)
@@ -161,6 +181,9 @@ func certificatesNamedBy(header map[string]any, certs []*x509.Certificate) ([]*x
 		}
 		names[k] = s
 	}
+	if kid, ok := names["kid"]; ok && !thumbprintForm(kid) {
+		delete(names, "kid") // an opaque label names no certificate
+	}
 	if len(names) == 0 {
 		if len(certs) == 1 {
 			return certs, nil
@@ -185,6 +208,26 @@ func certificatesNamedBy(header map[string]any, certs []*x509.Certificate) ([]*x
 		return nil, badJWT("no certificate matches the token's kid or x5t")
 	}
 	return out, nil
+}
+
+// thumbprintForm reports whether a kid has the shape of a thumbprint or a
+// subject key identifier: 40 or 64 hex digits (SHA-1, SHA-256, a 20-byte
+// key identifier) or 27 or 43 base64url characters (SHA-1, SHA-256).
+func thumbprintForm(kid string) bool {
+	isHex, isB64url := true, true
+	for i := 0; i < len(kid); i++ {
+		c := kid[i]
+		hex := '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+		isHex = isHex && hex
+		isB64url = isB64url && (hex || 'g' <= c && c <= 'z' || 'G' <= c && c <= 'Z' || c == '-' || c == '_')
+	}
+	switch {
+	case isHex && (len(kid) == 40 || len(kid) == 64):
+		return true
+	case isB64url && (len(kid) == 27 || len(kid) == 43):
+		return true
+	}
+	return false
 }
 
 // decodeSegment decodes one base64url segment. Go's decoder skips CR and

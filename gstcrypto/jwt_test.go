@@ -125,11 +125,17 @@ func TestVerifySignedJWT(t *testing.T) {
 		{"data invalid JSON", s1, nil, map[string]any{"data": "{"}, one, "", ""},
 
 		{"no names, two certificates", s1, nil, claims, both, CodeSignatureInvalid, ""},
-		{"unknown kid, one certificate", s1, h("kid", "ABCDEF"), claims, one, CodeSignatureInvalid, ""},
+		{"opaque kid label, one pinned certificate", s1, h("kid", "ABCDEF"), claims, one, "", invoice},
+		{"opaque kid label, two certificates", s1, h("kid", "ABCDEF"), claims, both, CodeSignatureInvalid, ""},
+		{"opaque kid label, x5t of the other", s1, h("kid", "nic-2024-key", "x5t", x5t2), claims, one, CodeSignatureInvalid, ""},
+		{"opaque kid label, x5t matching", s1, h("kid", "nic-2024-key", "x5t", nicHeader(s1.cert)["x5t"]), claims, one, "", invoice},
+		{"opaque kid label, signed by another key", s2, h("kid", "ABCDEF"), claims, one, CodeSignatureInvalid, ""},
+		{"kid thumbprint of another certificate, one certificate", s1, h("kid", hex.EncodeToString(sha1of2[:])), claims, one, CodeSignatureInvalid, ""},
+		{"kid SHA-256 base64url of another certificate, one certificate", s1, h("kid", s256t2), claims, one, CodeSignatureInvalid, ""},
 		{"kid base64url in the wrong case", s2, h("kid", strings.ToUpper(x5t2)), claims, both, CodeSignatureInvalid, ""},
 		{"kid of one, x5t of the other", s1, h("kid", hex.EncodeToString(sha1of2[:]), "x5t", nicHeader(s1.cert)["x5t"]), claims, both, CodeSignatureInvalid, ""},
 		{"x5t#S256 of the other", s1, h("x5t", nicHeader(s1.cert)["x5t"], "x5t#S256", s256t2), claims, both, CodeSignatureInvalid, ""},
-		{"kid serial number", s1, h("kid", s1.cert.SerialNumber.String()), claims, one, CodeSignatureInvalid, ""},
+		{"kid serial number is a label: one pinned certificate", s1, h("kid", s1.cert.SerialNumber.String()), claims, one, "", invoice},
 		{"kid not a string", s1, h("kid", 7), claims, one, CodeSignatureInvalid, ""},
 		{"x5t null", s1, h("x5t", nil), claims, one, CodeSignatureInvalid, ""},
 		{"kid empty", s1, h("kid", ""), claims, one, CodeSignatureInvalid, ""},
@@ -423,5 +429,30 @@ func BenchmarkVerifySignedJWT(b *testing.B) {
 		if _, err := VerifySignedJWT(tok, certs); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestVerifySignedJWTAtChecksValidity: with an instant, the certificate
+// that verifies must be valid then, to the millisecond.
+func TestVerifySignedJWTAtChecksValidity(t *testing.T) {
+	s1 := loadTestSigner(t, "nic-sign-test")
+	tok := signTestJWT(t, s1, nicHeader(s1.cert), map[string]any{"iss": "NIC"})
+	nb, na := CertificateValidity(s1.cert)
+	certs := []*x509.Certificate{s1.cert}
+	for _, tc := range []struct {
+		name string
+		now  int64
+		want Code
+	}{
+		{"no instant: dates unchecked", 0, ""},
+		{"at not_before", nb, ""},
+		{"1 ms before not_before", nb - 1, CodeSignatureInvalid},
+		{"at not_after", na, ""},
+		{"1 ms after not_after", na + 1, CodeSignatureInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := VerifySignedJWTAt(tok, certs, tc.now)
+			wantCode(t, err, tc.want)
+		})
 	}
 }

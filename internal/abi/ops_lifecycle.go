@@ -1,148 +1,246 @@
 package abi
 
 import (
-	"errors"
+	"reflect"
 
 	"github.com/gstauth/gstauth/core"
 	"github.com/gstauth/gstauth/gstcrypto"
 )
 
-// The token lifecycle: sessions, the planner, request builders and response
-// parsers for every provider, sealing.
+// The token lifecycle: sessions, the planner and the refresh decision,
+// request builders and response parsers for every provider, ordinary API
+// calls (headers, payload envelopes, outcomes), sealing.
 func init() {
+	decoders[reflect.TypeOf((*core.Session)(nil))] = func(raw []byte) (reflect.Value, error) {
+		s, err := core.ParseSession(raw)
+		return reflect.ValueOf(s), err
+	}
 	register(
-		Op{Name: "session_new", Doc: "Create an empty session {provider, account, config}.", JSON: opSessionNew},
-		Op{Name: "session_plan", Doc: "Decide use / refresh / renew / user_action for a session at now_ms.", JSON: opSessionPlan},
-		Op{Name: "session_steps", Doc: "List the request steps a provider builds.", JSON: opSessionSteps},
-		Op{Name: "session_request", Doc: "Build the HTTP request of a step (or of the plan) and record it in the session.", JSON: opSessionRequest},
-		Op{Name: "session_response", Doc: "Hand the response back: the updated session, and the classified error when the provider failed.", JSON: opSessionResponse},
-		Op{Name: "session_observe", Doc: "After an ordinary API call: measure skew and mark the token rejected on 401/invalid-token.", JSON: opSessionObserve},
-		Op{Name: "session_seal", Doc: "Seal a session with XChaCha20-Poly1305 under a 32-byte key and key id.", JSON: opSessionSeal},
-		Op{Name: "session_open", Doc: "Open a sealed session with a keyring (optionally checking its provider and account).", JSON: opSessionOpen},
-		Op{Name: "nic_token_expiry", Doc: "Parse a NIC TokenExpiry (yyyy-MM-dd HH:mm:ss, IST) into Unix ms.", JSON: opNICTokenExpiry},
-		Op{Name: "gstn_headers", Doc: "The GSTN headers of a call for a session {session, credentials, ret_period?, txn?}.", JSON: opGSTNHeaders},
+		jsonOp("session_new", "Create an empty session {provider, account, config}.", opSessionNew),
+		jsonOp("session_plan", "Decide use / refresh / renew / user_action for a session at now_ms.", opSessionPlan),
+		jsonOp("session_ensure", "The host's next move in its refresh loop: use, refresh, renew, send (with the request) or fail (docs/hosts.md).", opSessionEnsure),
+		jsonOp("session_steps", "List the request steps a provider builds.", opSessionSteps),
+		jsonOp("session_request", "Build the HTTP request of a step (or of the plan) and record it in the session.", opSessionRequest),
+		jsonOp("session_response", "Hand the response back: the updated session, its outcome and, when the provider failed, the classified error.", opSessionResponse),
+		jsonOp("session_headers", "The headers of an ordinary API call with the session's token, for every provider.", opSessionHeaders),
+		jsonOp("session_observe", "After an ordinary API call: measure skew, classify the answer (ok, reauthenticate, ...) and mark a rejected token.", opSessionObserve),
+		jsonOp("session_encrypt_body", "Encrypt the payload member of an API request body for the session (GSTN data+hmac, NIC Data).", func(in *bodyIn) (*bodyOut, error) {
+			b, err := core.EncryptRequestBody(in.Session, []byte(in.Body))
+			return &bodyOut{Body: string(b)}, err
+		}),
+		rawOp("session_encrypt_body_raw", "session_encrypt_body for bulk bodies.", "the request body with its payload in the clear", "the body to send", func(in *sessionParam, data []byte) (*none, []byte, error) {
+			b, err := core.EncryptRequestBody(in.Session, data)
+			return &none{}, b, err
+		}),
+		jsonOp("session_decrypt_body", "Decrypt the payload of a successful API response body in place (HMAC verified first).", func(in *bodyIn) (*bodyOut, error) {
+			b, err := core.DecryptResponseBody(in.Session, []byte(in.Body))
+			if err != nil {
+				return nil, err
+			}
+			p, err := textPayload(b, "session_decrypt_body_raw", nil)
+			if err != nil {
+				return nil, err
+			}
+			return &bodyOut{Body: p.Payload}, nil
+		}),
+		rawOp("session_decrypt_body_raw", "session_decrypt_body for bulk bodies.", "the response body as received", "the body with its payload decrypted", func(in *sessionParam, data []byte) (*none, []byte, error) {
+			b, err := core.DecryptResponseBody(in.Session, data)
+			return &none{}, b, err
+		}),
+		jsonOp("session_seal", "Seal a session with XChaCha20-Poly1305 under a 32-byte key and key id.", opSessionSeal),
+		jsonOp("session_open", "Open a sealed session with a keyring (optionally checking its provider and account).", opSessionOpen),
+		jsonOp("nic_token_expiry", "Parse a NIC TokenExpiry (yyyy-MM-dd HH:mm:ss, IST) into Unix ms.", opNICTokenExpiry),
+		jsonOp("gstn_headers", "The GSTN headers of a call for a session {session, credentials, ret_period?, rtn_typ?, userrole?, txn?}.", opGSTNHeaders),
 	)
 }
 
-func sessionOf(in *Input) (*core.Session, error) {
-	raw := in.Raw("session")
-	if raw == nil {
-		return nil, missing("session")
-	}
-	return core.ParseSession(raw)
+type sessionParam struct {
+	Session *core.Session `json:"session" doc:"the session JSON"`
 }
 
-func nowOf(in *Input) (int64, error) {
-	now, err := in.Int64("now_ms")
-	if err == nil && now < 0 {
-		err = invalid("now_ms is negative")
-	}
-	return now, err
+type sessionOut struct {
+	Session *core.Session `json:"session"`
 }
 
-func opSessionNew(in *Input) (any, error) {
-	p, err := in.String("provider")
-	if err != nil {
-		return nil, err
-	}
-	account, err := in.String("account")
-	if err != nil {
-		return nil, err
-	}
-	var cfg core.Config
-	if err := in.OptDecode("config", &cfg); err != nil {
-		return nil, err
-	}
-	s, err := core.NewSession(core.Provider(p), account, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"session": s}, nil
+type nowParam struct {
+	NowMs int64 `json:"now_ms" min:"0" doc:"the host clock, Unix ms"`
 }
 
-func opSessionPlan(in *Input) (any, error) {
-	s, err := sessionOf(in)
-	if err != nil {
-		return nil, err
-	}
-	now, err := nowOf(in)
-	if err != nil {
-		return nil, err
-	}
-	return core.PlanSession(s, now)
+type sessionNewIn struct {
+	Provider core.Provider `json:"provider"`
+	Account  string        `json:"account" doc:"who the session is for (a GSTIN and user, a client id)"`
+	Config   core.Config   `json:"config,omitempty"`
 }
 
-func opSessionSteps(in *Input) (any, error) {
-	p, err := in.String("provider")
+type sessionPlanIn struct {
+	sessionParam
+	nowParam
+}
+
+type sessionEnsureIn struct {
+	sessionParam
+	nowParam
+	Stage       core.EnsureStage  `json:"stage" doc:"check (no lock held) or locked (the caller holds the session's refresh lock)"`
+	Attempts    int               `json:"attempts,omitempty" min:"0" doc:"exchanges made under the lock so far"`
+	Credentials *core.Credentials `json:"credentials,omitempty"`
+	Entropy     []byte            `json:"entropy,omitempty" limit:"small"`
+}
+
+type sessionEnsureOut struct {
+	core.Decision
+	Session *core.Session `json:"session" doc:"the session, with the request recorded when the move is send"`
+}
+
+type sessionStepsIn struct {
+	Provider core.Provider `json:"provider"`
+}
+
+type sessionStepsOut struct {
+	Steps []core.Step `json:"steps"`
+}
+
+type sessionRequestIn struct {
+	sessionParam
+	nowParam
+	Step        core.Step         `json:"step,omitempty" doc:"the step to build; empty builds the one the plan calls for"`
+	Credentials *core.Credentials `json:"credentials,omitempty"`
+	Entropy     []byte            `json:"entropy,omitempty" limit:"small"`
+	Params      map[string]string `json:"params,omitempty" limit:"32" doc:"a step's non-secret arguments (GSTN evc_otp: pan, form_type)"`
+}
+
+type sessionRequestOut struct {
+	Request *core.HTTPRequest `json:"request"`
+	Session *core.Session     `json:"session"`
+}
+
+type sessionResponseIn struct {
+	sessionParam
+	Response     core.HTTPResponse `json:"response"`
+	SentAtMs     int64             `json:"sent_at_ms,omitempty" min:"0" doc:"when the request was sent; absent: when it was built"`
+	ReceivedAtMs int64             `json:"received_at_ms" min:"0"`
+}
+
+type sessionResponseOut struct {
+	Session *core.Session    `json:"session"`
+	Outcome core.Outcome     `json:"outcome"`
+	Error   *gstcrypto.Error `json:"error,omitempty"`
+}
+
+type sessionHeadersIn struct {
+	sessionParam
+	Credentials *core.Credentials `json:"credentials,omitempty"`
+	RetPeriod   string            `json:"ret_period,omitempty" limit:"16" doc:"GSTN returns calls: the return period, MMYYYY"`
+	ReturnType  string            `json:"rtn_typ,omitempty" limit:"32" doc:"GSTN returns calls: the return type (rtn_typ)"`
+	UserRole    string            `json:"userrole,omitempty" limit:"32" doc:"GSTN returns calls: the user role (userrole)"`
+	Txn         string            `json:"txn,omitempty" limit:"64" doc:"GSTN: the request id; absent: a random one"`
+}
+
+type headersOut struct {
+	Headers map[string]string `json:"headers"`
+}
+
+type sessionObserveIn struct {
+	sessionParam
+	Response     core.HTTPResponse `json:"response"`
+	SentAtMs     int64             `json:"sent_at_ms" min:"0"`
+	ReceivedAtMs int64             `json:"received_at_ms" min:"0"`
+	AccessToken  string            `json:"access_token,omitempty" doc:"the token the call was made with"`
+}
+
+type sessionObserveOut struct {
+	core.APIResult
+	Session *core.Session `json:"session"`
+}
+
+type bodyIn struct {
+	sessionParam
+	Body string `json:"body" limit:"text" format:"json"`
+}
+
+type bodyOut struct {
+	Body string `json:"body" format:"json"`
+}
+
+type sessionSealIn struct {
+	sessionParam
+	Key   []byte `json:"key" limit:"small" doc:"a 32-byte sealing key"`
+	KeyID string `json:"key_id" limit:"64"`
+}
+
+type sealedOut struct {
+	Sealed string `json:"sealed"`
+}
+
+type sessionOpenIn struct {
+	Sealed   string         `json:"sealed" limit:"text"`
+	Keys     []core.SealKey `json:"keys" limit:"16" doc:"the keyring: every key a sealed session may name"`
+	Provider core.Provider  `json:"provider,omitempty" doc:"when given, the session must be of this provider"`
+	Account  string         `json:"account,omitempty" doc:"when given, the session must be for this account"`
+}
+
+type nicTokenExpiryIn struct {
+	TokenExpiry string `json:"token_expiry" limit:"64"`
+}
+
+type expiresOut struct {
+	ExpiresAtMs int64 `json:"expires_at_ms"`
+}
+
+type gstnHeadersIn struct {
+	sessionParam
+	Credentials core.Credentials `json:"credentials"`
+	RetPeriod   string           `json:"ret_period,omitempty" limit:"16"`
+	ReturnType  string           `json:"rtn_typ,omitempty" limit:"32"`
+	UserRole    string           `json:"userrole,omitempty" limit:"32"`
+	Txn         string           `json:"txn,omitempty" limit:"64"`
+}
+
+func opSessionNew(in *sessionNewIn) (*sessionOut, error) {
+	s, err := core.NewSession(in.Provider, in.Account, in.Config)
 	if err != nil {
 		return nil, err
 	}
-	steps := core.Steps(core.Provider(p))
+	return &sessionOut{Session: s}, nil
+}
+
+func opSessionPlan(in *sessionPlanIn) (*core.Plan, error) {
+	p, err := core.PlanSession(in.Session, in.NowMs)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func opSessionEnsure(in *sessionEnsureIn) (*sessionEnsureOut, error) {
+	d, err := core.Ensure(in.Session, in.Credentials, core.EnsureOptions{Stage: in.Stage, Attempts: in.Attempts,
+		NowMs: in.NowMs, Entropy: in.Entropy})
+	if err != nil {
+		return nil, err
+	}
+	return &sessionEnsureOut{Decision: d, Session: in.Session}, nil
+}
+
+func opSessionSteps(in *sessionStepsIn) (*sessionStepsOut, error) {
+	steps := core.Steps(in.Provider)
 	if steps == nil {
-		return nil, &core.Error{Code: gstcrypto.CodeConfigInvalid, Message: "unknown provider"}
+		return nil, &gstcrypto.Error{Code: gstcrypto.CodeConfigInvalid, Message: "unknown provider"}
 	}
-	return map[string][]core.Step{"steps": steps}, nil
+	return &sessionStepsOut{Steps: steps}, nil
 }
 
-func opSessionRequest(in *Input) (any, error) {
-	s, err := sessionOf(in)
+func opSessionRequest(in *sessionRequestIn) (*sessionRequestOut, error) {
+	req, err := core.BuildRequest(in.Session, in.Credentials, core.RequestOptions{NowMs: in.NowMs, Step: in.Step,
+		Entropy: in.Entropy, Params: in.Params})
 	if err != nil {
 		return nil, err
 	}
-	now, err := nowOf(in)
-	if err != nil {
-		return nil, err
-	}
-	step, _, err := in.OptString("step")
-	if err != nil {
-		return nil, err
-	}
-	var c core.Credentials
-	if err := in.OptDecode("credentials", &c); err != nil {
-		return nil, err
-	}
-	entropy, _, err := in.OptBytes("entropy", gstcrypto.MaxSmallField)
-	if err != nil {
-		return nil, err
-	}
-	var params map[string]string
-	if err := in.OptDecode("params", &params); err != nil {
-		return nil, err
-	}
-	req, err := core.BuildRequest(s, &c, core.RequestOptions{NowMs: now, Step: core.Step(step), Entropy: entropy, Params: params})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"request": req, "session": s}, nil
+	return &sessionRequestOut{Request: req, Session: in.Session}, nil
 }
 
-func responseOf(in *Input) (*core.HTTPResponse, error) {
-	var r core.HTTPResponse
-	if err := in.Decode("response", &r); err != nil {
-		return nil, err
-	}
+func opSessionResponse(in *sessionResponseIn) (*sessionResponseOut, error) {
+	s, r := in.Session, &in.Response
 	if r.Status < 100 || r.Status > 599 {
 		return nil, invalid("response.status must be an HTTP status code")
-	}
-	return &r, nil
-}
-
-func opSessionResponse(in *Input) (any, error) {
-	s, err := sessionOf(in)
-	if err != nil {
-		return nil, err
-	}
-	r, err := responseOf(in)
-	if err != nil {
-		return nil, err
-	}
-	sent, _, err := in.OptInt64("sent_at_ms")
-	if err != nil {
-		return nil, err
-	}
-	received, err := in.Int64("received_at_ms")
-	if err != nil {
-		return nil, err
 	}
 	// Mistakes of the caller fail the op; what the provider's answer
 	// causes is reported beside the updated session, which must reach the
@@ -150,125 +248,75 @@ func opSessionResponse(in *Input) (any, error) {
 	if s.Pending == nil {
 		return nil, invalid("the session has no request in flight (build one with session_request)")
 	}
+	sent := in.SentAtMs
 	if sent <= 0 {
 		sent = s.Pending.SentAtMs
 	}
-	if received < sent {
+	if in.ReceivedAtMs < sent {
 		return nil, invalid("received_at_ms is before sent_at_ms")
 	}
-	perr := core.ParseResponse(s, r, sent, received)
-	out := map[string]any{"session": s}
+	perr := core.ParseResponse(s, r, sent, in.ReceivedAtMs)
+	out := &sessionResponseOut{Session: s, Outcome: core.OutcomeOf(perr)}
 	if perr != nil {
-		var e *core.Error
-		if !errors.As(perr, &e) {
+		e, ok := perr.(*gstcrypto.Error)
+		if !ok {
 			return nil, perr
 		}
-		out["error"] = errorBody{Code: e.Code, Message: e.Message, ProviderCode: e.ProviderCode,
-			RetryAfterMs: e.RetryAfterMs, Retryable: e.Retryable}
+		out.Error = e
 	}
 	return out, nil
 }
 
-func opSessionObserve(in *Input) (any, error) {
-	s, err := sessionOf(in)
+func opSessionHeaders(in *sessionHeadersIn) (*headersOut, error) {
+	h, err := core.APIHeaders(in.Session, in.Credentials, core.APIOptions{RetPeriod: in.RetPeriod,
+		ReturnType: in.ReturnType, UserRole: in.UserRole, Txn: in.Txn})
 	if err != nil {
 		return nil, err
 	}
-	r, err := responseOf(in)
-	if err != nil {
-		return nil, err
-	}
-	sent, err := in.Int64("sent_at_ms")
-	if err != nil {
-		return nil, err
-	}
-	received, err := in.Int64("received_at_ms")
-	if err != nil {
-		return nil, err
-	}
-	res, err := core.ObserveAPIResponse(s, r, core.APICall{SentAtMs: sent, ReceivedAtMs: received})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"session": s, "rejected": res.Outcome == core.OutcomeReauthenticate}, nil
+	return &headersOut{Headers: h}, nil
 }
 
-func opSessionSeal(in *Input) (any, error) {
-	s, err := sessionOf(in)
+func opSessionObserve(in *sessionObserveIn) (*sessionObserveOut, error) {
+	if in.Response.Status < 100 || in.Response.Status > 599 {
+		return nil, invalid("response.status must be an HTTP status code")
+	}
+	res, err := core.ObserveAPIResponse(in.Session, &in.Response, core.APICall{SentAtMs: in.SentAtMs,
+		ReceivedAtMs: in.ReceivedAtMs, AccessToken: in.AccessToken})
 	if err != nil {
 		return nil, err
 	}
-	key, err := in.Bytes("key", gstcrypto.MaxSmallField)
-	if err != nil {
-		return nil, err
-	}
-	id, err := in.String("key_id")
-	if err != nil {
-		return nil, err
-	}
-	sealed, err := core.SealSession(s, core.SealKey{ID: id, Key: key}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"sealed": sealed}, nil
+	return &sessionObserveOut{APIResult: res, Session: in.Session}, nil
 }
 
-func opSessionOpen(in *Input) (any, error) {
-	sealed, err := in.String("sealed")
+func opSessionSeal(in *sessionSealIn) (*sealedOut, error) {
+	sealed, err := core.SealSession(in.Session, core.SealKey{ID: in.KeyID, Key: in.Key}, nil)
 	if err != nil {
 		return nil, err
 	}
-	var keys []core.SealKey
-	if err := in.Decode("keys", &keys); err != nil {
-		return nil, err
-	}
-	p, _, err := in.OptString("provider")
-	if err != nil {
-		return nil, err
-	}
-	account, _, err := in.OptString("account")
-	if err != nil {
-		return nil, err
-	}
-	s, err := core.OpenSession(sealed, keys, core.Provider(p), account)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"session": s}, nil
+	return &sealedOut{Sealed: sealed}, nil
 }
 
-func opNICTokenExpiry(in *Input) (any, error) {
-	v, err := in.String("token_expiry")
+func opSessionOpen(in *sessionOpenIn) (*sessionOut, error) {
+	s, err := core.OpenSession(in.Sealed, in.Keys, in.Provider, in.Account)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := core.ParseNICTokenExpiry(v)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]int64{"expires_at_ms": ms}, nil
+	return &sessionOut{Session: s}, nil
 }
 
-func opGSTNHeaders(in *Input) (any, error) {
-	s, err := sessionOf(in)
+func opNICTokenExpiry(in *nicTokenExpiryIn) (*expiresOut, error) {
+	ms, err := core.ParseNICTokenExpiry(in.TokenExpiry)
 	if err != nil {
 		return nil, err
 	}
-	var c core.Credentials
-	if err := in.Decode("credentials", &c); err != nil {
-		return nil, err
-	}
-	ret, _, err := in.OptString("ret_period")
+	return &expiresOut{ExpiresAtMs: ms}, nil
+}
+
+func opGSTNHeaders(in *gstnHeadersIn) (*headersOut, error) {
+	h, err := core.GSTNHeaders(in.Session, core.GSTNHeaderOptions{ClientSecret: in.Credentials.ClientSecret,
+		RetPeriod: in.RetPeriod, ReturnType: in.ReturnType, UserRole: in.UserRole, Txn: in.Txn})
 	if err != nil {
 		return nil, err
 	}
-	txn, _, err := in.OptString("txn")
-	if err != nil {
-		return nil, err
-	}
-	h, err := core.GSTNHeaders(s, core.GSTNHeaderOptions{ClientSecret: c.ClientSecret, RetPeriod: ret, Txn: txn})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"headers": h}, nil
+	return &headersOut{Headers: h}, nil
 }

@@ -12,206 +12,173 @@ import (
 // certificates.
 func init() {
 	register(
-		Op{Name: "pkce_s256", Doc: "The PKCE S256 code challenge of a verifier (RFC 7636 §4.2).", JSON: opPKCES256},
-		Op{Name: "pkce_new", Doc: "A fresh PKCE verifier (32 random octets, base64url) and its S256 challenge.", JSON: opPKCENew},
-		Op{Name: "oauth_authorization_url", Doc: "Start a code flow: the authorization URL, with state and PKCE kept in the session.", JSON: opAuthorizationURL},
-		Op{Name: "oauth_parse_redirect", Doc: "Check the redirect of a code flow (state in constant time) and return its code and state.", JSON: opParseRedirect},
-		Op{Name: "whitebit_sign", Doc: "WhiteBIT private API headers for an exact body: X-TXC-APIKEY, X-TXC-PAYLOAD, X-TXC-SIGNATURE.", JSON: opWhiteBITSign},
-		Op{Name: "whitebit_request", Doc: "Build a signed WhiteBIT private API request with the session's next nonce.", JSON: opWhiteBITRequest},
-		Op{Name: "mtls_certificate", Doc: "Describe a PEM client certificate for config.certificates: x5t#S256 and its effective window.", JSON: opMTLSCertificate},
-		Op{Name: "mtls_select_certificate", Doc: "The client certificate to present at now_ms among overlapping ones (effective_from windows).", JSON: opMTLSSelect},
-		Op{Name: "mtls_check_binding", Doc: "Whether a token (or a session's token) is bound to a certificate (RFC 8705 cnf x5t#S256).", JSON: opMTLSCheckBinding},
+		jsonOp("pkce_s256", "The PKCE S256 code challenge of a verifier (RFC 7636 §4.2).", opPKCES256),
+		jsonOp("pkce_new", "A fresh PKCE verifier (32 random octets, base64url) and its S256 challenge.", opPKCENew),
+		jsonOp("oauth_authorization_url", "Start a code flow: the authorization URL, with state and PKCE kept in the session.", opAuthorizationURL),
+		jsonOp("oauth_parse_redirect", "Check the redirect of a code flow (state in constant time) and return its code and state.", opParseRedirect),
+		jsonOp("whitebit_sign", "WhiteBIT private API headers for an exact body: X-TXC-APIKEY, X-TXC-PAYLOAD, X-TXC-SIGNATURE.", opWhiteBITSign),
+		jsonOp("whitebit_request", "Build a signed WhiteBIT private API request with the session's next nonce.", opWhiteBITRequest),
+		jsonOp("mtls_certificate", "Describe a PEM client certificate for config.certificates: x5t#S256 and its effective window.", opMTLSCertificate),
+		jsonOp("mtls_select_certificate", "The client certificate to present at now_ms among overlapping ones (effective_from windows).", opMTLSSelect),
+		jsonOp("mtls_check_binding", "Whether a token (or a session's token) is bound to a certificate (RFC 8705 cnf x5t#S256).", opMTLSCheckBinding),
 	)
 }
 
-func opPKCES256(in *Input) (any, error) {
-	v, err := in.String("verifier")
-	if err != nil {
-		return nil, err
-	}
-	c, err := gstcrypto.PKCES256(v)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"challenge": c}, nil
+type pkceS256In struct {
+	Verifier string `json:"verifier" limit:"256" doc:"43-128 characters of A-Z a-z 0-9 - . _ ~"`
 }
 
-func opPKCENew(in *Input) (any, error) {
-	entropy, _, err := in.OptBytes("entropy", gstcrypto.MaxSmallField)
-	if err != nil {
-		return nil, err
-	}
-	v, c, err := gstcrypto.NewPKCE(nil, entropy)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"verifier": v, "challenge": c, "method": gstcrypto.PKCEMethodS256}, nil
+type pkceS256Out struct {
+	Challenge string `json:"challenge"`
 }
 
-func opAuthorizationURL(in *Input) (any, error) {
-	s, err := sessionOf(in)
-	if err != nil {
-		return nil, err
-	}
-	now, err := nowOf(in)
-	if err != nil {
-		return nil, err
-	}
-	entropy, _, err := in.OptBytes("entropy", gstcrypto.MaxSmallField)
-	if err != nil {
-		return nil, err
-	}
-	u, err := core.AuthorizationURL(s, core.RequestOptions{NowMs: now, Entropy: entropy})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"url": u, "session": s}, nil
+type pkceNewOut struct {
+	Verifier  string `json:"verifier"`
+	Challenge string `json:"challenge"`
+	Method    string `json:"method" doc:"always S256"`
 }
 
-func opParseRedirect(in *Input) (any, error) {
-	s, err := sessionOf(in)
-	if err != nil {
-		return nil, err
-	}
-	u, err := in.String("url")
-	if err != nil {
-		return nil, err
-	}
-	return core.ParseAuthorizationRedirect(s, u)
+type authorizationURLIn struct {
+	sessionParam
+	nowParam
+	Entropy []byte `json:"entropy,omitempty" limit:"small"`
 }
 
-// whitebitKey reads the API key and its secret.
-func whitebitKey(in *Input) (key, secret string, err error) {
-	if key, err = in.String("api_key"); err != nil {
-		return "", "", err
-	}
-	secret, err = in.String("secret")
-	return key, secret, err
+type authorizationURLOut struct {
+	URL     string        `json:"url"`
+	Session *core.Session `json:"session"`
 }
 
-func opWhiteBITSign(in *Input) (any, error) {
-	key, secret, err := whitebitKey(in)
-	if err != nil {
-		return nil, err
-	}
-	body, err := in.String("body")
-	if err != nil {
-		return nil, err
-	}
-	h, err := gstcrypto.SignWhiteBIT(key, secret, []byte(body))
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"headers": h}, nil
+type parseRedirectIn struct {
+	sessionParam
+	URL string `json:"url" limit:"small" doc:"the redirect URL the user's browser came back with"`
 }
 
-func opWhiteBITRequest(in *Input) (any, error) {
-	s, err := sessionOf(in)
-	if err != nil {
-		return nil, err
-	}
-	now, err := nowOf(in)
-	if err != nil {
-		return nil, err
-	}
-	key, secret, err := whitebitKey(in)
-	if err != nil {
-		return nil, err
-	}
-	path, err := in.String("path")
-	if err != nil {
-		return nil, err
-	}
-	var params map[string]json.RawMessage
-	if err := in.OptDecode("params", &params); err != nil {
-		return nil, err
-	}
-	req, err := core.BuildWhiteBITRequest(s, now, key, secret, path, params)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"request": req, "session": s}, nil
+type whitebitKey struct {
+	APIKey string `json:"api_key" limit:"small"`
+	Secret string `json:"secret" limit:"small"`
 }
 
-func opMTLSCertificate(in *Input) (any, error) {
-	pem, err := in.String("certificate")
-	if err != nil {
-		return nil, err
-	}
-	id, _, err := in.OptString("id")
-	if err != nil {
-		return nil, err
-	}
-	from, _, err := in.OptInt64("effective_from_ms")
-	if err != nil {
-		return nil, err
-	}
-	c, err := core.ParseClientCertificate(id, []byte(pem), from)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"certificate": c}, nil
+type whitebitSignIn struct {
+	whitebitKey
+	Body string `json:"body" limit:"payload" format:"json" doc:"the exact body that will be sent"`
 }
 
-// maxCertificates bounds a rotation list.
-const maxCertificates = gstcrypto.MaxCertificates
-
-func opMTLSSelect(in *Input) (any, error) {
-	var certs []core.ClientCertificate
-	if err := in.Decode("certificates", &certs); err != nil {
-		return nil, err
-	}
-	if len(certs) > maxCertificates {
-		return nil, &core.Error{Code: gstcrypto.CodeTooLarge, Message: "too many certificates"}
-	}
-	now, err := nowOf(in)
-	if err != nil {
-		return nil, err
-	}
-	c, err := core.SelectCertificate(certs, now)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"certificate": c}, nil
+type whitebitRequestIn struct {
+	sessionParam
+	nowParam
+	whitebitKey
+	Path   string                     `json:"path" limit:"2048" doc:"the request path, e.g. /api/v4/trade-account/balance"`
+	Params map[string]json.RawMessage `json:"params,omitempty" limit:"256" doc:"the body's other members, each any JSON value"`
 }
 
-func opMTLSCheckBinding(in *Input) (any, error) {
-	hasToken, hasSession := in.Has("access_token"), in.Has("session")
-	if hasToken == hasSession {
+type mtlsCertificateIn struct {
+	Certificate     string `json:"certificate" limit:"key" doc:"one PEM or DER certificate"`
+	ID              string `json:"id,omitempty" limit:"256"`
+	EffectiveFromMs int64  `json:"effective_from_ms,omitempty" min:"0"`
+}
+
+type certificateOut struct {
+	Certificate core.ClientCertificate `json:"certificate"`
+}
+
+type mtlsSelectIn struct {
+	Certificates []core.ClientCertificate `json:"certificates" limit:"64"`
+	nowParam
+}
+
+type mtlsBindingIn struct {
+	AccessToken string        `json:"access_token,omitempty" limit:"small" doc:"exactly one of access_token and session"`
+	Session     *core.Session `json:"session,omitempty"`
+	Certificate string        `json:"certificate,omitempty" limit:"key" doc:"exactly one of certificate and x5t_s256"`
+	X5tS256     string        `json:"x5t_s256,omitempty" limit:"128"`
+}
+
+type boundOut struct {
+	Bound bool `json:"bound"`
+}
+
+func opPKCES256(in *pkceS256In) (*pkceS256Out, error) {
+	c, err := gstcrypto.PKCES256(in.Verifier)
+	if err != nil {
+		return nil, err
+	}
+	return &pkceS256Out{Challenge: c}, nil
+}
+
+func opPKCENew(in *entropyIn) (*pkceNewOut, error) {
+	v, c, err := gstcrypto.NewPKCE(nil, in.Entropy)
+	if err != nil {
+		return nil, err
+	}
+	return &pkceNewOut{Verifier: v, Challenge: c, Method: gstcrypto.PKCEMethodS256}, nil
+}
+
+func opAuthorizationURL(in *authorizationURLIn) (*authorizationURLOut, error) {
+	u, err := core.AuthorizationURL(in.Session, core.RequestOptions{NowMs: in.NowMs, Entropy: in.Entropy})
+	if err != nil {
+		return nil, err
+	}
+	return &authorizationURLOut{URL: u, Session: in.Session}, nil
+}
+
+func opParseRedirect(in *parseRedirectIn) (*core.AuthorizationRedirect, error) {
+	r, err := core.ParseAuthorizationRedirect(in.Session, in.URL)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func opWhiteBITSign(in *whitebitSignIn) (*headersOut, error) {
+	h, err := gstcrypto.SignWhiteBIT(in.APIKey, in.Secret, []byte(in.Body))
+	if err != nil {
+		return nil, err
+	}
+	return &headersOut{Headers: h}, nil
+}
+
+func opWhiteBITRequest(in *whitebitRequestIn) (*sessionRequestOut, error) {
+	req, err := core.BuildWhiteBITRequest(in.Session, in.NowMs, in.APIKey, in.Secret, in.Path, in.Params)
+	if err != nil {
+		return nil, err
+	}
+	return &sessionRequestOut{Request: req, Session: in.Session}, nil
+}
+
+func opMTLSCertificate(in *mtlsCertificateIn) (*certificateOut, error) {
+	c, err := core.ParseClientCertificate(in.ID, []byte(in.Certificate), in.EffectiveFromMs)
+	if err != nil {
+		return nil, err
+	}
+	return &certificateOut{Certificate: c}, nil
+}
+
+func opMTLSSelect(in *mtlsSelectIn) (*certificateOut, error) {
+	c, err := core.SelectCertificate(in.Certificates, in.NowMs)
+	if err != nil {
+		return nil, err
+	}
+	return &certificateOut{Certificate: c}, nil
+}
+
+func opMTLSCheckBinding(in *mtlsBindingIn) (*boundOut, error) {
+	if (in.AccessToken != "") == (in.Session != nil) {
 		return nil, invalid("give exactly one of access_token and session")
 	}
-	hasCert, hasX5t := in.Has("certificate"), in.Has("x5t_s256")
-	if hasCert == hasX5t {
+	if (in.Certificate != "") == (in.X5tS256 != "") {
 		return nil, invalid("give exactly one of certificate and x5t_s256")
 	}
-	var x5t string
-	var err error
-	if hasCert {
-		pem, err := in.String("certificate")
-		if err != nil {
-			return nil, err
-		}
-		c, err := core.ParseClientCertificate("", []byte(pem), 0)
+	x5t := in.X5tS256
+	if in.Certificate != "" {
+		c, err := core.ParseClientCertificate("", []byte(in.Certificate), 0)
 		if err != nil {
 			return nil, err
 		}
 		x5t = c.X5tS256
-	} else if x5t, err = in.String("x5t_s256"); err != nil {
-		return nil, err
 	}
-	if hasToken {
-		tok, err := in.String("access_token")
-		if err != nil {
-			return nil, err
-		}
-		if len(tok) > gstcrypto.MaxSmallField {
-			return nil, &core.Error{Code: gstcrypto.CodeTooLarge, Message: "access_token is too long"}
-		}
-		return map[string]bool{"bound": core.TokenBoundTo(tok, x5t)}, nil
+	if in.Session == nil {
+		return &boundOut{Bound: core.TokenBoundTo(in.AccessToken, x5t)}, nil
 	}
-	s, err := sessionOf(in)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]bool{"bound": core.SessionBoundTo(s, x5t)}, nil
+	return &boundOut{Bound: core.SessionBoundTo(in.Session, x5t)}, nil
 }

@@ -225,6 +225,10 @@ func runStep(c Caller, op string, s Step, prev []stepResult) (stepResult, error)
 			if err := unmarshal(s.Output, &want); err != nil {
 				return stepResult{}, fmt.Errorf("vector output: %v", err)
 			}
+			want, err := matchTypes(want, got)
+			if err != nil {
+				return stepResult{}, err
+			}
 			if d := cmp.Diff(want, got); d != "" {
 				return stepResult{}, fmt.Errorf("output mismatch (-want +got):\n%s", d)
 			}
@@ -262,6 +266,50 @@ func runStep(c Caller, op string, s Step, prev []stepResult) (stepResult, error)
 	default:
 		return stepResult{}, fmt.Errorf("result must be valid or invalid, not %q", s.Result)
 	}
+}
+
+// matchTypes replaces every {"$type": "string"} in want whose place in got
+// holds a string with that string: a value for people (a message) that
+// the contract fixes the type of, not the text.
+func matchTypes(want, got any) (any, error) {
+	switch w := want.(type) {
+	case map[string]any:
+		if t, ok := w["$type"]; ok {
+			if len(w) != 1 || t != "string" {
+				return nil, fmt.Errorf("a $type object must be exactly {\"$type\": \"string\"}")
+			}
+			if s, ok := got.(string); ok {
+				return s, nil
+			}
+			return want, nil
+		}
+		g, _ := got.(map[string]any)
+		out := make(map[string]any, len(w))
+		for k, v := range w {
+			m, err := matchTypes(v, g[k])
+			if err != nil {
+				return nil, err
+			}
+			out[k] = m
+		}
+		return out, nil
+	case []any:
+		g, _ := got.([]any)
+		out := make([]any, len(w))
+		for i, v := range w {
+			var gi any
+			if i < len(g) {
+				gi = g[i]
+			}
+			m, err := matchTypes(v, gi)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = m
+		}
+		return out, nil
+	}
+	return want, nil
 }
 
 // resolve replaces every {"$ref": "N.output.a.b"} in v.

@@ -20,7 +20,7 @@ func Render() ([]byte, error) {
 	for _, name := range abi.Names() {
 		op, _ := abi.Lookup(name)
 		call := "callJSON"
-		if op.Raw != nil {
+		if op.Raw {
 			call = "callRaw"
 		}
 		fn := "export" + strings.ReplaceAll(strings.Title(strings.ReplaceAll(name, "_", " ")), " ", "") //nolint:staticcheck
