@@ -1,0 +1,35 @@
+import io.github.gstauth.Backend;
+import io.github.gstauth.GstAuth;
+import io.github.gstauth.GstAuthException;
+import io.github.gstauth.RawResult;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A plain program with only the gstauth jar and its runtime dependencies on the class path (make test-java-dist):
+ * one JSON op, one error and one raw op on the backend named by GSTAUTH_BACKEND.
+ */
+public class Main {
+    public static void main(String[] args) {
+        Backend b = GstAuth.backend();
+        String out = GstAuth.call("pkce_s256", "{\"verifier\":\"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk\"}");
+        if (!out.equals("{\"challenge\":\"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\"}")) {
+            throw new AssertionError("pkce_s256 gave " + out);
+        }
+        try {
+            GstAuth.call("aes_ecb_decrypt", "{\"key\":\"AAAA\",\"ciphertext\":\"AAAA\"}");
+            throw new AssertionError("a 3-byte key was accepted");
+        } catch (GstAuthException e) {
+            if (e.code().isEmpty()) {
+                throw new AssertionError("an error without a code");
+            }
+        }
+        String key = "{\"key\":\"+nqBCMfDNjgxUEF2Prl9t5OvsOxZhblc+20hzJ6aLDg=\"}";
+        RawResult enc = GstAuth.callRaw("aes_ecb_encrypt_raw", key, "hello".getBytes(StandardCharsets.UTF_8));
+        RawResult dec = GstAuth.callRaw("aes_ecb_decrypt_raw", key, enc.data());
+        if (!new String(dec.data(), StandardCharsets.UTF_8).equals("hello")) {
+            throw new AssertionError("raw round trip failed");
+        }
+        System.out.println("gstauth " + GstAuth.version() + " ok on Java " + Runtime.version() + ": backend "
+                + b.name() + " via " + b.runtime() + " (core " + b.version() + ")");
+    }
+}
