@@ -6,7 +6,6 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"crypto/aes"
-	"crypto/cipher"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -50,9 +49,8 @@ func NewGSTNFileReader(r io.Reader, ek []byte, hashHex string) (io.Reader, error
 	if err != nil || len(want) != sha256.Size {
 		return nil, newError(CodeInvalidInput, "hash must be a SHA-256 in hex")
 	}
-	block, _ := aes.NewCipher(ek)
 	h := sha256.New()
-	f := &gstnFileReader{src: r, h: h, want: want, block: block}
+	f := &gstnFileReader{src: r, h: h, want: want, block: ecb.New(ek)}
 	f.tee = io.TeeReader(r, h)
 	return f, nil
 }
@@ -73,7 +71,7 @@ type gstnFileReader struct {
 	tee   io.Reader
 	h     hash.Hash
 	want  []byte
-	block cipher.Block
+	block *ecb.Cipher
 
 	started bool
 	inner   io.Reader // the base64 ciphertext → decrypted blocks → json
@@ -126,9 +124,9 @@ func (f *gstnFileReader) open() error {
 			break
 		}
 	}
-	ct := base64.NewDecoder(base64.StdEncoding, tr)
+	ct := b64.NewStreamDecoder(tr)
 	blocks := &ecbReader{src: ct, block: f.block, verify: f.verify}
-	f.inner = &plaintextReader{base64.NewDecoder(base64.StdEncoding, blocks)}
+	f.inner = &plaintextReader{b64.NewStreamDecoder(blocks)}
 	return nil
 }
 
@@ -176,7 +174,7 @@ func classifyFileErr(err error) error {
 // until src ends and verify passes, then strips its PKCS#7 padding.
 type ecbReader struct {
 	src    io.Reader
-	block  cipher.Block
+	block  *ecb.Cipher
 	verify func() error
 
 	in   [32 << 10]byte
@@ -216,9 +214,7 @@ func (e *ecbReader) fill() error {
 	}
 	// out is empty whenever fill runs, so its buffer is reused.
 	buf := append(e.buf[:0], e.held...)
-	for i := 0; i < full; i += aes.BlockSize {
-		e.block.Decrypt(e.in[i:i+aes.BlockSize], e.in[i:i+aes.BlockSize])
-	}
+	e.block.Decrypt(e.in[:full], e.in[:full])
 	buf = append(buf, e.in[:full]...)
 	e.held = append(e.held[:0], buf[len(buf)-aes.BlockSize:]...)
 	e.out, e.buf = buf[:len(buf)-aes.BlockSize], buf
@@ -230,9 +226,7 @@ func (e *ecbReader) finish() error {
 	if e.nIn%aes.BlockSize != 0 || (e.nIn == 0 && len(e.held) == 0) {
 		return NewDecryptError()
 	}
-	for i := 0; i < e.nIn; i += aes.BlockSize {
-		e.block.Decrypt(e.in[i:i+aes.BlockSize], e.in[i:i+aes.BlockSize])
-	}
+	e.block.Decrypt(e.in[:e.nIn], e.in[:e.nIn])
 	tail := append(append([]byte(nil), e.held...), e.in[:e.nIn]...)
 	if err := e.verify(); err != nil {
 		return err

@@ -106,3 +106,38 @@ func BenchmarkDecryptGSTNFile(b *testing.B) {
 		}
 	})
 }
+
+// variedPayload returns n bytes of JSON records that all differ, as the
+// invoices of a real return do. jsonPayload repeats one record, so through
+// ECB its ciphertext repeats too and gzip shrinks a FILEDET file of it to
+// almost nothing; a file of this one is as large as real ones are, and
+// inflating it is most of the work.
+func variedPayload(n int) []byte {
+	b := make([]byte, 0, n+128)
+	b = append(b, '[')
+	for i := 0; len(b) < n-1; i++ {
+		b = fmt.Appendf(b, `{"inum":"S-%08d","idt":"%02d-04-2026","val":%d.%02d,"pos":"%02d","itms":[{"rt":18,"txval":%d}]},`,
+			i, i%28+1, i*7919%1000000, i%100, i%37+1, i*104729%99991)
+	}
+	return append(b[:n-1], ']')
+}
+
+func BenchmarkDecryptGSTNFileVaried(b *testing.B) {
+	for _, n := range payloadSizes {
+		b.Run(sizeName(n), func(b *testing.B) {
+			p := variedPayload(n)
+			file, hash, err := gstcrypto.EncryptGSTNFile(benchKey, p, "returns_1.json")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			b.ReportMetric(float64(len(file))/float64(n), "file-bytes/payload-byte")
+			for b.Loop() {
+				if _, err := gstcrypto.DecryptGSTNFile(benchKey, hash, bytes.NewReader(file), io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
