@@ -27,13 +27,8 @@ function invalid(message) {
   return e;
 }
 
-function checkOp(op) {
-  if (typeof op !== 'string') throw invalid(`op must be a string, not ${describe(op)}`);
-  if (op.includes('\0')) {
-    const e = new TypeError('op must not contain NUL bytes');
-    e.code = 'ERR_INVALID_ARG_VALUE';
-    throw e;
-  }
+function describeOp(op) {
+  return JSON.stringify(op.length > 64 ? `${op.slice(0, 64)}...` : op);
 }
 
 function encodeInput(what, input) {
@@ -79,11 +74,32 @@ function rawOutput([meta, data]) {
  */
 class Backend {
   #t;
+  #ops = null;
 
   constructor(transport) {
     this.#t = transport;
     /** @type {'cshared' | 'wasm'} */
     this.name = transport.name;
+  }
+
+  /**
+   * Refuses, as TypeError, what is not the name of an op of the right kind, before it reaches a backend: the core's
+   * own op list decides (read once per backend), so both backends refuse the same names the same way.
+   */
+  #checkOp(op, raw) {
+    if (typeof op !== 'string') throw invalid(`op must be a string, not ${describe(op)}`);
+    if (this.#ops === null) {
+      this.#ops = new Map(json.decode(this.#t.call('ops', '{}')).ops.map((o) => [o.name, o.raw === true]));
+    }
+    const isRaw = this.#ops.get(op);
+    if (isRaw === undefined) {
+      throw Object.assign(new TypeError(`unknown op ${describeOp(op)} (the op "ops" lists them)`),
+        { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    if (isRaw !== raw) {
+      throw Object.assign(new TypeError(raw ? `${describeOp(op)} is a JSON op: call it with call or callAsync`
+        : `${describeOp(op)} is a raw op: call it with callRaw or callRawAsync`), { code: 'ERR_INVALID_ARG_VALUE' });
+    }
   }
 
   /** The core's version (the repository's VERSION file when it was built). */
@@ -92,23 +108,23 @@ class Backend {
   }
 
   call(op, input) {
-    checkOp(op);
+    this.#checkOp(op, false);
     return decodeOutput(this.#t.call(op, encodeInput('input', input)));
   }
 
   async callAsync(op, input) {
-    checkOp(op);
+    this.#checkOp(op, false);
     return decodeOutput(await this.#t.callAsync(op, encodeInput('input', input)));
   }
 
   callRaw(op, params, data) {
-    checkOp(op);
+    this.#checkOp(op, true);
     checkData(data);
     return rawOutput(this.#t.callRaw(op, encodeInput('params', params), data));
   }
 
   async callRawAsync(op, params, data) {
-    checkOp(op);
+    this.#checkOp(op, true);
     checkData(data);
     return rawOutput(await this.#t.callRawAsync(op, encodeInput('params', params), data));
   }

@@ -55,12 +55,6 @@ function recycle() {
   p?.close().catch(() => {});
 }
 
-function refusal(message) {
-  // The plugin exports one function per op and no generic entry, so a name it lacks, or an op called through the
-  // other entry point, is refused here, with the code the shared library gives for the same call.
-  return { error: JSON.stringify({ error: { code: 'unsupported', message } }) };
-}
-
 async function run(req) {
   const p = await instance();
   if (req.kind === 'version') {
@@ -68,15 +62,8 @@ async function run(req) {
     await p.reset();
     return { text: out.text() };
   }
-  const raw = ops.get(req.op);
-  if (raw === undefined) {
-    const name = req.op.length > 64 ? req.op.slice(0, 64) + '...' : req.op;
-    return refusal(`unknown op ${JSON.stringify(name)} (the op "ops" lists them)`);
-  }
-  if (raw !== (req.kind === 'raw')) {
-    return refusal(raw ? `op "${req.op}" is a raw op: call it with callRaw`
-      : `op "${req.op}" is a JSON op: call it with call`);
-  }
+  // The caller (src/index.cjs) sends only names from the plugin's own op list, each through its own entry.
+  if (ops.get(req.op) !== (req.kind === 'raw')) return { fatal: `no ${req.kind} export named ${req.op}` };
   let out;
   try {
     out = await p.call(req.op, req.kind === 'raw' ? req.frame : req.text);
@@ -93,16 +80,17 @@ async function run(req) {
   if (out === null) {
     reply = { text: '' };
   } else if (req.kind === 'raw') {
+    // A NUL byte, the 4-byte little-endian length of the meta JSON, the JSON, the raw output (src/wasm.cjs: frame).
     const frame = out.bytes();
-    const n = frame.length >= 4 ? new DataView(frame.buffer, frame.byteOffset).getUint32(0, true) : -1;
-    if (n < 0 || n > frame.length - 4) {
+    const n = frame.length >= 5 && frame[0] === 0 ? new DataView(frame.buffer, frame.byteOffset).getUint32(1, true) : -1;
+    if (n < 0 || n > frame.length - 5) {
       reply = { fatal: 'the plugin returned a malformed frame' };
     } else {
       reply = {
-        text: Buffer.from(frame.buffer, frame.byteOffset + 4, n).toString('utf8'),
+        text: Buffer.from(frame.buffer, frame.byteOffset + 5, n).toString('utf8'),
         buffer: frame.buffer,
-        offset: frame.byteOffset + 4 + n,
-        length: frame.length - 4 - n,
+        offset: frame.byteOffset + 5 + n,
+        length: frame.length - 5 - n,
       };
     }
   } else {

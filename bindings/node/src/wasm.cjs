@@ -26,13 +26,17 @@ function rawResult(reply) {
   return [meta, Buffer.from(reply.buffer, reply.offset, reply.length)];
 }
 
-/** One buffer for a raw op: 4-byte little-endian length of the params JSON, the JSON, the data. */
+/**
+ * One buffer for a raw op (the plugin's frame): a NUL byte, the 4-byte little-endian length of the params JSON, the
+ * JSON, the data. The host thread reads the reply's frame the same way (FRAME_HEADER there).
+ */
 function frame(params, data) {
   const n = Buffer.byteLength(params, 'utf8');
-  const buf = Buffer.from(new ArrayBuffer(4 + n + data.length)); // its own ArrayBuffer: the plugin host reads all of it
-  buf.writeUInt32LE(n, 0);
-  buf.write(params, 4, 'utf8');
-  buf.set(data, 4 + n);
+  const buf = Buffer.from(new ArrayBuffer(5 + n + data.length)); // its own ArrayBuffer: the plugin host reads all of it
+  buf[0] = 0;
+  buf.writeUInt32LE(n, 1);
+  buf.write(params, 5, 'utf8');
+  buf.set(data, 5 + n);
   return buf;
 }
 
