@@ -14,14 +14,14 @@ import (
 // padding bits not checked — and still are, with the SIMD codec and a
 // 32 KiB buffer. Everything else decodes strictly (Decode).
 //
-// The text is judged as a whole, as StdEncoding.Decode would judge it with
-// its line breaks removed: padding ends it, and any character after the
-// padding is a base64.CorruptInputError. (encoding/base64's reader accepts
-// text after padding when the padding happens to end one of its internal
-// reads, so what it accepts there depends on the sizes of the reads; this
-// reader does not.) A text that stops inside a 4-character group ends in
-// io.ErrUnexpectedEOF, as with encoding/base64's reader; errors of r come
-// through as they are.
+// With its line breaks removed, the text's whole 4-character groups are
+// judged together, as StdEncoding.Decode would judge them: padding ends
+// them, and a group after the padding is a base64.CorruptInputError.
+// (encoding/base64's reader accepts groups after padding when the padding
+// happens to end one of its internal reads, so what it accepts there
+// depends on the sizes of the reads; this reader does not.) One to three
+// characters left after the last group end in io.ErrUnexpectedEOF, as with
+// encoding/base64's reader; errors of r come through as they are.
 func NewStreamDecoder(r io.Reader) io.Reader {
 	return &streamDecoder{r: r, text: make([]byte, streamChunk), dec: make([]byte, streamChunk/4*3)}
 }
@@ -55,11 +55,11 @@ func (d *streamDecoder) Read(p []byte) (int, error) {
 func (d *streamDecoder) fill() {
 	m, rerr := d.r.Read(d.text[d.n:])
 	d.n += dropLineBreaks(d.text[d.n : d.n+m])
-	if d.padded && d.n > 0 {
-		d.err = base64.CorruptInputError(d.offset)
-		return
-	}
 	if q := d.n / 4 * 4; q > 0 {
+		if d.padded {
+			d.err = base64.CorruptInputError(d.offset)
+			return
+		}
 		k, err := simd.StdEncoding.Decode(d.dec, d.text[:q])
 		if err != nil {
 			if c, ok := err.(simd.CorruptInputError); ok {
@@ -73,10 +73,6 @@ func (d *streamDecoder) fill() {
 		d.out = d.dec[:k]
 		d.n = copy(d.text, d.text[q:d.n])
 		d.offset += int64(q)
-		if d.padded && d.n > 0 {
-			d.err = base64.CorruptInputError(d.offset)
-			return
-		}
 	}
 	switch {
 	case rerr == io.EOF && d.n > 0:

@@ -11,22 +11,16 @@ import (
 )
 
 // wholeText is what NewStreamDecoder must give for text: StdEncoding's
-// decoding of the text without its line breaks, io.ErrUnexpectedEOF when it
-// stops inside a group after valid groups.
+// decoding of the whole groups of the text without its line breaks, then
+// io.ErrUnexpectedEOF if characters are left.
 func wholeText(text []byte) ([]byte, error) {
 	s := strings.NewReplacer("\r", "", "\n", "").Replace(string(text))
-	if len(s)%4 != 0 {
-		if _, err := base64.StdEncoding.DecodeString(s[:len(s)/4*4]); err != nil {
-			return nil, base64.CorruptInputError(0)
-		}
-		if strings.Contains(s[:len(s)/4*4], "=") {
-			return nil, base64.CorruptInputError(0)
-		}
-		return nil, io.ErrUnexpectedEOF
-	}
-	out, err := base64.StdEncoding.DecodeString(s)
+	out, err := base64.StdEncoding.DecodeString(s[:len(s)/4*4])
 	if err != nil {
 		return nil, base64.CorruptInputError(0)
+	}
+	if len(s)%4 != 0 {
+		return nil, io.ErrUnexpectedEOF
 	}
 	return out, nil
 }
