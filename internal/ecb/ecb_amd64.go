@@ -12,6 +12,10 @@ import (
 // hasAESNI: AES-NI with the SSE2 shuffles the key expansion uses.
 var hasAESNI = cpu.X86.HasAES && cpu.X86.HasSSE2
 
+// hasVAES: the VEX-encoded 256-bit AES instructions. x/sys/cpu reports VAES
+// only on CPUs with AVX-512, so others take the AES-NI loops.
+var hasVAES = hasAESNI && cpu.X86.HasAVX2 && cpu.X86.HasAVX512VAES
+
 // accelerated says whether the pipelined assembly is in use.
 var accelerated = hasAESNI
 
@@ -32,6 +36,12 @@ func encryptBlocks(xk, dst, src *byte, n int)
 //go:noescape
 func decryptBlocks(xk, dst, src *byte, n int)
 
+//go:noescape
+func encryptBlocksVAES(xk, dst, src *byte, n int) int
+
+//go:noescape
+func decryptBlocksVAES(xk, dst, src *byte, n int) int
+
 func (c *impl) init(key []byte) {
 	if !hasAESNI {
 		c.block, _ = aes.NewCipher(key)
@@ -47,7 +57,15 @@ func (c *impl) encrypt(dst, src []byte) {
 		}
 		return
 	}
-	encryptBlocks(&c.enc[0], &dst[0], &src[0], len(src)/BlockSize)
+	n := len(src) / BlockSize
+	if hasVAES && n >= 16 {
+		done := encryptBlocksVAES(&c.enc[0], &dst[0], &src[0], n) * BlockSize
+		dst, src, n = dst[done:], src[done:], n-done/BlockSize
+		if n == 0 {
+			return
+		}
+	}
+	encryptBlocks(&c.enc[0], &dst[0], &src[0], n)
 }
 
 func (c *impl) decrypt(dst, src []byte) {
@@ -57,5 +75,13 @@ func (c *impl) decrypt(dst, src []byte) {
 		}
 		return
 	}
-	decryptBlocks(&c.dec[0], &dst[0], &src[0], len(src)/BlockSize)
+	n := len(src) / BlockSize
+	if hasVAES && n >= 16 {
+		done := decryptBlocksVAES(&c.dec[0], &dst[0], &src[0], n) * BlockSize
+		dst, src, n = dst[done:], src[done:], n-done/BlockSize
+		if n == 0 {
+			return
+		}
+	}
+	decryptBlocks(&c.dec[0], &dst[0], &src[0], n)
 }
