@@ -305,3 +305,26 @@ func TestSecondCoreFollowerStops(t *testing.T) {
 		t.Fatalf("%d goroutines left behind", runtime.NumGoroutine()-before)
 	}
 }
+
+// TestSealsAllocateLittleMoreThanTheirOutput: a 5 MiB payload's seal
+// allocates its output and a few chunk buffers, not whole intermediate
+// stages (the target is at most 1.5 times the output).
+func TestSealsAllocateLittleMoreThanTheirOutput(t *testing.T) {
+	key := testKey32(45)
+	payload := bytes.Repeat([]byte(`{"inum":"S-1","val":1.5},`), 5<<20/25)
+	withCores(t, func(t *testing.T) {
+		var gstn GSTNRequest
+		var nic string
+		var err error
+		a := allocatedBy(func() { gstn, err = EncryptGSTNRequest(key, payload) })
+		wantCode(t, err, "")
+		if limit := uint64(len(gstn.Data)) * 3 / 2; a > limit {
+			t.Errorf("a GSTN request of %d bytes allocated %d", len(gstn.Data), a)
+		}
+		a = allocatedBy(func() { nic, err = EncryptNICRequest(key, payload) })
+		wantCode(t, err, "")
+		if limit := uint64(len(nic)) * 3 / 2; a > limit {
+			t.Errorf("a NIC request of %d bytes allocated %d", len(nic), a)
+		}
+	})
+}

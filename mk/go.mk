@@ -2,7 +2,7 @@
 
 GO_PKGS := ./gstcrypto/... ./core/... ./internal/... ./sandbox/...
 
-.PHONY: test-go bench fuzz lint
+.PHONY: test-go bench bench-payload fuzz lint
 TEST_TARGETS += test-go
 
 test-go:
@@ -12,6 +12,12 @@ test-go:
 # Benchmarks of the payload path (numbers become targets later).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(GO_PKGS)
+
+# The payload path alone, repeated for benchstat (docs/performance.md):
+#   make bench-payload > new.txt && benchstat old.txt new.txt
+BENCHCOUNT ?= 6
+bench-payload:
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./gstcrypto/ ./internal/ecb/ ./internal/b64/
 
 # Every Fuzz* target for FUZZTIME each (default 2 minutes).
 FUZZTIME ?= 2m
