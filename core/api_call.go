@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gstauth/gstauth/gstcrypto"
 	"github.com/gstauth/gstauth/internal/strictjson"
@@ -255,6 +256,11 @@ func EncryptRequestBody(s *Session, body []byte) ([]byte, error) {
 	if err != nil || at < 0 || !isPlainJSONValue(members[at].Value) {
 		return body, err
 	}
+	return encryptMembers(s, members, at)
+}
+
+// encryptMembers encrypts the payload in members[at] in place.
+func encryptMembers(s *Session, members []strictjson.Member, at int) ([]byte, error) {
 	if len(s.SEK) != gstcrypto.AppKeySize {
 		return nil, newError(gstcrypto.CodeTokenExpired, "the session has no session key yet: authenticate first")
 	}
@@ -328,12 +334,55 @@ func DecryptResponseBody(s *Session, body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !json.Valid(plain) {
+	if !utf8.Valid(plain) || !json.Valid(plain) {
 		return nil, newError(gstcrypto.CodeProviderError, "the decrypted payload is not JSON text")
 	}
 	members[at].Value = plain
 	members = dropMember(dropMember(members, rekName), hmacName)
 	return strictjson.Join(members), nil
+}
+
+// EncryptPayload encrypts a plain JSON payload for the session and returns
+// the members a request body carries for it, as one JSON object: GSTN
+// {"data", "hmac"}, NIC e-invoice {"Data"}, e-way bill {"data"}. The host
+// adds its own members (the action) beside them.
+func EncryptPayload(s *Session, payload []byte) ([]byte, error) {
+	member := payloadMember(s.Provider)
+	if member == "" {
+		return nil, newError(gstcrypto.CodeUnsupported, "%s sessions encrypt no payloads", s.Provider)
+	}
+	if !utf8.Valid(payload) || !json.Valid(payload) {
+		return nil, newError(gstcrypto.CodeInvalidInput, "the payload is not JSON text")
+	}
+	return encryptMembers(s, []strictjson.Member{{Key: member, Value: payload}}, 0)
+}
+
+// DecryptPayload reads a response body for the session: a success gives
+// its decrypted payload (the exact JSON text); a failure gives the error
+// the catalogue names for it; a success without an encrypted payload is
+// invalid_input.
+func DecryptPayload(s *Session, body []byte) ([]byte, error) {
+	impl, err := implOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if c, failed := impl.classifyAPI(&HTTPResponse{Status: 200, Body: string(body)}); failed {
+		if c.outcome == OutcomeNoData {
+			return nil, newError(gstcrypto.CodeInvalidInput, "the response says there is no data (%s): it carries no payload", c.providerCode)
+		}
+		_, detail, _ := apiMessage(s.Provider, &HTTPResponse{Status: 200, Body: string(body)})
+		return nil, &Error{Code: codeFor(s, c), ProviderCode: c.providerCode, Retryable: c.outcome == OutcomeRetryLater,
+			RetryAfterMs: c.retryAfterMs, Message: failureMessage(s.Provider, c, providerName(s.Provider), detail)}
+	}
+	plain, err := DecryptResponseBody(s, body)
+	if err != nil {
+		return nil, err
+	}
+	members, at, err := findPayload(plain, payloadMember(s.Provider))
+	if err != nil || at < 0 || string(plain) == string(body) {
+		return nil, newError(gstcrypto.CodeInvalidInput, "the response carries no encrypted payload")
+	}
+	return members[at].Value, nil
 }
 
 // successBody reports whether the body's status member says success.

@@ -9,7 +9,7 @@ package main
 //go:wasmexport aes_ecb_decrypt
 func exportAesEcbDecrypt() int32 { return callJSON("aes_ecb_decrypt") }
 
-// aes_ecb_decrypt_raw: aes_ecb_decrypt over raw bytes: params {key}, data ciphertext → plaintext.
+// aes_ecb_decrypt_raw: aes_ecb_decrypt over raw bytes.
 //
 //go:wasmexport aes_ecb_decrypt_raw
 func exportAesEcbDecryptRaw() int32 { return callRaw("aes_ecb_decrypt_raw") }
@@ -19,7 +19,7 @@ func exportAesEcbDecryptRaw() int32 { return callRaw("aes_ecb_decrypt_raw") }
 //go:wasmexport aes_ecb_encrypt
 func exportAesEcbEncrypt() int32 { return callJSON("aes_ecb_encrypt") }
 
-// aes_ecb_encrypt_raw: aes_ecb_encrypt over raw bytes: params {key}, data plaintext → ciphertext.
+// aes_ecb_encrypt_raw: aes_ecb_encrypt over raw bytes.
 //
 //go:wasmexport aes_ecb_encrypt_raw
 func exportAesEcbEncryptRaw() int32 { return callRaw("aes_ecb_encrypt_raw") }
@@ -34,6 +34,11 @@ func exportCertificateInfo() int32 { return callJSON("certificate_info") }
 //go:wasmexport decrypt_sek
 func exportDecryptSek() int32 { return callJSON("decrypt_sek") }
 
+// error_catalogue: The error catalogue: what each known error of the GST services means for the host.
+//
+//go:wasmexport error_catalogue
+func exportErrorCatalogue() int32 { return callJSON("error_catalogue") }
+
 // error_codes: List every error code in publication order.
 //
 //go:wasmexport error_codes
@@ -44,7 +49,7 @@ func exportErrorCodes() int32 { return callJSON("error_codes") }
 //go:wasmexport ewb_decode_error
 func exportEwbDecodeError() int32 { return callJSON("ewb_decode_error") }
 
-// gstn_decrypt_file_raw: FILEDET download: params {ek, hash}, data the tar.gz → the verified JSON.
+// gstn_decrypt_file_raw: FILEDET download: the file's SHA-256 checked, then decrypted.
 //
 //go:wasmexport gstn_decrypt_file_raw
 func exportGstnDecryptFileRaw() int32 { return callRaw("gstn_decrypt_file_raw") }
@@ -59,7 +64,7 @@ func exportGstnDecryptRequest() int32 { return callJSON("gstn_decrypt_request") 
 //go:wasmexport gstn_decrypt_response
 func exportGstnDecryptResponse() int32 { return callJSON("gstn_decrypt_response") }
 
-// gstn_decrypt_response_raw: gstn_decrypt_response for bulk: params {sek, rek, hmac}, data the data text → raw JSON.
+// gstn_decrypt_response_raw: gstn_decrypt_response for bulk payloads.
 //
 //go:wasmexport gstn_decrypt_response_raw
 func exportGstnDecryptResponseRaw() int32 { return callRaw("gstn_decrypt_response_raw") }
@@ -69,7 +74,7 @@ func exportGstnDecryptResponseRaw() int32 { return callRaw("gstn_decrypt_respons
 //go:wasmexport gstn_encrypt_request
 func exportGstnEncryptRequest() int32 { return callJSON("gstn_encrypt_request") }
 
-// gstn_encrypt_request_raw: gstn_encrypt_request for bulk: params {sek}, data raw JSON → meta {hmac}, out the data text.
+// gstn_encrypt_request_raw: gstn_encrypt_request for bulk payloads.
 //
 //go:wasmexport gstn_encrypt_request_raw
 func exportGstnEncryptRequestRaw() int32 { return callRaw("gstn_encrypt_request_raw") }
@@ -84,7 +89,7 @@ func exportGstnEncryptResponse() int32 { return callJSON("gstn_encrypt_response"
 //go:wasmexport gstn_evc_sign
 func exportGstnEvcSign() int32 { return callJSON("gstn_evc_sign") }
 
-// gstn_headers: The GSTN headers of a call for a session {session, credentials, ret_period?, txn?}.
+// gstn_headers: The GSTN headers of a call for a session {session, credentials, ret_period?, rtn_typ?, userrole?, txn?}.
 //
 //go:wasmexport gstn_headers
 func exportGstnHeaders() int32 { return callJSON("gstn_headers") }
@@ -119,7 +124,7 @@ func exportNewAppKey() int32 { return callJSON("new_app_key") }
 //go:wasmexport nic_decrypt_response
 func exportNicDecryptResponse() int32 { return callJSON("nic_decrypt_response") }
 
-// nic_decrypt_response_raw: nic_decrypt_response for bulk: params {sek, rek?, hmac?}, data the Data text → raw JSON.
+// nic_decrypt_response_raw: nic_decrypt_response for bulk payloads.
 //
 //go:wasmexport nic_decrypt_response_raw
 func exportNicDecryptResponseRaw() int32 { return callRaw("nic_decrypt_response_raw") }
@@ -134,7 +139,7 @@ func exportNicEncryptAuth() int32 { return callJSON("nic_encrypt_auth") }
 //go:wasmexport nic_encrypt_request
 func exportNicEncryptRequest() int32 { return callJSON("nic_encrypt_request") }
 
-// nic_encrypt_request_raw: nic_encrypt_request for bulk: params {sek}, data raw JSON → the Data text.
+// nic_encrypt_request_raw: nic_encrypt_request for bulk payloads.
 //
 //go:wasmexport nic_encrypt_request_raw
 func exportNicEncryptRequestRaw() int32 { return callRaw("nic_encrypt_request_raw") }
@@ -194,12 +199,57 @@ func exportRsaSha256Sign() int32 { return callJSON("rsa_sha256_sign") }
 //go:wasmexport rsa_sha256_verify
 func exportRsaSha256Verify() int32 { return callJSON("rsa_sha256_verify") }
 
+// schema: The JSON Schema (2020-12) of the whole table: every op's input and output, the error object and codes, the version.
+//
+//go:wasmexport schema
+func exportSchema() int32 { return callJSON("schema") }
+
+// session_decrypt_body: Decrypt the payload of a successful API response body in place (HMAC verified first).
+//
+//go:wasmexport session_decrypt_body
+func exportSessionDecryptBody() int32 { return callJSON("session_decrypt_body") }
+
+// session_decrypt_body_raw: session_decrypt_body for bulk bodies.
+//
+//go:wasmexport session_decrypt_body_raw
+func exportSessionDecryptBodyRaw() int32 { return callRaw("session_decrypt_body_raw") }
+
+// session_decrypt_payload_raw: Read a response body for the session: a success gives its decrypted payload, a failure the catalogue's error.
+//
+//go:wasmexport session_decrypt_payload_raw
+func exportSessionDecryptPayloadRaw() int32 { return callRaw("session_decrypt_payload_raw") }
+
+// session_encrypt_body: Encrypt the payload member of an API request body for the session (GSTN data+hmac, NIC Data).
+//
+//go:wasmexport session_encrypt_body
+func exportSessionEncryptBody() int32 { return callJSON("session_encrypt_body") }
+
+// session_encrypt_body_raw: session_encrypt_body for bulk bodies.
+//
+//go:wasmexport session_encrypt_body_raw
+func exportSessionEncryptBodyRaw() int32 { return callRaw("session_encrypt_body_raw") }
+
+// session_encrypt_payload_raw: Encrypt a plain JSON payload for the session: the members a request body carries for it (GSTN {data, hmac}, NIC {Data}, e-way bill {data}).
+//
+//go:wasmexport session_encrypt_payload_raw
+func exportSessionEncryptPayloadRaw() int32 { return callRaw("session_encrypt_payload_raw") }
+
+// session_ensure: The host's next move in its refresh loop: use, refresh, renew, send (with the request) or fail (docs/hosts.md).
+//
+//go:wasmexport session_ensure
+func exportSessionEnsure() int32 { return callJSON("session_ensure") }
+
+// session_headers: The headers of an ordinary API call with the session's token, for every provider.
+//
+//go:wasmexport session_headers
+func exportSessionHeaders() int32 { return callJSON("session_headers") }
+
 // session_new: Create an empty session {provider, account, config}.
 //
 //go:wasmexport session_new
 func exportSessionNew() int32 { return callJSON("session_new") }
 
-// session_observe: After an ordinary API call: measure skew and mark the token rejected on 401/invalid-token.
+// session_observe: After an ordinary API call: measure skew, classify the answer (ok, reauthenticate, ...) and mark a rejected token.
 //
 //go:wasmexport session_observe
 func exportSessionObserve() int32 { return callJSON("session_observe") }
@@ -219,7 +269,7 @@ func exportSessionPlan() int32 { return callJSON("session_plan") }
 //go:wasmexport session_request
 func exportSessionRequest() int32 { return callJSON("session_request") }
 
-// session_response: Hand the response back: the updated session, and the classified error when the provider failed.
+// session_response: Hand the response back: the updated session, its outcome and, when the provider failed, the classified error.
 //
 //go:wasmexport session_response
 func exportSessionResponse() int32 { return callJSON("session_response") }
@@ -243,6 +293,11 @@ func exportSignJwtRs256() int32 { return callJSON("sign_jwt_rs256") }
 //
 //go:wasmexport verify_signed_jwt
 func exportVerifySignedJwt() int32 { return callJSON("verify_signed_jwt") }
+
+// version: The library version.
+//
+//go:wasmexport version
+func exportVersion() int32 { return callJSON("version") }
 
 // whitebit_request: Build a signed WhiteBIT private API request with the session's next nonce.
 //

@@ -47,6 +47,14 @@ func init() {
 			b, err := core.DecryptResponseBody(in.Session, data)
 			return &none{}, b, err
 		}),
+		rawOp("session_encrypt_payload_raw", "Encrypt a plain JSON payload for the session: the members a request body carries for it (GSTN {data, hmac}, NIC {Data}, e-way bill {data}).", "the JSON payload", "a JSON object of the encrypted members", func(in *sessionParam, data []byte) (*none, []byte, error) {
+			b, err := core.EncryptPayload(in.Session, data)
+			return &none{}, b, err
+		}),
+		rawOp("session_decrypt_payload_raw", "Read a response body for the session: a success gives its decrypted payload, a failure the catalogue's error.", "the response body as received", "the decrypted JSON payload", func(in *sessionParam, data []byte) (*none, []byte, error) {
+			b, err := core.DecryptPayload(in.Session, data)
+			return &none{}, b, err
+		}),
 		jsonOp("session_seal", "Seal a session with XChaCha20-Poly1305 under a 32-byte key and key id.", opSessionSeal),
 		jsonOp("session_open", "Open a sealed session with a keyring (optionally checking its provider and account).", opSessionOpen),
 		jsonOp("nic_token_expiry", "Parse a NIC TokenExpiry (yyyy-MM-dd HH:mm:ss, IST) into Unix ms.", opNICTokenExpiry),

@@ -86,10 +86,29 @@ func schemaDocument() json.RawMessage {
 // Schema builds the schema document.
 func Schema() map[string]any {
 	g := &schemaGen{defs: map[string]any{}, named: map[reflect.Type]string{}}
+	// A type one op uses is named after the op; a type several ops share,
+	// after itself.
+	uses := map[reflect.Type]int{}
+	for _, name := range names {
+		uses[table[name].In]++
+		uses[table[name].Out]++
+	}
+	defName := func(t reflect.Type, op, suffix string) string {
+		if uses[t] == 1 {
+			return exportedName(op) + suffix
+		}
+		n := t.Name()
+		for _, end := range []string{"Out", "In", "Param"} {
+			n = strings.TrimSuffix(n, end)
+		}
+		if n == "none" {
+			return "Empty"
+		}
+		return exportedName(n) + suffix
+	}
 	ops := map[string]any{}
 	for _, name := range names {
 		op := table[name]
-		base := exportedName(name)
 		suffixIn, suffixOut := "Input", "Output"
 		if op.Raw {
 			suffixIn, suffixOut = "Params", "Meta"
@@ -97,8 +116,8 @@ func Schema() map[string]any {
 		entry := map[string]any{
 			"description": op.Doc,
 			"raw":         op.Raw,
-			"input":       g.defOf(op.In, base+suffixIn),
-			"output":      g.defOf(op.Out, base+suffixOut),
+			"input":       g.defOf(op.In, defName(op.In, name, suffixIn)),
+			"output":      g.defOf(op.Out, defName(op.Out, name, suffixOut)),
 		}
 		if op.Raw {
 			entry["data"], entry["outputData"] = op.DataDoc, op.OutDoc
@@ -113,14 +132,15 @@ func Schema() map[string]any {
 		"additionalProperties": false,
 	}
 	return map[string]any{
-		"$schema":     "https://json-schema.org/draft/2020-12/schema",
-		"$id":         SchemaID,
-		"title":       "gstauth ABI",
-		"description": "Every op of gstauth's table: its input and output (a raw op: its params and meta, beside raw bytes), the error object and codes. Binary values are standard base64 with padding; JSON payloads are the exact JSON text in a string; instants are Unix milliseconds.",
-		"version":     version.Version,
-		"errorCodes":  enums[reflect.TypeOf(gstcrypto.Code(""))],
-		"ops":         ops,
-		"$defs":       g.defs,
+		"$schema":         "https://json-schema.org/draft/2020-12/schema",
+		"$id":             SchemaID,
+		"title":           "gstauth ABI",
+		"description":     "Every op of gstauth's table: its input and output (a raw op: its params and meta, beside raw bytes), the error object and codes. Binary values are standard base64 with padding; JSON payloads are the exact JSON text in a string; instants are Unix milliseconds.",
+		"version":         version.Version,
+		"errorCodes":      enums[reflect.TypeOf(gstcrypto.Code(""))],
+		"maxOpNameLength": MaxOpNameLen,
+		"ops":             ops,
+		"$defs":           g.defs,
 	}
 }
 
@@ -159,7 +179,14 @@ func (g *schemaGen) schemaOf(t reflect.Type, f *fieldInfo) map[string]any {
 		return map[string]any{"description": "any JSON value, kept as it is"}
 	}
 	if values, ok := enums[t]; ok {
-		return map[string]any{"type": "string", "enum": values}
+		name := t.Name()
+		if t == reflect.TypeOf(gstcrypto.Code("")) {
+			name = "ErrorCode"
+		}
+		if _, done := g.defs[name]; !done {
+			g.defs[name] = map[string]any{"type": "string", "enum": values}
+		}
+		return ref(name)
 	}
 	limit := 0
 	if f != nil {
