@@ -40,8 +40,8 @@ $(NODE_TGZ): $(NODE_ADDON) $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(NODE_S
 	cp -r $(NODE_DIR)/package.json $(NODE_DIR)/README.md $(NODE_DIR)/src $(NODE_BUILD)/package/
 	cp $(NODE_ADDON) $(BUILD)/libgstauth.so $(NODE_BUILD)/package/prebuilds/$(NODE_ARCH)/
 	cp $(BUILD)/gstauth.wasm $(NODE_BUILD)/package/wasm/
-	cd $(NODE_BUILD)/package && npm pkg set version=$(NODE_VERSION) && \
-	  npm pack --silent --pack-destination $(abspath $(BUILD))/dist >/dev/null
+	cd $(NODE_BUILD)/package && npm pkg set --loglevel=error version=$(NODE_VERSION) && \
+	  npm pack --loglevel=error --pack-destination $(abspath $(BUILD))/dist >/dev/null
 	@tar -tzf $@ | sort | sed 's/^/  /'
 node: $(NODE_TGZ)
 

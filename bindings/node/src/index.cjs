@@ -10,7 +10,7 @@
 // default: libgstauth.so through a Node-API addon) or `wasm` (gstauth.wasm through @extism/extism, no native
 // code), chosen by GSTAUTH_BACKEND when the first call is made, or named with getBackend(name).
 //
-// This layer checks argument types, encodes and decodes JSON (src/json.cjs) and turns failures into
+// This layer checks arguments (op names against the core's own op list), encodes and decodes JSON (src/json.cjs) and turns failures into
 // GstAuthError; the backends only move text and bytes. Typed functions per op are generated into src/generated/.
 
 const { GstAuthError } = require('./errors.cjs');
@@ -21,9 +21,10 @@ const BACKENDS = {
   wasm: () => new (require('./wasm.cjs').WasmBackend)(),
 };
 
-function invalid(message) {
-  const e = new TypeError(message);
-  e.code = 'ERR_INVALID_ARG_TYPE';
+/** A TypeError with Node's code for the kind of misuse: ERR_INVALID_ARG_TYPE or ERR_INVALID_ARG_VALUE. */
+function misuse(code, message, cause) {
+  const e = new TypeError(message, cause === undefined ? undefined : { cause });
+  e.code = code;
   return e;
 }
 
@@ -33,20 +34,19 @@ function describeOp(op) {
 
 function encodeInput(what, input) {
   if (input === null || typeof input !== 'object' || Array.isArray(input) || ArrayBuffer.isView(input)) {
-    throw invalid(`${what} must be an object, not ${describe(input)}`);
+    throw misuse('ERR_INVALID_ARG_TYPE', `${what} must be an object, not ${describe(input)}`);
   }
   let text;
   try {
     text = json.encode(input);
   } catch (e) {
-    throw Object.assign(new TypeError(`${what} cannot be written as JSON: ${e.message}`, { cause: e }),
-      { code: 'ERR_INVALID_ARG_VALUE' });
+    throw misuse('ERR_INVALID_ARG_VALUE', `${what} cannot be written as JSON: ${e.message}`, e);
   }
   return text;
 }
 
 function checkData(data) {
-  if (!(data instanceof Uint8Array)) throw invalid(`data must be a Uint8Array or Buffer, not ${describe(data)}`);
+  if (!(data instanceof Uint8Array)) throw misuse('ERR_INVALID_ARG_TYPE', `data must be a Uint8Array or Buffer, not ${describe(data)}`);
 }
 
 function describe(v) {
@@ -87,18 +87,17 @@ class Backend {
    * own op list decides (read once per backend), so both backends refuse the same names the same way.
    */
   #checkOp(op, raw) {
-    if (typeof op !== 'string') throw invalid(`op must be a string, not ${describe(op)}`);
+    if (typeof op !== 'string') throw misuse('ERR_INVALID_ARG_TYPE', `op must be a string, not ${describe(op)}`);
     if (this.#ops === null) {
       this.#ops = new Map(json.decode(this.#t.call('ops', '{}')).ops.map((o) => [o.name, o.raw === true]));
     }
     const isRaw = this.#ops.get(op);
     if (isRaw === undefined) {
-      throw Object.assign(new TypeError(`unknown op ${describeOp(op)} (the op "ops" lists them)`),
-        { code: 'ERR_INVALID_ARG_VALUE' });
+      throw misuse('ERR_INVALID_ARG_VALUE', `unknown op ${describeOp(op)} (the op "ops" lists them)`);
     }
     if (isRaw !== raw) {
-      throw Object.assign(new TypeError(raw ? `${describeOp(op)} is a JSON op: call it with call or callAsync`
-        : `${describeOp(op)} is a raw op: call it with callRaw or callRawAsync`), { code: 'ERR_INVALID_ARG_VALUE' });
+      throw misuse('ERR_INVALID_ARG_VALUE', raw ? `${describeOp(op)} is a JSON op: call it with call or callAsync`
+        : `${describeOp(op)} is a raw op: call it with callRaw or callRawAsync`);
     }
   }
 
@@ -144,14 +143,12 @@ function getBackend(name) {
     if (defaultBackend) return defaultBackend;
     const env = process.env.GSTAUTH_BACKEND || 'cshared';
     if (!Object.hasOwn(BACKENDS, env)) {
-      throw Object.assign(new TypeError(`GSTAUTH_BACKEND is ${JSON.stringify(env)}: use cshared or wasm`),
-        { code: 'ERR_INVALID_ARG_VALUE' });
+      throw misuse('ERR_INVALID_ARG_VALUE', `GSTAUTH_BACKEND is ${JSON.stringify(env)}: use cshared or wasm`);
     }
     return (defaultBackend = getBackend(env));
   }
   if (typeof name !== 'string' || !Object.hasOwn(BACKENDS, name)) {
-    throw Object.assign(new TypeError(`unknown backend ${String(name)}: use cshared or wasm`),
-      { code: 'ERR_INVALID_ARG_VALUE' });
+    throw misuse('ERR_INVALID_ARG_VALUE', `unknown backend ${String(name)}: use cshared or wasm`);
   }
   let b = backends.get(name);
   if (!b) {
