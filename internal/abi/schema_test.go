@@ -91,9 +91,11 @@ func TestSchemaIsValidAndComplete(t *testing.T) {
 }
 
 // TestVectorsValidateAgainstSchema: every vector's input and expected
-// output validates against the op's schema. Cases that test malformed
-// input on purpose (invalid_input, too_large, unsupported) are exempt for
-// their input; their error output validates against ErrorResponse.
+// output validates against the op's schema. A case that sends
+// schema-invalid input on purpose carries the flag "malformed": its input
+// is not validated, and it must expect one of the errors such input gets
+// (malformedErrors). Every other case's input validates, whatever it
+// expects.
 func TestVectorsValidateAgainstSchema(t *testing.T) {
 	c, doc := compileSchema(t)
 	ops := doc["ops"].(map[string]any)
@@ -148,6 +150,7 @@ func TestVectorsValidateAgainstSchema(t *testing.T) {
 			if len(steps) == 0 {
 				steps = []vectors.Step{tc.Step}
 			}
+			malformed := hasFlag(tc.Flags, "malformed")
 			for i, st := range steps {
 				op := st.Op
 				if op == "" {
@@ -159,15 +162,35 @@ func TestVectorsValidateAgainstSchema(t *testing.T) {
 					validate(t, label+" input", schemaFor(op, "input"), st.Input)
 					validate(t, label+" output", schemaFor(op, "output"), st.Output)
 				case "invalid":
-					if st.Error != "invalid_input" && st.Error != "too_large" && st.Error != "unsupported" {
+					if !malformed {
 						validate(t, label+" input", schemaFor(op, "input"), st.Input)
+					} else if !malformedErrors[st.Error] {
+						t.Errorf("%s is flagged malformed but expects %s, not an error malformed input gets", label, st.Error)
 					}
+				}
+				if malformed && st.Result != "invalid" {
+					t.Errorf("%s is flagged malformed but expects success", label)
 				}
 				checked++
 			}
 		}
 	}
 	t.Logf("validated %d vector steps", checked)
+}
+
+// malformedErrors are the errors a case flagged "malformed" may expect:
+// what the codec (invalid_input, too_large, unsupported) or a
+// configuration check (config_invalid) answers to input outside the
+// schema.
+var malformedErrors = map[string]bool{"invalid_input": true, "too_large": true, "unsupported": true, "config_invalid": true}
+
+func hasFlag(flags []string, f string) bool {
+	for _, x := range flags {
+		if x == f {
+			return true
+		}
+	}
+	return false
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

@@ -71,9 +71,34 @@ def randbytes(r: random.Random, n: int) -> bytes:
     return bytes(r.getrandbits(8) for _ in range(n))
 
 
+# What an input holds where the expected output it was copied from allows any text ({"$type": "string"}).
+PLACEHOLDER_TEXT = "text for people, set by an earlier step"
+
+
+def concrete(v):
+    """v with every {"$type": "string"} replaced by a fixed sentence: a pattern belongs in expected outputs only."""
+    if isinstance(v, dict):
+        if v == {"$type": "string"}:
+            return PLACEHOLDER_TEXT
+        return {k: concrete(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [concrete(x) for x in v]
+    return v
+
+
+def _check_test(name, t):
+    """Inputs hold values, never output patterns; a case flagged malformed expects a failure."""
+    for st in t.get("steps") or [t]:
+        if "input" in st:
+            st["input"] = concrete(st["input"])
+        if "malformed" in t.get("flags", []):
+            assert st.get("result") == "invalid" or "steps" in t, (name, t["comment"])
+
+
 def write(name: str, op, description: str, generated_by: str, sources, tests):
     for i, t in enumerate(tests, 1):
         t["tcId"] = i
+        _check_test(name, t)
     doc = {
         "schema": SCHEMA,
         "description": description,

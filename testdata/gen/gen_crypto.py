@@ -89,9 +89,9 @@ def gen_aes():
     tests.append(invalid("empty key", {"key": "", "plaintext": "aGk="}, "invalid_key"))
     tests.append(invalid("key is not base64", {"key": "not base64!", "plaintext": "aGk="}, "invalid_input"))
     tests.append(invalid("plaintext base64 without padding", {"key": b64(K1), "plaintext": "aGk"}, "invalid_input"))
-    tests.append(invalid("plaintext missing", {"key": b64(K1)}, "invalid_input"))
-    tests.append(invalid("plaintext is a number", {"key": b64(K1), "plaintext": 5}, "invalid_input"))
-    tests.append(invalid("unknown field", {"key": b64(K1), "plaintext": "aGk=", "iv": "AAAA"}, "invalid_input"))
+    tests.append(invalid("plaintext missing", {"key": b64(K1)}, "invalid_input", ["malformed"]))
+    tests.append(invalid("plaintext is a number", {"key": b64(K1), "plaintext": 5}, "invalid_input", ["malformed"]))
+    tests.append(invalid("unknown field", {"key": b64(K1), "plaintext": "aGk=", "iv": "AAAA"}, "invalid_input", ["malformed"]))
     write("aes_ecb_encrypt", "aes_ecb_encrypt", "AES-256-ECB with PKCS#7 padding (GSTN/NIC use ECB; nothing else should).",
           PYCA + ". " + KAT_NOTE,
           ["NIST CAVP AESAVS ECBGFSbox256/ECBKeySbox256/ECBVarKey256/ECBVarTxt256.rsp as shipped in the PyPI package "
@@ -131,7 +131,7 @@ def gen_aes():
     wrapped = b64(good)
     tests.append(invalid("line break inside the ciphertext's base64", {"key": b64(K2), "ciphertext": wrapped[:8] + "\n" + wrapped[8:]},
                          "invalid_input", ["base64"]))
-    tests.append(invalid("ciphertext is null", {"key": b64(K2), "ciphertext": None}, "invalid_input"))
+    tests.append(invalid("ciphertext is null", {"key": b64(K2), "ciphertext": None}, "invalid_input", ["malformed"]))
     write("aes_ecb_decrypt", "aes_ecb_decrypt", "AES-256-ECB decryption with a strict PKCS#7 padding check.",
           PYCA + ". " + KAT_NOTE + " Invalid padding blocks are encrypted without padding by the generator.",
           ["NIST CAVP AESAVS ECB*256.rsp from cryptography_vectors==48.0.0"], tests)
@@ -162,7 +162,7 @@ def gen_sek():
     tests.append(invalid("decrypts to 33 bytes", {"app_key": b64(app), "encrypted_sek": b64(aes_ecb_encrypt(app, K1 + b"x"))}, "decrypt_failed"))
     tests.append(invalid("wrong app key", {"app_key": b64(K2), "encrypted_sek": b64(aes_ecb_encrypt(app, SEK))}, "decrypt_failed"))
     tests.append(invalid("app key of 24 bytes", {"app_key": b64(app[:24]), "encrypted_sek": b64(aes_ecb_encrypt(app, SEK))}, "invalid_key"))
-    tests.append(invalid("encrypted_sek missing", {"app_key": b64(app)}, "invalid_input"))
+    tests.append(invalid("encrypted_sek missing", {"app_key": b64(app)}, "invalid_input", ["malformed"]))
     write("decrypt_sek", "decrypt_sek", "Decrypt the session key of a GSTN/NIC auth response with the app key (48 bytes → 32).",
           PYCA, ["../shared/reference/gst-protocols.md: sek = b64(AES-256-ECB-PKCS7(app key, EK))"], tests)
 
@@ -220,7 +220,7 @@ def gen_rsa():
             {"op": "aes_ecb_decrypt_raw", "input": {"key": ref("0.output.app_key")}, "data": b64(aes_ecb_encrypt(K1, b"x")),
              "result": "invalid", "error": "decrypt_failed"}]),
         invalid("entropy is not base64", {"entropy": "??"}, "invalid_input"),
-        invalid("entropy over 64 KiB", {"entropy": b64(bytes(65 * 1024))}, "too_large")]
+        invalid("entropy over 64 KiB", {"entropy": b64(bytes(65 * 1024))}, "too_large", ["malformed"])]
     write("new_app_key", "new_app_key", "A fresh 32-byte app key (random, so checked by using it).",
           "Randomised; the second step proves the key is a 32-byte AES key.", [], tests)
 
@@ -246,8 +246,8 @@ def gen_gstn():
                 ("JSON of 1000 bytes", json.dumps({"pad": "x" * 988}))]
     tests = [valid(c, {"sek": b64(SEK), "payload": p}, gstn_request(SEK, p)) for c, p in payloads]
     tests.append(invalid("SEK of 16 bytes", {"sek": b64(SEK[:16]), "payload": "{}"}, "invalid_key"))
-    tests.append(invalid("payload missing", {"sek": b64(SEK)}, "invalid_input"))
-    tests.append(invalid("payload is an object, not JSON text", {"sek": b64(SEK), "payload": {"a": 1}}, "invalid_input"))
+    tests.append(invalid("payload missing", {"sek": b64(SEK)}, "invalid_input", ["malformed"]))
+    tests.append(invalid("payload is an object, not JSON text", {"sek": b64(SEK), "payload": {"a": 1}}, "invalid_input", ["malformed"]))
     write("gstn_encrypt_request", "gstn_encrypt_request",
           "GSTN request: data = b64(AES-256-ECB(EK, b64(json))), hmac = b64(HMAC-SHA256(EK, b64(json))).",
           PYCA + ", following the scheme in the reference.",
@@ -277,7 +277,7 @@ def gen_gstn():
     tests.append(invalid("data wrapped at 76 characters (MIME base64)",
                          {**base, "data": "\n".join(good["data"][i:i + 76] for i in range(0, len(good["data"]), 76))},
                          "invalid_input", ["base64"]))
-    tests.append(invalid("rek missing", {"sek": b64(SEK), "data": good["data"], "hmac": good["hmac"]}, "invalid_input"))
+    tests.append(invalid("rek missing", {"sek": b64(SEK), "data": good["data"], "hmac": good["hmac"]}, "invalid_input", ["malformed"]))
     tests.append(invalid("rek decrypts to 16 bytes", {**base, "rek": b64(aes_ecb_encrypt(SEK, REK[:16]))}, "decrypt_failed"))
     write("gstn_decrypt_response", "gstn_decrypt_response",
           "GSTN response: REK = AES-dec(EK, rek); p = AES-dec(REK, data); HMAC-SHA256(REK, p) checked; json = b64d(p).",

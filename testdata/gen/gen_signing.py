@@ -37,6 +37,12 @@ SIGN2_KEY = serialization.load_pem_private_key(SIGN2_KEY_PEM.encode(), None)
 WEAK = serialization.load_pem_private_key(WEAK_KEY.encode(), None)
 
 
+def validity(pem: str):
+    """notBefore and notAfter in Unix ms, as Python cryptography reads them."""
+    c = x509.load_pem_x509_certificate(pem.encode())
+    return int(c.not_valid_before_utc.timestamp() * 1000), int(c.not_valid_after_utc.timestamp() * 1000)
+
+
 def b64url(b: bytes) -> str:
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
@@ -121,6 +127,24 @@ def gen_jwt():
     ok("an integer claim beyond 2^53 keeps every digit", jws(SIGN_KEY, HDR, cbig), HDR, cbig, None)
     cu = {"data": json.dumps({"LglNm": "मेसर्स ₹ Traders & <Co>"}, ensure_ascii=False), "iss": "NIC"}
     ok("UTF-8 and HTML characters in the claims", jws(SIGN_KEY, HDR, cu), HDR, cu, {"LglNm": "मेसर्स ₹ Traders & <Co>"})
+    # A kid in no thumbprint form is an opaque label: it names nothing, so the token verifies only against a set of
+    # exactly one certificate, the pinned one; an x5t beside it must still name that certificate.
+    for label, kid in [("the certificate's serial number", T1["serial"]), ("a label such as nic-2026", "nic-2026"),
+                       ("39 hex digits (one short of a SHA-1 thumbprint)", T1["sha1_hex"][:-1])]:
+        ho = {"alg": "RS256", "kid": kid}
+        ok(f"opaque kid ({label}), one pinned certificate", jws(SIGN_KEY, ho, c), ho, c, INVOICE)
+    ho = {"alg": "RS256", "kid": "nic-2026", "x5t": T1["x5t"]}
+    ok("opaque kid beside an x5t that names the pinned certificate", jws(SIGN_KEY, ho, c), ho, c, INVOICE)
+    # now_ms: the verifying certificate must be valid at that instant, to the millisecond (NotBefore <= now <= NotAfter).
+    nb, na = validity(SIGN_CRT)
+    for label, now in [("at its notBefore", nb), ("at its notAfter", na), ("between them", nb + 1000 * 86400)]:
+        tests.append(valid(f"now_ms {now}: the certificate is valid {label}", {"jwt": jws(SIGN_KEY, HDR, c), "certificates": [SIGN_CRT], "now_ms": now},
+                           {"header": HDR, "claims": c, "data": INVOICE}, ["boundary"]))
+    nb2, _ = validity(SIGN2_CRT)
+    assert nb2 == nb + 1000
+    tests.append(valid(f"now_ms {nb}: chosen by x5t among two certificates, the one that verifies is valid",
+                       {"jwt": jws(SIGN2_KEY, h2, c), "certificates": [SIGN_CRT, SIGN2_CRT], "now_ms": nb2},
+                       {"header": h2, "claims": c, "data": INVOICE}, ["boundary"]))
 
     good = jws(SIGN_KEY, HDR, c)
     hp, pp, sp = good.split(".")
@@ -140,7 +164,18 @@ def gen_jwt():
     bad("unknown kid, no x5t, one certificate", jws(SIGN_KEY, {"alg": "RS256", "kid": "00" * 20}, c))
     bad("x5t of another certificate", jws(SIGN_KEY, {**HDR, "x5t": T2["x5t"]}, c))
     bad("kid and x5t name different certificates", jws(SIGN_KEY, {**HDR, "kid": T2["sha1_hex"]}, c), [SIGN_CRT, SIGN2_CRT])
-    bad("kid is the serial number (not a key id here)", jws(SIGN_KEY, {"alg": "RS256", "kid": T1["serial"]}, c))
+    bad("opaque kid and two certificates: the token names none of them", jws(SIGN_KEY, {"alg": "RS256", "kid": "nic-2026"}, c),
+        [SIGN_CRT, SIGN2_CRT])
+    bad("opaque kid beside an x5t of another certificate", jws(SIGN_KEY, {"alg": "RS256", "kid": "nic-2026", "x5t": T2["x5t"]}, c))
+    bad("kid in thumbprint form naming another certificate than the one pinned",
+        jws(SIGN_KEY, {"alg": "RS256", "kid": T2["sha1_hex"]}, c))
+    bad("kid = SHA-256 thumbprint in base64url of another certificate", jws(SIGN_KEY, {"alg": "RS256", "kid": T2["x5t_s256"]}, c))
+    for label, now in [("1 ms before its notBefore", nb - 1), ("1 ms after its notAfter", na + 1)]:
+        tests.append(invalid(f"now_ms: the certificate that verifies is not yet or no longer valid, {label}",
+                             {"jwt": good, "certificates": [SIGN_CRT], "now_ms": now}, "signature_invalid", ["boundary"]))
+    tests.append(invalid(f"now_ms {nb2 - 1}: the second certificate verifies but is not valid yet (1 ms before its notBefore)",
+                         {"jwt": jws(SIGN2_KEY, h2, c), "certificates": [SIGN_CRT, SIGN2_CRT], "now_ms": nb2 - 1},
+                         "signature_invalid", ["boundary"]))
     bad("kid is a number", jws(SIGN_KEY, {"alg": "RS256", "kid": 1}, c))
     bad("x5t is empty", jws(SIGN_KEY, {"alg": "RS256", "x5t": ""}, c))
     bad("no kid or x5t, two certificates", jws(SIGN_KEY, hn, c), [SIGN_CRT, SIGN2_CRT])
@@ -169,16 +204,18 @@ def gen_jwt():
     bad("data after the payload object, correctly signed", jws(SIGN_KEY, HDR, None, raw_claims=b'{"iss":"NIC"} {}'))
     bad("crit header", jws(SIGN_KEY, {**HDR, "crit": ["exp"]}, c))
     bad("empty token", "")
-    tests.append(invalid("oversize token (over 8 MiB)", {"jwt": "a" * (8 * 1024 * 1024 + 1), "certificates": [SIGN_CRT]}, "too_large"))
+    tests.append(invalid("oversize token (over 8 MiB)", {"jwt": "a" * (8 * 1024 * 1024 + 1), "certificates": [SIGN_CRT]}, "too_large", ["malformed"]))
     tests.append(invalid("empty certificate list", {"jwt": good, "certificates": []}, "invalid_key"))
-    tests.append(invalid("65 certificates", {"jwt": good, "certificates": [SIGN_CRT] * 65}, "too_large"))
+    tests.append(invalid("65 certificates", {"jwt": good, "certificates": [SIGN_CRT] * 65}, "too_large", ["malformed"]))
     tests.append(invalid("1024-bit certificate", {"jwt": jws(WEAK, {"alg": "RS256"}, c), "certificates": [WEAK_CRT]}, "invalid_key"))
     tests.append(invalid("EC certificate", {"jwt": good, "certificates": [EC_CRT]}, "invalid_key"))
     tests.append(invalid("a private key instead of a certificate", {"jwt": good, "certificates": [SIGN_KEY_PEM]}, "invalid_key"))
-    tests.append(invalid("certificates is a string", {"jwt": good, "certificates": SIGN_CRT}, "invalid_input"))
-    tests.append(invalid("jwt missing", {"certificates": [SIGN_CRT]}, "invalid_input"))
+    tests.append(invalid("certificates is a string", {"jwt": good, "certificates": SIGN_CRT}, "invalid_input", ["malformed"]))
+    tests.append(invalid("jwt missing", {"certificates": [SIGN_CRT]}, "invalid_input", ["malformed"]))
     write("verify_signed_jwt", "verify_signed_jwt",
-          "Verify NIC SignedInvoice / SignedQRCode RS256 JWTs against certificates chosen by x5t, x5t#S256 or kid.",
+          "Verify NIC SignedInvoice / SignedQRCode RS256 JWTs against certificates chosen by x5t, x5t#S256 or kid (a kid "
+          "in no thumbprint form is an opaque label: the single pinned certificate); with now_ms, the verifying "
+          "certificate must be valid at that instant.",
           PYCA + " signs every token (RSASSA-PKCS1-v1_5 SHA-256 over base64url(header).base64url(payload)); the JSON is "
           "assembled by the generator; expected headers, claims and data are the objects the generator signed.",
           ["RFC 7515 §4.1.4, §4.1.7, §4.1.8, §5.2, §7.1; RFC 7519",
@@ -205,7 +242,7 @@ def gen_jwt():
               {"jwt": jws(SIGN_KEY, {"alg": "RS256"}, {"AckNo": 112010036563310123456789, "LglNm": "मेसर्स ₹ Traders & <Co>"})}),
         valid("signed with a PKCS#12 file", {"pkcs12": pfx_aes, "password": PW, "claims": {"iss": "NIC"}},
               {"jwt": jws(SIGN_KEY, {"alg": "RS256"}, {"iss": "NIC"})}),
-        invalid("claims missing", {"private_key": SIGN_KEY_PEM}, "invalid_input"),
+        invalid("claims missing", {"private_key": SIGN_KEY_PEM}, "invalid_input", ["malformed"]),
         invalid("claims is an array", {"private_key": SIGN_KEY_PEM, "claims": [1]}, "invalid_input"),
         invalid("1024-bit key", {"private_key": WEAK_KEY, "claims": {"iss": "NIC"}}, "invalid_key"),
     ]

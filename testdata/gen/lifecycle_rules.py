@@ -133,10 +133,62 @@ def plan(s: dict, now: int):
     return done("refresh", "stale", "refresh_due", "the token is valid but due for refresh")
 
 
+SESSION_VERSION = 2
+
+# Text written for people (an error's message, a session's needs_user and last_error.message): the contract fixes
+# its type, not its words (testdata/vectors/README.md). common.write puts a placeholder sentence in its place where
+# such a value goes back into an input.
+TEXT = {"$type": "string"}
+
+
 def session(provider, account, config, **fields):
-    """A session as gstauth serialises it: empty fields omitted, version 1."""
-    s = {"version": 1, "provider": provider, "account": account, "config": config}
+    """A session as gstauth serialises it (core/doc.go, "Session JSON (version 2)"): empty fields omitted."""
+    s = {"version": SESSION_VERSION, "provider": provider, "account": account, "config": config}
     for k, v in fields.items():
         if v not in (None, 0, "", False, b"", {}):
             s[k] = v
     return s
+
+
+def error(code, provider_code=None, retry_after_ms=None, retryable=None):
+    """The error object of the contract ({code, message, provider_code?, retry_after_ms?, retryable?}), its message
+    for people."""
+    e = {"code": code, "message": TEXT}
+    if provider_code:
+        e["provider_code"] = provider_code
+    if retry_after_ms:
+        e["retry_after_ms"] = retry_after_ms
+    if retryable:
+        e["retryable"] = True
+    return e
+
+
+def outcome_of(e):
+    """core.OutcomeOf as documented: no error is ok; a retryable error is retry_later; otherwise the class its code
+    stands for in the catalogue's table (core/doc.go)."""
+    if e is None:
+        return "ok"
+    code = e["code"]
+    if code == "reauth_required":
+        return "reauthenticate"
+    if code == "certificate_stale":
+        return "stale_certificate"
+    if e.get("retryable"):
+        return "retry_later"
+    if code in ("user_action_required", "token_expired"):
+        return "user_action"
+    if code == "config_invalid":
+        return "configuration"
+    return "provider_error"
+
+
+def response_output(session_after, e=None):
+    """session_response's output: the session (its last_error is the failure, on every failure; a success clears
+    it), the outcome, and the error."""
+    s = dict(session_after)
+    s.pop("last_error", None)
+    out = {"session": s, "outcome": outcome_of(e)}
+    if e:
+        s["last_error"] = dict(e)
+        out["error"] = e
+    return out

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 
 from common import aes_ecb_encrypt, b64, invalid, read_key, ref, rng, randbytes, steps, valid, write
-from lifecycle_rules import DAY, H, MIN, S, backoff, plan, session
+from lifecycle_rules import DAY, H, MIN, S, TEXT, backoff, error, plan, response_output, session
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -53,14 +53,12 @@ def plan_ref(n, s, now):
     return st, why
 
 
-def response_step(s_in, response, received, out_session, error=None, sent=None):
+def response_step(s_in, response, received, out_session, err=None, sent=None):
+    """A session_response step: out_session is the session after the exchange, err the failure (its last_error)."""
     inp = {"session": s_in, "response": response, "received_at_ms": received}
     if sent is not None:
         inp["sent_at_ms"] = sent
-    out = {"session": out_session}
-    if error:
-        out["error"] = error
-    return {"op": "session_response", "input": inp, "result": "valid", "output": out}
+    return {"op": "session_response", "input": inp, "result": "valid", "output": response_output(out_session, err)}
 
 
 def without(d, *keys):
@@ -124,22 +122,20 @@ def gstn_tests():
     now = T0 + 6 * H - 5 * MIN
     sin = with_(base, pending={"step": "refresh_token", "sent_at_ms": now, "app_key": b64(k2)})
     sout = with_(base, rejected=True, failures=1, retry_not_before_ms=now + 200 + backoff("", 1))
-    err = {"code": "user_action_required", "provider_code": "AUTH4033",
-           "message": "the GSTN session is invalid: the taxpayer must give a new OTP (GSTN: Invalid Session)"}
+    err = error("user_action_required", "AUTH4033")
     body = json.dumps({"status_cd": "0", "error": {"message": "Invalid Session", "error_cd": "AUTH4033"}})
     st = [response_step(sin, {"status": 200, "body": body}, now + 200, sout, err)]
     pp, _ = plan_ref(0, sout, now + 200)
     st.append(pp)
-    tests.append(steps("GSTN AUTH4033 on REFRESHTOKEN: token rejected, a new OTP; every failure backs off: "
+    tests.append(steps("GSTN AUTH4033 on REFRESHTOKEN (class reauthenticate): token rejected; a GSTN renewal needs an "
+                       "OTP, so the error is user_action_required (outcome user_action); every failure backs off: "
                        "retry_not_before = received + backoff(1) = +1000", st, ["lifecycle", "AUTH4033"]))
 
     # 3. AUTH4034 on AUTHTOKEN → a person must give the OTP again.
     s_auth = session("gstn", GSTN_ACCT, GSTN_CFG, otp_app_key=b64(k1), pending={"step": "auth_token", "sent_at_ms": T0, "app_key": b64(k1)})
-    msg = "GSTN did not accept the OTP: ask the taxpayer for the OTP again (GSTN: Invalid OTP)"
-    sout = with_(without(s_auth, "pending"), needs_user=msg)
+    sout = with_(without(s_auth, "pending"), needs_user=TEXT)
     body = json.dumps({"status_cd": "0", "error": {"message": "Invalid OTP", "error_cd": "AUTH4034"}})
-    st = [response_step(s_auth, {"status": 200, "body": body}, T0 + 300, sout,
-                        {"code": "user_action_required", "provider_code": "AUTH4034", "message": msg})]
+    st = [response_step(s_auth, {"status": 200, "body": body}, T0 + 300, sout, error("user_action_required", "AUTH4034"))]
     pp, _ = plan_ref(0, sout, T0 + 300)
     st.append(pp)
     tests.append(steps("GSTN AUTH4034 during AUTHTOKEN: terminal, needs_user until a new token", st, ["lifecycle"]))
@@ -152,18 +148,16 @@ def gstn_tests():
     sin = with_(base, pending={"step": "refresh_token", "sent_at_ms": now, "app_key": b64(k2)})
     wait1 = max(120 * S, backoff("tenant-42", 1))
     s1 = with_(base, failures=1, retry_not_before_ms=now + 100 + wait1)
-    st = [response_step(sin, {"status": 429, "headers": {"Retry-After": "120"}, "body": ""}, now + 100, s1,
-                        {"code": "rate_limited", "provider_code": "429", "message": "the provider is rate limiting; retry later",
-                         "retry_after_ms": wait1, "retryable": True})]
+    e1 = error("rate_limited", "429", wait1, True)
+    st = [response_step(sin, {"status": 429, "headers": {"Retry-After": "120"}, "body": ""}, now + 100, s1, e1)]
     pa, why = plan_ref(0, s1, now + 100)
     st.append(pa)
     now2 = now + 100 + wait1
-    sin2 = with_(s1, pending={"step": "refresh_token", "sent_at_ms": now2, "app_key": b64(k2)})
+    sin2 = with_(s1, pending={"step": "refresh_token", "sent_at_ms": now2, "app_key": b64(k2)}, last_error=e1)
     wait2 = backoff("tenant-42", 2)
     s2 = with_(s1, failures=2, retry_not_before_ms=now2 + 100 + wait2)
     st.append(response_step(sin2, {"status": 503, "body": "unavailable"}, now2 + 100, s2,
-                            {"code": "provider_error", "provider_code": "503", "message": "the provider failed (HTTP 503); retry later",
-                             "retry_after_ms": wait2, "retryable": True}))
+                            error("provider_error", "503", wait2, True)))
     pb, _ = plan_ref(2, s2, now2 + 100 + wait2 - 1)
     pc, _ = plan_ref(2, s2, now2 + 100 + wait2)
     st += [pb, pc]
@@ -178,9 +172,7 @@ def gstn_tests():
         body = json.dumps({"status_cd": "1", "auth_token": "t", "expiry": expiry, "sek": sek(k1, ek1)})
         sout = with_(without(s_auth, "pending"), failures=1, retry_not_before_ms=T0 + 300 + 1000)
         tests.append(steps(f"GSTN expiry {expiry} minutes ({label}) is absurd: provider_error, no token, backoff 1 s",
-                           [response_step(s_auth, {"status": 200, "body": body}, T0 + 300, sout,
-                                          {"code": "provider_error",
-                                           "message": "the stated expiry is not a sensible number of minutes (1 to a year)"})],
+                           [response_step(s_auth, {"status": 200, "body": body}, T0 + 300, sout, error("provider_error"))],
                            ["lifecycle", "absurd-lifetime"]))
 
     # 6. Jitter from a fixed seed at the boundary.
@@ -260,28 +252,25 @@ def nic_tests():
 
     # 5. 1005 on an ordinary call → renew with the password.
     now = T0 + 2 * H
-    obs_out = with_(base, rejected=True)
+    obs_err = error("reauth_required", "1005")
+    obs_out = with_(base, rejected=True, last_error=obs_err)
     st = [{"op": "session_observe", "input": {"session": base, "response": {"status": 200, "body": json.dumps(
         {"Status": 0, "ErrorDetails": [{"ErrorCode": "1005", "ErrorMessage": "Invalid Token"}]})},
-        "sent_at_ms": now, "received_at_ms": now + 150}, "result": "valid", "output": {"session": obs_out, "rejected": True}}]
+        "sent_at_ms": now, "received_at_ms": now + 150}, "result": "valid",
+        "output": {"session": obs_out, "outcome": "reauthenticate", "error": obs_err}}]
     a, _ = plan_ref(0, obs_out, now + 150)
     st.append(a)
     tests.append(steps("NIC 1005 on an API call: rejected → renew with the stored password", st, ["1005"]))
 
     # 6. Credential errors stop for a person.
-    msgs = {"1004": ("config_invalid", "NIC says the Gstin header is missing (1004): check config.gstin"),
-            "1008": ("user_action_required", "NIC refused the login (1008): check the e-invoice API user name and password"),
-            "1010": ("config_invalid", "NIC refused the client id or client secret (1010): check them with your GSP or on the NIC portal"),
-            "1013": ("config_invalid", "NIC could not decrypt the password (1013): check the NIC public key (credentials.public_key)"),
-            "1016": ("config_invalid", "NIC could not decrypt the app key (1016): check the NIC public key (credentials.public_key)"),
-            "1017": ("user_action_required", "NIC says the API user is incorrect (1017): the API user name must be the one created for this GSTIN"),
-            "1019": ("user_action_required", "NIC says the password is incorrect (1019): reset the e-invoice API password on the NIC portal")}
-    for code, (ecode, msg) in msgs.items():
+    # (The catalogue's every e-invoice code, in both paths, is in catalogue.json.)
+    for code, ecode in {"1004": "config_invalid", "1008": "user_action_required", "1010": "config_invalid",
+                        "1013": "config_invalid", "1016": "config_invalid", "1017": "user_action_required",
+                        "1019": "user_action_required"}.items():
         sin = session("nic_einvoice", NIC_ACCT, NIC_CFG, pending={"step": "auth", "sent_at_ms": T0, "app_key": b64(k1)})
-        sout = with_(without(sin, "pending"), needs_user=msg)
+        sout = with_(without(sin, "pending"), needs_user=TEXT)
         body = json.dumps({"Status": 0, "ErrorDetails": [{"ErrorCode": code, "ErrorMessage": "as NIC says it"}]})
-        st = [response_step(sin, {"status": 200, "body": body}, T0 + 100, sout,
-                            {"code": ecode, "provider_code": code, "message": msg})]
+        st = [response_step(sin, {"status": 200, "body": body}, T0 + 100, sout, error(ecode, code))]
         a, _ = plan_ref(0, sout, T0 + 100)
         st.append(a)
         tests.append(steps(f"NIC {code}: terminal, never retried; the plan waits for a person", st, ["terminal"]))
@@ -291,9 +280,32 @@ def nic_tests():
     body = json.dumps({"Status": 1, "Data": {"AuthToken": "x", "Sek": sek(k1, ek1), "TokenExpiry": ist(T0)}})
     sout = with_(without(sin, "pending"), failures=1, retry_not_before_ms=T0 + 100 + 1000)
     tests.append(steps(f"NIC TokenExpiry '{ist(T0)}' IST = T0 ≤ received T0+100: refused, backoff 1 s",
-                       [response_step(sin, {"status": 200, "body": body}, T0 + 100, sout,
-                                      {"code": "provider_error", "message": "the token NIC issued has already expired by the host clock"})],
+                       [response_step(sin, {"status": 200, "body": body}, T0 + 100, sout, error("provider_error"))],
                        ["lifecycle", "IST"]))
+
+    # 8. Retry-After read as seconds or an HTTP-date, capped at an hour: a number too large for an int64 is the hour.
+    sin = session("nic_einvoice", NIC_ACCT, NIC_CFG, pending={"step": "auth", "sent_at_ms": T0, "app_key": b64(k1)})
+    rec = T0 + 100
+    for label, value, wait in [
+            ("20 digits, more than an int64 holds", "99999999999999999999", H),
+            ("2^63, one more than an int64 holds", "9223372036854775808", H),
+            ("the largest int64: its milliseconds overflow", "9223372036854775807", H),
+            ("3601 s: capped", "3601", H),
+            ("3600 s: exactly the cap", "3600", H),
+            ("an HTTP-date in the year 9999", "Fri, 31 Dec 9999 23:59:59 GMT", H),
+            ("an HTTP-date 90 s after the Date header", None, 90 * S)]:
+        headers = {"Retry-After": value}
+        if value is None:
+            headers = {"Date": http_date(T0), "Retry-After": http_date(T0 + 90 * S)}
+        w = max(wait, backoff("", 1))
+        sout = with_(without(sin, "pending"), failures=1, retry_not_before_ms=rec + w,
+                     skew_ms=T0 - (T0 + rec) // 2 if value is None else 0, skew_measured_at_ms=rec if value is None else 0)
+        st = [response_step(sin, {"status": 429, "headers": headers, "body": ""}, rec, sout, error("rate_limited", "429", w, True))]
+        a, _ = plan_ref(0, sout, rec)
+        st.append(a)
+        tests.append(steps(f"NIC auth answered 429 with Retry-After {label} ({headers['Retry-After']!r}): wait = max({wait}, "
+                           f"backoff(1) = 1000) = {w}; the plan renews not before received + {w}",
+                           st, ["Retry-After", "boundary"]))
     return tests
 
 
@@ -316,10 +328,11 @@ def ewb_tests():
     c, _ = plan_ref(0, s1, T0 + 6 * H - 30 * S)
     st += [a, b, c]
     e238 = b64(b'{"errorCodes":"238,"}')
-    obs = with_(s1, rejected=True)
+    obs_err = error("reauth_required", "238")
+    obs = with_(s1, rejected=True, last_error=obs_err)
     st.append({"op": "session_observe", "input": {"session": ref("0.output.session"), "response": {"status": 200,
                "body": json.dumps({"status": "0", "error": e238})}, "sent_at_ms": T0 + H, "received_at_ms": T0 + H + 90},
-               "result": "valid", "output": {"session": obs, "rejected": True}})
+               "result": "valid", "output": {"session": obs, "outcome": "reauthenticate", "error": obs_err}})
     d, _ = plan_ref(4, obs, T0 + H + 90)
     st.append(d)
     tests.append(steps("e-way bill ACCESSTOKEN states no expiry: sent_at + 6 h; " + why +
@@ -329,9 +342,7 @@ def ewb_tests():
     sin = with_(s1, pending={"step": "auth", "sent_at_ms": T0 + 2 * H, "app_key": b64(k1)}, rejected=True)
     sout = with_(s1, rejected=True, failures=1, retry_not_before_ms=T0 + 2 * H + 100 + 1000)
     body = json.dumps({"status": "0", "error": b64(b'{"errorCodes":"238"}')})
-    st = [response_step(sin, {"status": 200, "body": body}, T0 + 2 * H + 100, sout,
-                        {"code": "reauth_required", "provider_code": "238",
-                         "message": "the e-way bill system says the auth token is invalid (238): authenticate again"})]
+    st = [response_step(sin, {"status": 200, "body": body}, T0 + 2 * H + 100, sout, error("reauth_required", "238"))]
     a, _ = plan_ref(0, sout, T0 + 2 * H + 100)
     st.append(a)
     tests.append(steps("e-way bill 238 on the auth call itself: rejected, renew after backoff(1) = 1000", st, ["238"]))
@@ -358,22 +369,17 @@ def gateway_tests():
     st += [a, b, c]
     tests.append(steps("gateway getAuthToken: expiry 360 min from sent_at; no refresh, so user_action_at = usable_until; " + why,
                        st, ["lifecycle", "boundary"]))
-    for status, code, msg in [
-        (422, "user_action_required", "the gateway refused the request (HTTP 422), for example a wrong or expired OTP: ask the taxpayer for a new OTP (gateway: Invalid OTP)"),
-        (400, "user_action_required", "the gateway refused the request (HTTP 400), for example a wrong or expired OTP: ask the taxpayer for a new OTP (gateway: Invalid OTP)"),
-        (404, "config_invalid", "the gateway does not know this URL or task (HTTP 404): check config.token_url (gateway: Invalid OTP)"),
-    ]:
-        sout = with_(without(sin, "pending"), needs_user=msg)
+    for status, code in [(422, "user_action_required"), (400, "user_action_required"), (404, "config_invalid")]:
+        sout = with_(without(sin, "pending"), needs_user=TEXT)
         st = [response_step(sin, {"status": status, "body": json.dumps({"error": {"message": "Invalid OTP", "status": status}})},
-                            T0 + 300, sout, {"code": code, "provider_code": str(status), "message": msg})]
+                            T0 + 300, sout, error(code, str(status)))]
         a, _ = plan_ref(0, sout, T0 + 300)
         st.append(a)
         tests.append(steps(f"gateway HTTP {status}: a person must act", st, ["terminal"]))
-    msg = "the gateway refused its own access token (HTTP 401): renew credentials.gateway_token (gateway: Unauthorized)"
     sout = with_(without(sin, "pending"), failures=1, retry_not_before_ms=T0 + 300 + 1000)
     tests.append(steps("gateway HTTP 401: its own token; reauth_required, the session only backs off 1 s",
                        [response_step(sin, {"status": 401, "body": json.dumps({"error": {"message": "Unauthorized"}})}, T0 + 300,
-                                      sout, {"code": "reauth_required", "provider_code": "401", "message": msg})], ["lifecycle"]))
+                                      sout, error("reauth_required", "401"))], ["lifecycle"]))
     return tests
 
 
@@ -384,9 +390,10 @@ def session_tests():
     cfg = {"gstin": "27AAACR5055K1Z7"}
     tests.append(valid("session_new: an empty GSTN session", {"provider": "gstn", "account": GSTN_ACCT, "config": cfg},
                        {"session": session("gstn", GSTN_ACCT, cfg)}))
-    tests.append(invalid("session_new: unknown provider", {"provider": "smtp", "account": "a"}, "config_invalid"))
+    tests.append(invalid("session_new: unknown provider", {"provider": "smtp", "account": "a"}, "config_invalid",
+                         ["malformed"]))
     tests.append(invalid("session_new: unknown config field", {"provider": "gstn", "account": "a", "config": {"gstn": "x"}},
-                         "invalid_input"))
+                         "invalid_input", ["malformed"]))
     for s_ in tests:
         s_["op"] = "session_new"
     none = session("nic_einvoice", NIC_ACCT, NIC_CFG)
@@ -416,7 +423,7 @@ def session_tests():
         p, why = plan(short, now)
         tests.append(valid(f"a 59 s token at T0+{now - T0} ms: " + why, {"session": short, "now_ms": now}, p, ["clamped-margin", "boundary"]))
         tests[-1]["op"] = "session_plan"
-    tests.append(invalid("negative now", {"session": short, "now_ms": -1}, "invalid_input"))
+    tests.append(invalid("negative now", {"session": short, "now_ms": -1}, "invalid_input", ["malformed"]))
     tests[-1]["op"] = "session_plan"
 
     # session_request: the planner's request, or a named step; bad input fails the op.
@@ -430,19 +437,49 @@ def session_tests():
         ("a step the provider does not have", {"session": none, "now_ms": T0, "step": "refresh_token", "credentials": nic_creds}, "invalid_input"),
         ("negative now", {"session": none, "now_ms": -5, "credentials": nic_creds}, "invalid_input"),
     ]:
-        tests.append(invalid("session_request: " + label, inp, code))
+        tests.append(invalid("session_request: " + label, inp, code, ["malformed"] if inp["now_ms"] < 0 else None))
         tests[-1]["op"] = "session_request"
     tests.append(valid("session_request: the planner's auth for a NIC session without a token (random app key and "
                        "RSA padding, so no fixed output)", {"session": none, "now_ms": T0, "credentials": nic_creds, "entropy": b64(b"host entropy")}, None))
     tests[-1]["op"] = "session_request"
 
     # session_observe: only an invalid token rejects (RFC 6750: 403 insufficient_scope does not).
-    for label, resp, rej in [("403 insufficient_scope", {"status": 403, "body": "{}"}, False),
-                             ("401", {"status": 401, "body": ""}, True)]:
-        out_s = with_(fresh, rejected=rej)
-        tests.append(valid(f"session_observe: {label}", {"session": fresh, "response": resp, "sent_at_ms": T0, "received_at_ms": T0 + 5},
-                           {"session": out_s, "rejected": rej}))
+    # (Every class, code, marker and status of the catalogue is in catalogue.json.)
+    for label, resp, outcome, err in [
+            ("a 403 with an empty object: the provider's own error, the token stays", {"status": 403, "body": "{}"},
+             "provider_error", error("provider_error", "403")),
+            ("a 401 (RFC 6750 §3.1): the token is rejected", {"status": 401, "body": ""}, "reauthenticate",
+             error("reauth_required", "401"))]:
+        out_s = with_(fresh, rejected=outcome == "reauthenticate", last_error=err if outcome == "reauthenticate" else None)
+        tests.append(valid(f"session_observe on a NIC session: {label}",
+                           {"session": fresh, "response": resp, "sent_at_ms": T0, "received_at_ms": T0 + 5},
+                           {"session": out_s, "outcome": outcome, "error": err}))
         tests[-1]["op"] = "session_observe"
+    # Version 1 is read and upgraded (core/doc.go, "Session JSON (version 2)"); every output is version 2.
+    x5t = "3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    oc = {"token_url": "https://idp.example/token", "client_id": "erp-batch"}
+    v1 = dict(session("oauth_client_credentials", "erp-batch", oc, access_token="at", obtained_at_ms=T0, expires_at_ms=T0 + H),
+              version=1)
+    for label, info, fields in [
+            ("info.secret previous becomes secret_in_use; the cnf binding presented becomes token_binding; the rest of "
+             "info stays", {"secret": "previous", "token_cnf_x5t_s256": x5t, "token_cnf_source": "presented", "token_scope": "gst"},
+             {"secret_in_use": "previous", "token_binding": {"x5t_s256": x5t, "source": "presented"}, "info": {"token_scope": "gst"}}),
+            ("a binding without a source is the token's cnf claim; info left empty is dropped",
+             {"secret": "current", "token_cnf_x5t_s256": x5t}, {"secret_in_use": "current", "token_binding": {"x5t_s256": x5t, "source": "cnf"}}),
+            ("a secret that names neither current nor previous is dropped", {"secret": "older", "token_aud": "gst"},
+             {"info": {"token_aud": "gst"}}),
+            ("no info: nothing to move", None, {})]:
+        s_in = dict(v1, info=info) if info else dict(v1)
+        out = dict(session("oauth_client_credentials", "erp-batch", oc, access_token="at", obtained_at_ms=T0, expires_at_ms=T0 + H), **fields)
+        tests.append(valid("version 1 read and upgraded (session_observe of an ordinary 200): " + label,
+                           {"session": s_in, "response": {"status": 200, "body": "{}"}, "sent_at_ms": T0, "received_at_ms": T0 + 5},
+                           {"session": out, "outcome": "ok"}, ["session-v1"]))
+        tests[-1]["op"] = "session_observe"
+    for label, bad in [("version 3", dict(fresh, version=3)), ("version 0", dict(fresh, version=0)),
+                       ("a version 2 session with a field version 2 does not have", dict(fresh, cnf="x"))]:
+        tests.append(invalid(f"session_plan refuses {label}", {"session": bad, "now_ms": T0}, "invalid_input",
+                             ["malformed"] if "cnf" in bad else None))
+        tests[-1]["op"] = "session_plan"
     tests.append(invalid("session_response without a request in flight", {"session": fresh, "response": {"status": 200, "body": "{}"},
                          "received_at_ms": T0}, "invalid_input"))
     tests[-1]["op"] = "session_response"
@@ -497,26 +534,43 @@ def gstn_headers_tests():
     ]:
         inp = {"session": session("gstn", GSTN_ACCT, c), "credentials": {"client_secret": "gsp-secret"}, **extra}
         tests.append(invalid(label, inp, code))
+    tests.append(valid("a returns call with rtn_typ and userrole (india-compliance sends both)",
+                       {"session": s, "credentials": {"client_secret": "gsp-secret"}, "ret_period": "032026",
+                        "rtn_typ": "GSTR3B", "userrole": "GSTR3B", "txn": "req-0002"},
+                       {"headers": dict(want, ret_period="032026", rtn_typ="GSTR3B", userrole="GSTR3B", txn="req-0002")}))
+    tests.append(valid("rtn_typ alone, before login", {"session": s_none, "credentials": {"client_secret": "gsp-secret"},
+                                                        "rtn_typ": "GSTR1", "txn": "req-0003"},
+                       {"headers": dict(w, gstin="97AAACR5055K1Z7", rtn_typ="GSTR1", txn="req-0003", **{"state-cd": "97"})}))
+    for label, extra in [("rtn_typ with a line break (header injection)", {"rtn_typ": "GSTR1\r\nX-Evil: 1"}),
+                         ("userrole with a space", {"userrole": "GSTR 1"}),
+                         ("an empty-looking rtn_typ of spaces", {"rtn_typ": "  "})]:
+        tests.append(invalid(label, {"session": s, "credentials": {"client_secret": "gsp-secret"}, "txn": "req-0001", **extra},
+                             "invalid_input"))
     tests.append(invalid("no client secret", {"session": s, "credentials": {}}, "config_invalid"))
     tests.append(invalid("a NIC session has no GSTN headers", {"session": session("nic_einvoice", NIC_ACCT, NIC_CFG),
                          "credentials": {"client_secret": "x"}}, "config_invalid"))
     return tests
 
 
-write("nic_token_expiry", "nic_token_expiry", "NIC TokenExpiry (yyyy-MM-dd HH:mm:ss, no zone) read as IST, UTC+05:30. "
-      "Runners should replay this file under several host time zones (TZ=Asia/Kolkata, UTC, America/Los_Angeles, "
-      "Pacific/Kiritimati): the outputs never change.", GEN, SOURCES, nic_token_expiry_tests())
-write("gstn_headers", "gstn_headers", "GSTN request headers for a session: clientid, client-secret, state-cd from the "
-      "GSTIN, ip-usr, txn, gstin, username, auth-token once logged in, ret_period for returns calls.",
-      "testdata/gen/lifecycle_vectors.py: headers written from the gst-protocols reference and india-compliance "
-      "taxpayer_base.py, never from gstauth's output.", SOURCES + ["india-compliance taxpayer_base.py"], gstn_headers_tests())
+def main():
+    write("nic_token_expiry", "nic_token_expiry", "NIC TokenExpiry (yyyy-MM-dd HH:mm:ss, no zone) read as IST, UTC+05:30. "
+          "Runners should replay this file under several host time zones (TZ=Asia/Kolkata, UTC, America/Los_Angeles, "
+          "Pacific/Kiritimati): the outputs never change.", GEN, SOURCES, nic_token_expiry_tests())
+    write("gstn_headers", "gstn_headers", "GSTN request headers for a session: clientid, client-secret, state-cd from the "
+          "GSTIN, ip-usr, txn, gstin, username, auth-token once logged in, ret_period, rtn_typ and userrole for returns calls.",
+          "testdata/gen/lifecycle_vectors.py: headers written from the gst-protocols reference and india-compliance "
+          "taxpayer_base.py, never from gstauth's output.", SOURCES + ["india-compliance taxpayer_base.py"], gstn_headers_tests())
 
-write("lifecycle_gstn", None, "GSTN taxpayer API lifecycle: AUTHTOKEN, refresh inside the access window, AUTH4033, "
-      "AUTH4034, 429/503 backoff with Retry-After and jitter, absurd expiries.", GEN, SOURCES, gstn_tests())
-write("lifecycle_nic", None, "NIC e-invoice lifecycle: IST TokenExpiry with skew, the force-refresh window, the same "
-      "token again, 1005, the credential errors.", GEN, SOURCES, nic_tests())
-write("lifecycle_ewb", None, "NIC e-way bill lifecycle: 6 h assumed lifetime, 238 on API calls and on auth.", GEN, SOURCES, ewb_tests())
-write("lifecycle_gateway_task", None, "Gateway task API lifecycle: getAuthToken, no refresh, HTTP 400/401/404/422.",
-      GEN, SOURCES, gateway_tests())
-write("lifecycle_session", None, "Sessions and plans in general: session_new, no-token plans, backoff, absurd and "
-      "clamped lifetimes at the boundaries.", GEN, SOURCES, session_tests())
+    write("lifecycle_gstn", None, "GSTN taxpayer API lifecycle: AUTHTOKEN, refresh inside the access window, AUTH4033, "
+          "AUTH4034, 429/503 backoff with Retry-After and jitter, absurd expiries.", GEN, SOURCES, gstn_tests())
+    write("lifecycle_nic", None, "NIC e-invoice lifecycle: IST TokenExpiry with skew, the force-refresh window, the same "
+          "token again, 1005, the credential errors.", GEN, SOURCES, nic_tests())
+    write("lifecycle_ewb", None, "NIC e-way bill lifecycle: 6 h assumed lifetime, 238 on API calls and on auth.", GEN, SOURCES, ewb_tests())
+    write("lifecycle_gateway_task", None, "Gateway task API lifecycle: getAuthToken, no refresh, HTTP 400/401/404/422.",
+          GEN, SOURCES, gateway_tests())
+    write("lifecycle_session", None, "Sessions and plans in general: session_new, no-token plans, backoff, absurd and "
+          "clamped lifetimes at the boundaries.", GEN, SOURCES, session_tests())
+
+
+if __name__ == "__main__":
+    main()

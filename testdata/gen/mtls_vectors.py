@@ -51,8 +51,8 @@ def certificate_tests():
     t.append(invalid("two certificates in one input", {"certificate": GSTN_PEM + NIC_PEM}, "invalid_input"))
     t.append(invalid("a private key, not a certificate", {"certificate": read_key("gstn-test.key")}, "invalid_key"))
     t.append(invalid("not a certificate at all", {"certificate": "hello"}, "invalid_key"))
-    t.append(invalid("a negative effective_from", {"certificate": GSTN_PEM, "effective_from_ms": -1}, "invalid_input"))
-    t.append(invalid("certificate missing", {}, "invalid_input"))
+    t.append(invalid("a negative effective_from", {"certificate": GSTN_PEM, "effective_from_ms": -1}, "invalid_input", ["malformed"]))
+    t.append(invalid("certificate missing", {}, "invalid_input", ["malformed"]))
     return t
 
 
@@ -78,8 +78,8 @@ def select_tests():
     t.append(invalid("1 ms before any is effective (T0-30d-1)", {"certificates": both, "now_ms": T0 - 30 * DAY - 1}, "config_invalid", ["boundary"]))
     t.append(invalid("after every one has expired (T0+400d)", {"certificates": both, "now_ms": T0 + 400 * DAY}, "config_invalid", ["boundary"]))
     t.append(invalid("a malformed thumbprint", {"certificates": [dict(OLD, x5t_s256="abc")], "now_ms": T0}, "config_invalid"))
-    t.append(invalid("an unknown member", {"certificates": [dict(OLD, pem="...")], "now_ms": T0}, "invalid_input"))
-    t.append(invalid("now missing", {"certificates": both}, "invalid_input"))
+    t.append(invalid("an unknown member", {"certificates": [dict(OLD, pem="...")], "now_ms": T0}, "invalid_input", ["malformed"]))
+    t.append(invalid("now missing", {"certificates": both}, "invalid_input", ["malformed"]))
     return t
 
 
@@ -95,7 +95,7 @@ def binding_tests():
         ("an opaque token", {"access_token": "2YotnFZFEjr1zCsicMWpAA", "x5t_s256": GSTN_X5T}, False),
         ("a session whose token is bound",
          {"session": session("oauth_client_credentials", "t", {}, access_token="x", obtained_at_ms=T0, expires_at_ms=T0 + H,
-                             info={"token_cnf_x5t_s256": GSTN_X5T, "token_cnf_source": "cnf"}), "certificate": GSTN_PEM}, True),
+                             token_binding={"x5t_s256": GSTN_X5T, "source": "cnf"}), "certificate": GSTN_PEM}, True),
         ("a session without a token", {"session": session("oauth_client_credentials", "t", {}), "x5t_s256": GSTN_X5T}, False),
     ]:
         t.append(valid(comment, inp, {"bound": out}))
@@ -117,10 +117,10 @@ def lifecycle_tests():
     s_in = session("oauth_client_credentials", "wb-tenant", cfg, pending={"step": "client_credentials", "sent_at_ms": t1, "secret": "current"})
     tok1 = jwt({"sub": "wb-tenant", "cnf": {"x5t#S256": GSTN_X5T}})
     s1 = session("oauth_client_credentials", "wb-tenant", cfg, access_token=tok1, obtained_at_ms=t1, expires_at_ms=t1 + H,
-                 info={"secret": "current", "token_cnf_x5t_s256": GSTN_X5T, "token_cnf_source": "cnf"})
+                 secret_in_use="current", token_binding={"x5t_s256": GSTN_X5T, "source": "cnf"})
     st = [{"op": "session_response", "input": {"session": s_in, "received_at_ms": t1 + 200, "response": {
         "status": 200, "body": json.dumps({"access_token": tok1, "token_type": "Bearer", "expires_in": 3600})}},
-        "result": "valid", "output": {"session": s1}}]
+        "result": "valid", "output": {"session": s1, "outcome": "ok"}}]
     p1, why = plan(s1, T0 + DAY - 1)
     p2, _ = plan(s1, T0 + DAY)
     st.append({"op": "session_plan", "input": {"session": ref("0.output.session"), "now_ms": T0 + DAY - 1}, "result": "valid", "output": p1})
@@ -133,10 +133,10 @@ def lifecycle_tests():
                                                          "body": form({"grant_type": "client_credentials"})}, "session": s_r}})
     tok2 = jwt({"sub": "wb-tenant", "cnf": {"x5t#S256": NIC_X5T}})
     s2 = session("oauth_client_credentials", "wb-tenant", cfg, access_token=tok2, obtained_at_ms=t2, expires_at_ms=t2 + H,
-                 info={"secret": "current", "token_cnf_x5t_s256": NIC_X5T, "token_cnf_source": "cnf"})
+                 secret_in_use="current", token_binding={"x5t_s256": NIC_X5T, "source": "cnf"})
     st.append({"op": "session_response", "input": {"session": ref("4.output.session"), "received_at_ms": t2 + 200, "response": {
         "status": 200, "body": json.dumps({"access_token": tok2, "token_type": "Bearer", "expires_in": 3600})}},
-        "result": "valid", "output": {"session": s2}})
+        "result": "valid", "output": {"session": s2, "outcome": "ok"}})
     p3, why3 = plan(s2, t2)
     st.append({"op": "session_plan", "input": {"session": ref("5.output.session"), "now_ms": t2}, "result": "valid", "output": p3})
     st.append({"op": "mtls_check_binding", "input": {"session": ref("5.output.session"), "certificate": NIC_PEM}, "result": "valid", "output": {"bound": True}})
@@ -150,10 +150,10 @@ def lifecycle_tests():
 
     s_in = session("oauth_client_credentials", "wb-tenant", cfg, pending={"step": "client_credentials", "sent_at_ms": t1, "secret": "current"})
     s1 = session("oauth_client_credentials", "wb-tenant", cfg, access_token="opaque-at", obtained_at_ms=t1, expires_at_ms=t1 + H,
-                 info={"secret": "current", "token_cnf_x5t_s256": GSTN_X5T, "token_cnf_source": "presented"})
+                 secret_in_use="current", token_binding={"x5t_s256": GSTN_X5T, "source": "presented"})
     st = [{"op": "session_response", "input": {"session": s_in, "received_at_ms": t1 + 200, "response": {
         "status": 200, "body": json.dumps({"access_token": "opaque-at", "token_type": "Bearer", "expires_in": 3600})}},
-        "result": "valid", "output": {"session": s1}}]
+        "result": "valid", "output": {"session": s1, "outcome": "ok"}}]
     p2, _ = plan(s1, T0 + DAY)
     st.append({"op": "session_plan", "input": {"session": ref("0.output.session"), "now_ms": T0 + DAY}, "result": "valid", "output": p2})
     tests.append(steps("an opaque token obtained with certificates configured is presumed bound to the one presented at "

@@ -2,7 +2,7 @@
 
 core/doc.go (timing rules, lifetimes table) plus what the OAuth providers document: a code flow refreshes only while a
 refresh token lives (refresh_expires_at_ms unknown = alive), a WhiteBIT Fast API Key token is never refreshed, and a
-token bound to an mTLS certificate (info token_cnf_x5t_s256) is due when the certificate to present may change and is
+token bound to an mTLS certificate (token_binding) is due when the certificate to present may change and is
 unusable once another certificate is the one to present (RFC 8705). The shared pieces (jitter, backoff, the session
 shape) come from lifecycle_rules.py. Nothing here imports or runs gstauth.
 """
@@ -10,7 +10,7 @@ import base64
 import json
 from urllib.parse import quote_plus, urlencode
 
-from lifecycle_rules import DAY, H, MAX_LIFETIME, MIN, S, backoff, jitter, min_pos, session  # noqa: F401
+from lifecycle_rules import DAY, H, MAX_LIFETIME, MIN, S, TEXT, backoff, error, jitter, min_pos, response_output, session  # noqa: F401
 
 # The OAuth rows of core/doc.go's lifetimes table.
 POLICY = {
@@ -49,7 +49,7 @@ def next_certificate_change(certs, after):
 
 
 def rotated(s, now):
-    bound = s.get("info", {}).get("token_cnf_x5t_s256", "")
+    bound = s.get("token_binding", {}).get("x5t_s256", "")
     certs = s.get("config", {}).get("certificates", [])
     if not bound or not certs:
         return False
@@ -82,7 +82,7 @@ def timing(s):
     if pol["renew_user"] and not pol["no_refresh"]:
         refreshable = bool(s.get("refresh_token")) and (not s.get("refresh_expires_at_ms") or s["refresh_expires_at_ms"] > refresh)
     why.append(f"refresh_at = {exp} - {margin}{' - ' + str(j) if j else ''} = {refresh}, usable until {exp} - {leeway} = {usable}")
-    if s.get("info", {}).get("token_cnf_x5t_s256"):
+    if s.get("token_binding"):
         change = next_certificate_change(cfg.get("certificates", []), obtained)
         if change:
             if change < refresh:

@@ -12,7 +12,7 @@ import json
 from email.utils import formatdate
 
 from common import invalid, ref, steps, valid, write
-from oauth_rules import FORM_HEADERS, H, MIN, S, backoff, basic, form, jwt, plan, session
+from oauth_rules import FORM_HEADERS, H, MIN, S, TEXT, backoff, basic, error, form, jwt, plan, response_output, session
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 GEN = ("testdata/gen/oauth_vectors.py: sessions, requests, errors and plans worked out from the rules documented in "
@@ -35,12 +35,9 @@ def req_step(session_in, now, creds, out_request, out_session, step=None):
     return {"op": "session_request", "input": inp, "result": "valid", "output": {"request": out_request, "session": out_session}}
 
 
-def resp_step(session_in, received, response, out_session, error=None):
-    out = {"session": out_session}
-    if error:
-        out["error"] = error
+def resp_step(session_in, received, response, out_session, err=None):
     return {"op": "session_response", "input": {"session": session_in, "received_at_ms": received, "response": response},
-            "result": "valid", "output": out}
+            "result": "valid", "output": response_output(out_session, err)}
 
 
 def ok(body, headers=None):
@@ -77,7 +74,7 @@ def whitebooks():
     s0 = session("oauth_client_credentials", acct, WB)
     sp = with_(s0, pending={"step": "client_credentials", "sent_at_ms": t, "secret": "current"})
     s1 = session("oauth_client_credentials", acct, WB, access_token="wb-at-1", refresh_token="wb-rt-1", obtained_at_ms=t,
-                 expires_at_ms=t + H, refresh_expires_at_ms=t + 24 * H, info={"secret": "current", "token_scope": "gst einvoice eway"})
+                 expires_at_ms=t + H, refresh_expires_at_ms=t + 24 * H, secret_in_use="current", info={"token_scope": "gst einvoice eway"})
     st = [{"op": "session_new", "input": {"provider": "oauth_client_credentials", "account": acct, "config": WB}, "result": "valid",
            "output": {"session": s0}}]
     p0, _ = plan(s0, t)
@@ -99,7 +96,7 @@ def whitebooks():
                        {"method": "POST", "url": WB_URL, "headers": headers_basic("acme-tenant", WB_SECRET),
                         "body": form({"grant_type": "refresh_token", "refresh_token": "wb-rt-1"})}, sr))  # 8
     s2 = with_(s1, access_token="wb-at-2", refresh_token="wb-rt-2", obtained_at_ms=r, expires_at_ms=r + H, refresh_expires_at_ms=r + 24 * H,
-               info={"secret": "current"})
+               secret_in_use="current", info=None)
     st.append(resp_step(ref("8.output.session"), r + 300, ok({"access_token": "wb-at-2", "token_type": "Bearer", "expires_in": 3600,
                                                             "refresh_token": "wb-rt-2"}), s2))  # 9
     late = r + 24 * H
@@ -134,7 +131,7 @@ def onefinops():
     expires = exp_s * 1000 - skew
     s1 = session("oauth_client_credentials", acct, OFIN, access_token=token, obtained_at_ms=t, expires_at_ms=expires,
                  skew_ms=skew, skew_measured_at_ms=rec,
-                 info={"secret": "current", "token_scope": "gstn-india", "token_aud": "gstn-api", "token_organization_id": "org-4711",
+                 secret_in_use="current", info={"token_scope": "gstn-india", "token_aud": "gstn-api", "token_organization_id": "org-4711",
                        "token_azp": "ofin_test_acme", "token_iss": "https://auth.sandbox.onefinops.example/realms/gst",
                        "token_exp": str(exp_s)})
     st = [req_step(s0, t, {"client_secret": "test-only-kc-secret"},
@@ -179,7 +176,7 @@ def jittered():
     t = T0
     s_in = session("oauth_client_credentials", "erp-batch", GEN_CFG, pending={"step": "client_credentials", "sent_at_ms": t, "secret": "current"})
     s1 = session("oauth_client_credentials", "erp-batch", GEN_CFG, access_token="gen-at-1", obtained_at_ms=t, expires_at_ms=t + H,
-                 info={"secret": "current", "token_scope": "gst.read"})
+                 secret_in_use="current", info={"token_scope": "gst.read"})
     st = [resp_step(s_in, t + 100, ok({"access_token": "gen-at-1", "token_type": "Bearer", "expires_in": 3600, "scope": ["gst.read"]}), s1)]
     p, why = plan(s1, t)
     a, _ = plan_step(0, s1, p["refresh_at_ms"] - 1)
@@ -198,18 +195,16 @@ def failures():
     rec1 = t + 200
     w1 = max(30 * S, backoff("fleet-7", 1))
     s1 = session("oauth_client_credentials", "erp-batch", cfg, failures=1, retry_not_before_ms=rec1 + w1)
-    e1 = {"code": "rate_limited", "message": "the provider is rate limiting; retry later", "provider_code": "429",
-          "retry_after_ms": w1, "retryable": True}
+    e1 = error("rate_limited", "429", w1, True)
     st = [resp_step(s_in, rec1, {"status": 429, "headers": {"Retry-After": "30"}, "body": '{"error":"too_many_requests"}'}, s1, e1)]
     p, _ = plan_step(0, s1, rec1 + 1)
     st.append(p)
     t2 = rec1 + w1
-    s2in = with_(s1, pending={"step": "client_credentials", "sent_at_ms": t2, "secret": "current"})
+    s2in = with_(s1, pending={"step": "client_credentials", "sent_at_ms": t2, "secret": "current"}, last_error=e1)
     rec2 = t2 + 150
     w2 = backoff("fleet-7", 2)
     s2 = with_(s1, failures=2, retry_not_before_ms=rec2 + w2)
-    e2 = {"code": "provider_error", "message": "the provider failed (HTTP 503); retry later", "provider_code": "503",
-          "retry_after_ms": w2, "retryable": True}
+    e2 = error("provider_error", "503", w2, True)
     st.append(resp_step(s2in, rec2, {"status": 503, "body": "<html>Service Unavailable</html>"}, s2, e2))
     p2, _ = plan_step(2, s2, rec2)
     st.append(p2)
@@ -218,11 +213,10 @@ def failures():
                      f"J('fleet-7', 2, 400) = {w2}", st, ["lifecycle", "backoff", "retry-after"]))
 
     # invalid_client: a person.
-    msg = "the client was refused (client authentication failed): check the client id, its secret and its registration"
-    s3 = session("oauth_client_credentials", "erp-batch", cfg, needs_user=msg)
+    s3 = session("oauth_client_credentials", "erp-batch", cfg, needs_user=TEXT)
     st = [resp_step(s_in, t + 200, {"status": 401, "headers": {"WWW-Authenticate": 'Basic realm="idp"'},
                                     "body": '{"error":"invalid_client","error_description":"client authentication failed"}'},
-                    s3, {"code": "user_action_required", "message": msg, "provider_code": "invalid_client"})]
+                    s3, error("user_action_required", "invalid_client"))]
     p3, _ = plan_step(0, s3, t + 200)
     st.append(p3)
     st.append({"op": "session_request", "input": {"session": ref("0.output.session"), "now_ms": t + 300, "credentials": {"client_secret": "x"}},
@@ -232,27 +226,26 @@ def failures():
 
     # An absurd lifetime: provider_error, nothing stored, backoff.
     s4 = session("oauth_client_credentials", "erp-batch", cfg, failures=1, retry_not_before_ms=t + 200 + backoff("fleet-7", 1))
-    st = [resp_step(s_in, t + 200, ok({"access_token": "x", "token_type": "Bearer", "expires_in": 0}), s4,
-                    {"code": "provider_error", "message": "the stated token lifetime of 0 s is absurd: it must be positive and at most a year"})]
+    st = [resp_step(s_in, t + 200, ok({"access_token": "x", "token_type": "Bearer", "expires_in": 0}), s4, error("provider_error"))]
     out.append(steps(f"expires_in 0 is absurd: provider_error, no token stored, backoff(1) = {backoff('fleet-7', 1)}",
                      st, ["lifecycle", "error", "boundary"]))
     s5 = session("oauth_client_credentials", "erp-batch", cfg, failures=1, retry_not_before_ms=t + 200 + backoff("fleet-7", 1))
-    st = [resp_step(s_in, t + 200, ok({"access_token": "x", "expires_in": 31622401}), s5,
-                    {"code": "provider_error", "message": "the stated token lifetime of 31622401 s is absurd: it must be positive and at most a year"})]
+    st = [resp_step(s_in, t + 200, ok({"access_token": "x", "expires_in": 31622401}), s5, error("provider_error"))]
     out.append(steps("expires_in 31622401 s is one second over a year (366 days): refused", st, ["lifecycle", "error", "boundary"]))
 
     # A 401 on an API call rejects the token: renew with the grant.
     s6 = session("oauth_client_credentials", "erp-batch", cfg, access_token="gen-at-1", obtained_at_ms=t, expires_at_ms=t + H,
-                 info={"secret": "current"})
-    s6r = with_(s6, rejected=True)
+                 secret_in_use="current")
+    e6 = error("reauth_required", "invalid_token")
+    s6r = with_(s6, rejected=True, last_error=e6)
     st = [{"op": "session_observe", "input": {"session": s6, "response": {"status": 401, "headers": {"WWW-Authenticate": 'Bearer error="invalid_token"'}, "body": ""},
                                               "sent_at_ms": t + MIN, "received_at_ms": t + MIN + 80},
-           "result": "valid", "output": {"session": s6r, "rejected": True}}]
+           "result": "valid", "output": {"session": s6r, "outcome": "reauthenticate", "error": e6}}]
     p6, _ = plan_step(0, s6r, t + MIN + 80)
     st.append(p6)
     st.append({"op": "session_observe", "input": {"session": s6, "response": {"status": 403, "headers": {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}, "body": ""},
                                                   "sent_at_ms": t + MIN, "received_at_ms": t + MIN + 80},
-               "result": "valid", "output": {"session": s6, "rejected": False}})
+               "result": "valid", "output": {"session": s6, "outcome": "provider_error", "error": error("provider_error", "403")}})
     out.append(steps("a 401 on an API call (RFC 6750 invalid_token) rejects the token: renew; 403 insufficient_scope does not",
                      st, ["lifecycle", "rfc6750"]))
     return out
@@ -266,12 +259,11 @@ def rotation():
     creds = {"client_secret": new, "previous_client_secret": old, "previous_secret_valid_until_ms": deadline}
     s0 = session("oauth_client_credentials", "acme-tenant", cfg)
     sp1 = with_(s0, pending={"step": "client_credentials", "sent_at_ms": t, "secret": "current", "secret_fallback": True})
-    s1 = with_(s0, info={"secret": "previous"}, failures=1)
-    err = {"code": "provider_error", "provider_code": "invalid_client", "retryable": True,
-           "message": "the current client secret was refused; the next request sends the previous one until its deadline"}
-    sp2 = with_(s1, pending={"step": "client_credentials", "sent_at_ms": t + 300, "secret": "previous"})
+    s1 = with_(s0, secret_in_use="previous", failures=1)
+    err = error("provider_error", "invalid_client", retryable=True)
+    sp2 = with_(s1, pending={"step": "client_credentials", "sent_at_ms": t + 300, "secret": "previous"}, last_error=err)
     s2 = session("oauth_client_credentials", "acme-tenant", cfg, access_token="wb-at-1", obtained_at_ms=t + 300, expires_at_ms=t + 300 + H,
-                 info={"secret": "previous"})
+                 secret_in_use="previous")
     st = [
         req_step(s0, t, creds, {"method": "POST", "url": WB_URL, "headers": headers_basic("acme-tenant", new),
                                 "body": form({"grant_type": "client_credentials"})}, sp1),
@@ -301,13 +293,12 @@ def password():
     cfg = {"token_url": url, "client_id": "gw-client", "username": "ops@acme.example"}
     s0 = session("oauth_password", "ops@acme.example", cfg)
     sp = with_(s0, pending={"step": "password", "sent_at_ms": t, "secret": "current"})
-    msg = "the grant was refused (bad credentials): check the credentials"
-    s1 = with_(s0, needs_user=msg)
+    s1 = with_(s0, needs_user=TEXT)
     st = [req_step(s0, t, {"client_secret": "gw-secret", "password": "test-only-pw"},
                    {"method": "POST", "url": url, "headers": headers_basic("gw-client", "gw-secret"),
                     "body": form({"grant_type": "password", "username": "ops@acme.example", "password": "test-only-pw"})}, sp),
           resp_step(ref("0.output.session"), t + 200, {"status": 400, "body": '{"error":"invalid_grant","error_description":"bad credentials"}'},
-                    s1, {"code": "user_action_required", "provider_code": "invalid_grant", "message": msg})]
+                    s1, error("user_action_required", "invalid_grant"))]
     mi_url = "https://clientbasic.mastersindia.example/oauth/access_token"
     mi_cfg = {"token_url": mi_url, "client_id": "mi-client", "username": "ops@acme.example", "flavor": "masters_india"}
     mi0 = session("oauth_password", "ops@acme.example", mi_cfg)
@@ -315,7 +306,7 @@ def password():
     mi_body = json.dumps({"client_id": "mi-client", "client_secret": "mi-secret", "grant_type": "password", "password": "test-only-pw",
                           "username": "ops@acme.example"}, separators=(",", ":"))
     mi1 = session("oauth_password", "ops@acme.example", mi_cfg, access_token="8a6ce6f2c4ac86e09b330e17cd59862a3ff2ed25", obtained_at_ms=t,
-                  expires_at_ms=t + H, info={"secret": "current"})
+                  expires_at_ms=t + H, secret_in_use="current")
     st += [req_step(mi0, t, {"client_secret": "mi-secret", "password": "test-only-pw"},
                     {"method": "POST", "url": mi_url, "headers": {"Content-Type": "application/json", "Accept": "application/json"},
                      "body": mi_body}, mip),
@@ -337,7 +328,7 @@ def code_flow():
     acct = "user-1"
     s0 = session("oauth_authorization_code", acct, CODE_CFG)
     s1 = session("oauth_authorization_code", acct, CODE_CFG, access_token="code-at-1", refresh_token="code-rt-1", obtained_at_ms=t,
-                 expires_at_ms=t + H, info={"secret": "current", "token_scope": "gst.read offline_access"})
+                 expires_at_ms=t + H, secret_in_use="current", info={"token_scope": "gst.read offline_access"})
     st = [
         {"op": "session_new", "input": {"provider": "oauth_authorization_code", "account": acct, "config": CODE_CFG}, "result": "valid",
          "output": {"session": s0}},
@@ -364,16 +355,15 @@ def code_flow():
     st.append(req_step(ref("4.output.session"), r, {"client_secret": "erp-secret"},
                        {"method": "POST", "url": "https://idp.example/token", "headers": headers_basic("erp", "erp-secret"),
                         "body": form({"grant_type": "refresh_token", "refresh_token": "code-rt-1"})}, sr))  # 8
-    s2 = with_(s1, access_token="code-at-2", refresh_token="code-rt-2", obtained_at_ms=r, expires_at_ms=r + H, info={"secret": "current"})
+    s2 = with_(s1, access_token="code-at-2", refresh_token="code-rt-2", obtained_at_ms=r, expires_at_ms=r + H, secret_in_use="current", info=None)
     st.append(resp_step(ref("8.output.session"), r + 200, ok({"access_token": "code-at-2", "token_type": "Bearer", "expires_in": 3600,
                                                             "refresh_token": "code-rt-2"}), s2))  # 9
     r2 = r + H - 5 * MIN
     s3in = with_(s2, pending={"step": "refresh", "sent_at_ms": r2, "secret": "current"})
     rec = r2 + 200
     s3 = with_(s2, refresh_token=None, failures=1, retry_not_before_ms=rec + 1000)
-    msg = "the refresh token was refused (grant revoked): the user must authorise again when the current token ends"
     st.append(resp_step(s3in, rec, {"status": 400, "body": '{"error":"invalid_grant","error_description":"grant revoked"}'}, s3,
-                        {"code": "user_action_required", "provider_code": "invalid_grant", "message": msg}))  # 10
+                        error("user_action_required", "invalid_grant")))  # 10
     d, why2 = plan_step(10, s3, rec)
     e, _ = plan_step(10, s3, r + H - 10 * S)
     st += [d, e]

@@ -37,9 +37,9 @@ def s256_tests():
                        ("non-ASCII", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjé"),
                        ("a NUL", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEj\u0000X")]:
         t.append(invalid(comment, {"verifier": v}, "invalid_input", ["boundary"] if "characters" in comment else None))
-    t.append(invalid("verifier missing", {}, "invalid_input"))
-    t.append(invalid("verifier not a string", {"verifier": 43}, "invalid_input"))
-    t.append(invalid("an unknown field", {"verifier": "a" * 43, "method": "plain"}, "invalid_input"))
+    t.append(invalid("verifier missing", {}, "invalid_input", ["malformed"]))
+    t.append(invalid("verifier not a string", {"verifier": 43}, "invalid_input", ["malformed"]))
+    t.append(invalid("an unknown field", {"verifier": "a" * 43, "method": "plain"}, "invalid_input", ["malformed"]))
     return t
 
 

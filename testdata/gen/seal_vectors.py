@@ -91,6 +91,17 @@ def tests():
     refused("version 2", blob.replace(".v1.", ".v2.", 1), keyring(("k2025", k1)), "decrypt_failed")
     refused("padded base64 in the box", blob + "==", keyring(("k2025", k1)), "decrypt_failed")
     refused("not a sealed session", "hello", keyring(("k2025", k1)), "decrypt_failed")
+    # A session sealed as version 1 JSON opens upgraded (core/doc.go, "Session JSON (version 2)"); another version is
+    # refused once the box opens.
+    oc = {"token_url": "https://idp.example/token", "client_id": "erp-batch"}
+    v2 = session("oauth_client_credentials", "erp-batch", oc, access_token="at", obtained_at_ms=T0, expires_at_ms=T0 + H,
+                 secret_in_use="previous", info={"token_scope": "gst"})
+    v1 = dict(v2, version=1, info={"secret": "previous", "token_scope": "gst"})
+    del v1["secret_in_use"]
+    opened("a version 1 session opens as version 2: info.secret became secret_in_use",
+           seal(v1, "k2026", k2, randbytes(R, 24)), keyring(("k2026", k2)), v2)
+    refused("a sealed session of version 3: the box opens, the JSON is refused", seal(dict(v2, version=3), "k2026", k2, randbytes(R, 24)),
+            keyring(("k2026", k2)), "invalid_input")
     for t in out:
         t["op"] = "session_open"
 

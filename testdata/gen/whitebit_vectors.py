@@ -13,7 +13,7 @@ import hmac
 import json
 
 from common import invalid, ref, steps, valid, write
-from oauth_rules import FORM_HEADERS, MIN, S, H, form, plan, session
+from oauth_rules import FORM_HEADERS, MIN, S, H, TEXT, error, form, plan, response_output, session
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 KEY, SECRET = "4e8d2f6b-test-only-key", "test-only-secret-9f3c"
@@ -66,7 +66,7 @@ def sign_tests():
         ("body missing", {"api_key": KEY, "secret": SECRET}, "invalid_input"),
         ("body not a string", {"api_key": KEY, "secret": SECRET, "body": {"request": "/api/v4/x", "nonce": 1}}, "invalid_input"),
     ]:
-        t.append(invalid(comment, inp, code))
+        t.append(invalid(comment, inp, code, ["malformed"] if comment.startswith("body ") else None))
     return t
 
 
@@ -137,7 +137,7 @@ def request_tests():
         ("now missing", {k: v for k, v in dict(base_inp, session=s0).items() if k != "now_ms"}, "invalid_input"),
     ]
     for comment, inp, code in bad:
-        t.append(invalid(comment, inp, code, ["boundary"] if code == "rate_limited" else None))
+        t.append(invalid(comment, inp, code, ["boundary"] if code == "rate_limited" else ["malformed"] if "now_ms" not in inp else None))
     for tc in t:
         if "steps" not in tc:
             tc["op"] = "whitebit_request"
@@ -174,7 +174,7 @@ def lifecycle_tests():
              "body": form({"client_id": "wb-client", "client_secret": secret, "code": "wb-code-1"})}
     s1 = session("whitebit", "wb-user", CFG, access_token="wb-at-1", refresh_token="wb-rt-1", obtained_at_ms=t,
                  expires_at_ms=t + 300 * S, refresh_expires_at_ms=t + 600 * S,
-                 info={"secret": "current", "token_scope": "general,balances.read"})
+                 secret_in_use="current", info={"token_scope": "general,balances.read"})
     st = [
         {"op": "session_new", "input": {"provider": "whitebit", "account": "wb-user", "config": CFG}, "result": "valid", "output": {"session": s_new}},
         {"op": "oauth_authorization_url", "input": auth_in, "result": "valid"},
@@ -184,7 +184,7 @@ def lifecycle_tests():
         {"op": "session_response", "input": {"session": ref("2.output.session"), "received_at_ms": t + 300, "response": {
             "status": 200, "body": token_body(access_token="wb-at-1", expires_in=300, refresh_token="wb-rt-1",
                                               scope="general,balances.read", token_type="Bearer")}},
-         "result": "valid", "output": {"session": s1}},
+         "result": "valid", "output": response_output(s1)},
     ]
     p1, why = plan_step(3, s1, t + 240 * S - 1)
     p2, _ = plan_step(3, s1, t + 240 * S)
@@ -201,11 +201,11 @@ def lifecycle_tests():
                                                   "credentials": {"client_secret": secret}}, "result": "invalid", "error": "rate_limited"})
     s2 = session("whitebit", "wb-user", CFG, access_token="wb-at-2", refresh_token="wb-rt-2", obtained_at_ms=r,
                  expires_at_ms=r + 300 * S, refresh_expires_at_ms=r + 600 * S, retry_not_before_ms=r + 300 + 1000,
-                 info={"secret": "current", "token_scope": "general,balances.read"})
+                 secret_in_use="current", info={"token_scope": "general,balances.read"})
     st.append({"op": "session_response", "input": {"session": ref("8.output.session"), "received_at_ms": r + 300, "response": {
         "status": 200, "body": token_body(access_token="wb-at-2", expires_in="300", refresh_token="wb-rt-2",
                                           scope="general,balances.read", token_type="Bearer")}},
-               "result": "valid", "output": {"session": s2}})  # step 10
+               "result": "valid", "output": response_output(s2)})  # step 10
     st.append({"op": "session_request", "input": {"session": ref("10.output.session"), "now_ms": r + 1299, "step": "refresh",
                                                   "credentials": {"client_secret": secret}}, "result": "invalid", "error": "rate_limited"})
     p5, why2 = plan_step(10, s2, r + 1300)
@@ -220,16 +220,15 @@ def lifecycle_tests():
 
     # 2. A refused refresh: the refresh token is dropped; the token is used to its end, then the user.
     s_in = session("whitebit", "wb-user", CFG, access_token="wb-at-1", refresh_token="wb-rt-1", obtained_at_ms=t,
-                   expires_at_ms=t + 300 * S, refresh_expires_at_ms=t + 600 * S, info={"secret": "current"},
+                   expires_at_ms=t + 300 * S, refresh_expires_at_ms=t + 600 * S, secret_in_use="current",
                    pending={"step": "refresh", "sent_at_ms": t + 240 * S, "secret": "current"})
     rec = t + 240 * S + 200
     s_out = session("whitebit", "wb-user", CFG, access_token="wb-at-1", obtained_at_ms=t, expires_at_ms=t + 300 * S,
-                    info={"secret": "current"}, failures=1, retry_not_before_ms=rec + 1000)
-    err = {"code": "user_action_required", "provider_code": "422",
-           "message": "the refresh token was refused (The refresh token is invalid.): the user must authorise again when the current token ends"}
+                    secret_in_use="current", failures=1, retry_not_before_ms=rec + 1000)
+    err = error("user_action_required", "422")
     st = [{"op": "session_response", "input": {"session": s_in, "received_at_ms": rec, "response": {
         "status": 422, "body": json.dumps({"errors": {"token": ["The refresh token is invalid."]}})}},
-        "result": "valid", "output": {"session": s_out, "error": err}}]
+        "result": "valid", "output": response_output(s_out, err)}]
     q1, why = plan_step(0, s_out, rec)
     q2, _ = plan_step(0, s_out, t + 295 * S - 1)
     q3, _ = plan_step(0, s_out, t + 295 * S)
@@ -241,11 +240,10 @@ def lifecycle_tests():
 
     # 3. A refused code exchange (401 {"data":{"message":[...]}}) stops for a person.
     s_in = session("whitebit", "wb-user", CFG, pending={"step": "authorization_code", "sent_at_ms": t, "secret": "current"})
-    msg = "WhiteBIT refused the code exchange (Invalid client credentials.): check the client id and secret, then have the user authorise again"
-    s_out = session("whitebit", "wb-user", CFG, needs_user=msg)
+    s_out = session("whitebit", "wb-user", CFG, needs_user=TEXT)
     st = [{"op": "session_response", "input": {"session": s_in, "received_at_ms": t + 200, "response": {
         "status": 401, "body": json.dumps({"data": {"message": ["Invalid client credentials."]}})}},
-        "result": "valid", "output": {"session": s_out, "error": {"code": "user_action_required", "provider_code": "401", "message": msg}}}]
+        "result": "valid", "output": response_output(s_out, error("user_action_required", "401"))}]
     q, _ = plan_step(0, s_out, t + 200)
     st.append(q)
     tests.append(steps("WhiteBIT code exchange refused with 401 {\"data\":{\"message\":[...]}}: needs_user, the plan says "
@@ -259,7 +257,7 @@ def lifecycle_tests():
              "body": form({"client_id": "wb-partner", "client_secret": secret, "code": "fast-code", "redirect_uri": FAST_CFG["redirect_uri"],
                            "code_verifier": VERIFIER})}
     s1 = session("whitebit_fast_key", "wb-user", FAST_CFG, access_token="fast-at-1", obtained_at_ms=t, expires_at_ms=t + 4 * H,
-                 info={"secret": "current", "token_scope": "apikeys.read,apikeys.delete"})
+                 secret_in_use="current", info={"token_scope": "apikeys.read,apikeys.delete"})
     st = [
         {"op": "session_request", "input": {"session": s_auth, "now_ms": t, "step": "authorization_code",
                                             "credentials": {"client_secret": secret, "code": "fast-code", "state": STATE}},
@@ -267,7 +265,7 @@ def lifecycle_tests():
         {"op": "session_response", "input": {"session": ref("0.output.session"), "received_at_ms": t + 400, "response": {
             "status": 200, "body": token_body(access_token="fast-at-1", expires_in=14400, scope="apikeys.read,apikeys.delete",
                                               token_type="Bearer", refresh_token="ignored-no-refresh")}},
-         "result": "valid", "output": {"session": s1}},
+         "result": "valid", "output": response_output(s1)},
     ]
     exp = t + 4 * H
     f1, why = plan_step(1, s1, exp - 15 * MIN - 1)
