@@ -109,7 +109,8 @@ func renderPython(doc *Document) ([]byte, error) {
 		fmt.Fprintf(&g.out, "    %q,\n", name)
 	}
 	g.out.WriteString(")\n\"\"\"Every op of the core.\"\"\"\n")
-	return g.out.Bytes(), nil
+	g.out.WriteString(g.allList())
+	return bytes.ReplaceAll(g.out.Bytes(), []byte("\n    \n"), []byte("\n\n")), nil
 }
 
 // sharedOutput reports whether an op output def is also used as a field
@@ -124,6 +125,35 @@ func (g *pyGen) sharedOutput(name string) bool {
 		}
 	}
 	return false
+}
+
+// allList writes __all__: every public name the module defines.
+func (g *pyGen) allList() string {
+	var names []string
+	for _, line := range strings.Split(g.out.String(), "\n") {
+		for _, prefix := range []string{"class ", "def "} {
+			if strings.HasPrefix(line, prefix) {
+				n := strings.TrimPrefix(line, prefix)
+				n = n[:strings.IndexAny(n, "(:")]
+				if !strings.HasPrefix(n, "_") {
+					names = append(names, n)
+				}
+			}
+		}
+		if i := strings.Index(line, " = "); i > 0 && !strings.HasPrefix(line, " ") && !strings.Contains(line[:i], " ") {
+			names = append(names, line[:i])
+		} else if i := strings.Index(line, ": "); i > 0 && !strings.HasPrefix(line, " ") && !strings.Contains(line[:i], " ") && strings.Contains(line, " = ") {
+			names = append(names, line[:i])
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("\n__all__ = [\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "    %q,\n", n)
+	}
+	b.WriteString("]\n")
+	return b.String()
 }
 
 func defName(n Node) string { return strings.TrimPrefix(n.Ref, "#/$defs/") }

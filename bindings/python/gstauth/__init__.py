@@ -1,22 +1,39 @@
 """gstauth: one auth core for every GST integration, for Python.
 
-The same Go core runs behind every language binding, as a C shared library (the default backend) or as an
-Extism WebAssembly plugin (``GSTAUTH_BACKEND=wasm``, ``pip install 'gstauth[wasm]'``).
+The same Go core runs behind every language binding, as a C shared library (the default backend) or as an Extism
+WebAssembly plugin (``GSTAUTH_BACKEND=wasm``, ``pip install 'gstauth[wasm]'``). Every op of the core is a typed function
+here, generated from the ABI's schema (``gstauth._ops``); ``gstauth.call`` reaches any op generically.
 
     import gstauth
-    gstauth.call("ops")                       # every op of the core
-    key = gstauth.new_app_key()
-    req = gstauth.gstn_encrypt_request(sek, {"gstin": "..."})
+    key = gstauth.new_app_key().app_key
+    req = gstauth.gstn_encrypt_request(sek=sek, payload={"gstin": "..."})
 """
-from ._backend import Backend, get_backend
-from .api import (GstnRequest, aes_ecb_decrypt, aes_ecb_encrypt, b64, call, call_raw, decrypt_sek, error_codes,
-                  ewb_decode_error, gstn_decrypt_file, gstn_decrypt_response, gstn_encrypt_request, gstn_evc_sign,
-                  hmac_sha256, new_app_key, nic_decrypt_response, nic_encrypt_request, nic_token_expiry, ops,
-                  pkce_new, pkce_s256, rsa_encrypt, unb64, verify_signed_jwt, whitebit_sign)
-from .errors import *  # noqa: F401,F403  (GstAuthError and one subclass per code)
-from .errors import ERRORS, ForkError, GstAuthError
-from .sessions import (SESSION_CLASSES, AuthorizationCodeSession, EInvoiceSession, EWayBillSession,
-                       GatewayTaskSession, GstnSession, OAuthClientCredentialsSession, OAuthPasswordSession, Plan,
-                       Request, Response, Session, WhiteBITFastKeySession, WhiteBITSession)
+from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import Any, Dict, Optional
+
+from ._backend import MAX_OP_NAME_LENGTH, Backend, get_backend
+from ._call import BackendArg, Bytes, JSONPayload, call_json, call_raw
+from ._ops import *  # noqa: F401,F403 - the generated typed surface: every op, its types and one error class per code
+from ._ops import ERRORS, OPS, VERSION
+from .errors import ForkError, GstAuthError
+from .sessions import (SESSION_CLASSES, AuthorizationCodeSession, EInvoiceSession, EWayBillSession,
+                       GatewayTaskSession, GstnSession, OAuthClientCredentialsSession, OAuthPasswordSession,
+                       Observation, Request, Response, Session, WhiteBITFastKeySession, WhiteBITSession)
+
+__version__ = VERSION
+
+
+def call(op: str, input: Optional[Dict[str, Any]] = None, *, backend: BackendArg = None) -> Dict[str, Any]:
+    """Run any JSON op of the core (``gstauth.call("ops")`` lists them) with its JSON input; returns its JSON output.
+    A failure raises the GstAuthError subclass of its code."""
+    if input is not None and not isinstance(input, dict):
+        raise TypeError(f"input must be a dict, not {type(input).__name__}")
+    return call_json(op, input or {}, backend)
+
+
+__all__ = ["call", "call_raw", "Backend", "get_backend", "GstAuthError", "ForkError", "ERRORS", "OPS",
+           "VERSION", "MAX_OP_NAME_LENGTH", "Session", "Request", "Response", "Observation", "SESSION_CLASSES",
+           "GstnSession", "GatewayTaskSession", "EInvoiceSession", "EWayBillSession", "OAuthClientCredentialsSession",
+           "OAuthPasswordSession", "AuthorizationCodeSession", "WhiteBITSession", "WhiteBITFastKeySession",
+           "BackendArg", "Bytes", "JSONPayload"] + list(OPS)

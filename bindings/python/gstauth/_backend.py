@@ -10,14 +10,38 @@ parallel. cffi's ABI mode would do the same through one more dependency; its
 lower call overhead (a fraction of a microsecond) is noise next to the
 cryptography behind each call.
 """
+from __future__ import annotations
+
 import ctypes
 import json
 import os
 import struct
 import threading
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple, Union
 
-from .errors import ForkError, GstAuthError, error_from, make_error
+from .errors import ForkError, error_from, make_error
+
+MAX_OP_NAME_LENGTH = 64
+"""The longest op name; a longer one, or one holding a NUL byte, is refused before it reaches the core."""
+
+_op_names: Dict[str, bytes] = {}
+
+
+def op_name(op: Any) -> bytes:
+    """The C form of an op name, checked: a NUL byte would end the C string early and name another op."""
+    b = _op_names.get(op) if isinstance(op, str) else None
+    if b is not None:
+        return b
+    if not isinstance(op, str):
+        raise TypeError(f"op must be a str, not {type(op).__name__}")
+    if not op or len(op) > MAX_OP_NAME_LENGTH or "\x00" in op:
+        raise make_error("invalid_input", "the op name is empty, longer than 64 bytes or holds a NUL byte")
+    b = op.encode("utf-8")
+    if len(b) > MAX_OP_NAME_LENGTH:
+        raise make_error("invalid_input", "the op name is longer than 64 bytes")
+    if len(_op_names) < 4096:
+        _op_names[op] = b
+    return b
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -59,27 +83,31 @@ def _raise_error(out: bytes) -> None:
     raise error_from(body)
 
 
-def encode_frame(js: bytes, raw: bytes) -> bytes:
-    """A raw op's single buffer: 4-byte little-endian length of the JSON, the JSON, the raw bytes."""
-    return struct.pack("<I", len(js)) + js + raw
+def encode_frame(js: bytes, raw: Union[bytes, bytearray, memoryview]) -> bytes:
+    """A raw op's single buffer: a NUL byte, the 4-byte little-endian length of the JSON, the JSON, the raw bytes."""
+    return b"\x00" + struct.pack("<I", len(js)) + js + bytes(raw)
 
 
 def decode_frame(frame: bytes) -> Tuple[bytes, bytes]:
-    if len(frame) < 4:
-        raise make_error("internal", "frame shorter than its header")
-    (n,) = struct.unpack_from("<I", frame)
-    if n > len(frame) - 4:
+    if len(frame) < 5 or frame[0] != 0:
+        raise make_error("internal", "the plugin answered something that is not a frame")
+    (n,) = struct.unpack_from("<I", frame, 1)
+    if n > len(frame) - 5:
         raise make_error("internal", "frame header longer than the frame")
-    return frame[4:4 + n], frame[4 + n:]
+    return frame[5:5 + n], frame[5 + n:]
 
 
 class Backend:
+    """One way to reach the core. ``call`` and ``call_raw`` take an op name and bytes and return the decoded result;
+    a failure raises its GstAuthError subclass."""
+
     name = "?"
+    version = ""
 
     def call(self, op: str, data: bytes) -> Dict[str, Any]:
         raise NotImplementedError
 
-    def call_raw(self, op: str, params: bytes, data: bytes) -> Tuple[Dict[str, Any], bytes]:
+    def call_raw(self, op: str, params: bytes, data: Union[bytes, bytearray, memoryview]) -> Tuple[Dict[str, Any], bytes]:
         raise NotImplementedError
 
 
@@ -121,7 +149,7 @@ class CSharedBackend(Backend):
         lib.gstauth_call.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64,
                                      ctypes.POINTER(u8p), ctypes.POINTER(ctypes.c_int64)]
         lib.gstauth_call.restype = ctypes.c_int32
-        lib.gstauth_call_raw.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_char_p,
+        lib.gstauth_call_raw.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_void_p,
                                          ctypes.c_int64, ctypes.POINTER(u8p), ctypes.POINTER(ctypes.c_int64),
                                          ctypes.POINTER(u8p), ctypes.POINTER(ctypes.c_int64)]
         lib.gstauth_call_raw.restype = ctypes.c_int32
@@ -138,7 +166,7 @@ class CSharedBackend(Backend):
         if _forked_after_load:
             raise ForkError(FORK_MESSAGE)
 
-    def _take(self, ptr, n) -> bytes:
+    def _take(self, ptr: Any, n: Any) -> bytes:
         try:
             return ctypes.string_at(ptr, n.value) if n.value > 0 else b""
         finally:
@@ -147,8 +175,9 @@ class CSharedBackend(Backend):
 
     def call(self, op: str, data: bytes) -> Dict[str, Any]:
         self._check_fork()
+        name = op_name(op)
         out, n = self._u8p(), ctypes.c_int64(0)
-        rc = self._lib.gstauth_call(op.encode(), data, len(data), ctypes.byref(out), ctypes.byref(n))
+        rc = self._lib.gstauth_call(name, data, len(data), ctypes.byref(out), ctypes.byref(n))
         if rc < 0:
             raise make_error("internal", f"gstauth_call refused the call ({rc})")
         body = self._take(out, n)
@@ -156,12 +185,15 @@ class CSharedBackend(Backend):
             _raise_error(body)
         return _decode(body)
 
-    def call_raw(self, op: str, params: bytes, data: bytes) -> Tuple[Dict[str, Any], bytes]:
+    def call_raw(self, op: str, params: bytes, data: Union[bytes, bytearray, memoryview]) -> Tuple[Dict[str, Any], bytes]:
         self._check_fork()
+        name = op_name(op)
         meta, mn = self._u8p(), ctypes.c_int64(0)
         out, on = self._u8p(), ctypes.c_int64(0)
-        rc = self._lib.gstauth_call_raw(op.encode(), params, len(params), data, len(data),
+        ptr, length, keep = _buffer(data)
+        rc = self._lib.gstauth_call_raw(name, params, len(params), ptr, length,
                                         ctypes.byref(meta), ctypes.byref(mn), ctypes.byref(out), ctypes.byref(on))
+        del keep
         if rc < 0:
             raise make_error("internal", f"gstauth_call_raw refused the call ({rc})")
         meta_b = self._take(meta, mn)
@@ -169,6 +201,25 @@ class CSharedBackend(Backend):
         if rc != 0:
             _raise_error(meta_b)
         return _decode(meta_b), out_b
+
+
+def _buffer(data: Union[bytes, bytearray, memoryview]) -> Tuple[Any, int, Any]:
+    """A pointer to data's bytes without copying them (the library reads raw data in place and keeps no reference
+    after the call), its length, and what must stay alive during the call."""
+    if isinstance(data, bytes):
+        return ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p), len(data), data
+    view = memoryview(data)
+    if not view.c_contiguous:
+        b = view.tobytes()
+        return ctypes.cast(ctypes.c_char_p(b), ctypes.c_void_p), len(b), b
+    n = view.nbytes
+    if n == 0:
+        return None, 0, None
+    if view.readonly:
+        b = view.tobytes()
+        return ctypes.cast(ctypes.c_char_p(b), ctypes.c_void_p), n, b
+    arr = (ctypes.c_char * n).from_buffer(view.cast("B"))
+    return ctypes.cast(arr, ctypes.c_void_p), n, arr
 
 
 # --- the Extism plugin ----------------------------------------------------------------------------
@@ -189,11 +240,11 @@ class WasmBackend(Backend):
         with open(self.path, "rb") as f:
             self._wasm = f.read()
         self._local = threading.local()
-        self._compiled = None
+        self._compiled: Any = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
 
-    def _plugin(self):
+    def _plugin(self) -> Any:
         import extism
         if self._pid != os.getpid():  # forked: start afresh in the child
             self._pid, self._compiled, self._local = os.getpid(), None, threading.local()
@@ -208,6 +259,7 @@ class WasmBackend(Backend):
 
     def _invoke(self, op: str, data: bytes) -> bytes:
         import extism
+        op_name(op)
         p = self._plugin()
         if not p.function_exists(op):
             raise make_error("unsupported", f"unknown op {op[:64]!r} (the op \"ops\" lists them)")
@@ -221,25 +273,13 @@ class WasmBackend(Backend):
                 body = None
             if isinstance(body, dict) and isinstance(body.get("error"), dict):
                 raise error_from(body["error"]) from None
-            out = self._output(p)
-            if out:
-                _raise_error(out)
-            raise make_error("internal", f"the plugin failed: {msg}") from None
-
-    @staticmethod
-    def _output(p) -> bytes:
-        """The output buffer of the last call (the SDK drops it when the call fails)."""
-        try:
-            from extism.extism import _ffi, _lib
-            n = _lib.extism_plugin_output_length(p.plugin)
-            return bytes(_ffi.buffer(_lib.extism_plugin_output_data(p.plugin), n)) if n else b""
-        except Exception:  # pragma: no cover - private SDK API changed
-            return b""
+            # Not the plugin's error JSON: the runtime failed (a trap, memory).
+            raise make_error("internal", f"the plugin failed: {msg[:200]}") from None
 
     def call(self, op: str, data: bytes) -> Dict[str, Any]:
         return _decode(self._invoke(op, data))
 
-    def call_raw(self, op: str, params: bytes, data: bytes) -> Tuple[Dict[str, Any], bytes]:
+    def call_raw(self, op: str, params: bytes, data: Union[bytes, bytearray, memoryview]) -> Tuple[Dict[str, Any], bytes]:
         meta, raw = decode_frame(self._invoke(op, encode_frame(params, data)))
         return _decode(meta), raw
 

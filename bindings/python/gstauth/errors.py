@@ -1,14 +1,13 @@
 """gstauth's exceptions: one class per stable error code of the core.
 
-Every failure of the core is a :class:`GstAuthError` whose ``code`` is one of the
-core's documented, append-only codes. Each code has its own subclass (``DecryptFailed``
-for ``decrypt_failed`` ...), generated from the code list, so callers can write
-``except gstauth.DecryptFailed``. Messages come from the core and never carry key
-material, passwords, OTPs or tokens.
+Every failure of the core is a :class:`GstAuthError` whose ``code`` is one of the core's documented, append-only codes.
+Each code has its own subclass (``DecryptFailed`` for ``decrypt_failed`` ...), generated from the ABI's schema into
+``gstauth._ops``, so callers can write ``except gstauth.DecryptFailed``. Messages come from the core and never carry
+key material, passwords, OTPs or tokens.
 """
-from typing import Any, Dict, Optional, Type
+from __future__ import annotations
 
-from ._errors_gen import ERROR_CODES
+from typing import Any, Mapping, Optional
 
 
 class GstAuthError(Exception):
@@ -37,28 +36,17 @@ class ForkError(GstAuthError):
     code = "internal"
 
 
-def _class_name(code: str) -> str:
-    return "".join(part.capitalize() for part in code.split("_"))
-
-
-ERRORS: Dict[str, Type[GstAuthError]] = {}
-for _code in ERROR_CODES:
-    _cls = type(_class_name(_code), (GstAuthError,), {"code": _code, "__doc__": f"The core's `{_code}` error."})
-    ERRORS[_code] = _cls
-    globals()[_cls.__name__] = _cls
-
-
 def make_error(code: str, message: str) -> GstAuthError:
     """The exception of a code, raised by the binding itself (before or around a call into the core)."""
+    from ._ops import ERRORS
     return ERRORS.get(code, GstAuthError)(message, code=code)
 
 
-def error_from(body: Dict[str, Any]) -> GstAuthError:
-    """Build the exception for an ``{"code", "message", ...}`` error object."""
+def error_from(body: Mapping[str, Any]) -> GstAuthError:
+    """The exception for an ``{"code", "message", ...}`` error object."""
+    from ._ops import ERRORS
     code = str(body.get("code") or "internal")
     cls = ERRORS.get(code, GstAuthError)
+    retry = body.get("retry_after_ms")
     return cls(str(body.get("message") or code), code=code, provider_code=body.get("provider_code") or None,
-               retry_after_ms=body.get("retry_after_ms"), retryable=bool(body.get("retryable", False)))
-
-
-__all__ = ["GstAuthError", "ForkError", "ERRORS", "error_from", "make_error"] + [_class_name(c) for c in ERROR_CODES]
+               retry_after_ms=int(retry) if isinstance(retry, int) else None, retryable=bool(body.get("retryable", False)))

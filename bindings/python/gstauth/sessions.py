@@ -1,244 +1,337 @@
-"""Sessions: one authenticated account of one provider, driven through the core's planner.
+"""Sessions: one authenticated account of one provider, driven through the core.
 
-The core is sans-I/O: it decides, builds requests and reads responses; a session's ``send`` callable performs
-the HTTP exchange with whatever client the application uses (see :mod:`gstauth.http` for httpx and requests).
-A session is thread-safe and refreshes single-flight: when many threads find the token due, one of them
-refreshes while the others keep using the still-valid token, and when the token is unusable they wait for the
-one renewal instead of each sending their own.
+The core is sans-I/O: it decides, builds requests and reads responses; a session's ``send`` callable performs the HTTP
+exchange with whatever client the application uses (see :mod:`gstauth.http` for httpx and requests). A session runs
+the loop of docs/hosts.md, the same in every language: it is thread-safe and refreshes single-flight (when many threads
+find the token due, one refreshes while the others keep using the still-valid token; when the token is unusable they
+wait for the one renewal instead of each sending their own), and it replays an API call once after the provider
+rejects its token. Protocol knowledge (headers, status fields, error codes, timing) is all in the core.
 """
+from __future__ import annotations
+
 import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Union, cast
 
-from . import api
-from .api import JSONPayload, _bytes, _payload, _text, b64, unb64
-from .errors import GstAuthError, UserActionRequired, error_from  # type: ignore[attr-defined]
+from . import _ops
+from ._call import BackendArg, Bytes, JSONPayload, b64e, json_text
+from ._ops import Config, Credentials, Error, HTTPRequest, Outcome, Plan, Provider, Step
+from ._ops import Session as SessionState
+from .errors import GstAuthError, error_from, make_error
 
 
 def now_ms() -> int:
-    return int(time.time() * 1000)
+    """The host clock in Unix milliseconds."""
+    return time.time_ns() // 1_000_000
 
 
 @dataclass
 class Request:
     """An HTTP request the core built, to send exactly as given."""
+
     method: str
     url: str
     headers: Dict[str, str]
     body: str
 
+    @classmethod
+    def _of(cls, r: HTTPRequest) -> "Request":
+        return cls(r["method"], r["url"], dict(r.get("headers") or {}), r.get("body", ""))
+
 
 @dataclass
 class Response:
-    """What the host received, handed back to the core."""
+    """What the host received, handed back to the core. Header names are matched case-insensitively."""
+
     status: int
     headers: Dict[str, str] = field(default_factory=dict)
     body: str = ""
 
+    def _wire(self) -> Dict[str, Any]:
+        return {"status": self.status, "headers": dict(self.headers), "body": self.body}
+
 
 @dataclass
-class Plan:
-    action: str
-    state: str
-    refresh_at_ms: int
-    expires_at_ms: int
-    reason: str
-    message: str
-    not_before_ms: int = 0
-    user_action_at_ms: int = 0
+class Observation:
+    """What an ordinary API response means (the error catalogue): its outcome and, for a failure, the error."""
+
+    outcome: Outcome
+    error: Optional[Error] = None
+
+    def raise_for_error(self) -> None:
+        """Raise the error's GstAuthError subclass unless the outcome is ok or no_data."""
+        if self.error is not None and self.outcome not in ("ok", "no_data"):
+            raise error_from(self.error)
 
 
 Send = Callable[[Request], Response]
 
 
 class Session:
-    """A provider-neutral session. Subclasses add the steps of their protocol.
+    """A session of one provider. Subclasses add their provider's steps as methods.
 
-    ``credentials`` are the secrets the requests need (client secret, password, public key...). They are
-    passed to the core on every request and never stored in the session state, so a sealed session holds
-    tokens and keys but no passwords. ``on_change`` is called with the session after every state change
-    (a new token, a failure recorded), for example to store ``seal()`` in a database.
+    ``credentials`` are the secrets the requests need (client secret, password, public key...). They go to the core
+    with every request and are never stored in the session state, so a sealed session holds tokens and keys but no
+    passwords. ``on_change`` is called with the session after every state change (a new token, a failure recorded),
+    for example to store ``seal()`` in a database. ``wait_timeout`` bounds, in seconds, how long a caller waits for
+    another caller's renewal of an unusable token.
     """
 
-    provider: str = ""
+    provider: ClassVar[str] = ""
 
-    def __init__(self, account: str, config: Optional[Dict[str, Any]] = None, *, provider: Optional[str] = None,
-                 credentials: Optional[Dict[str, Any]] = None, send: Optional[Send] = None,
-                 backend=None, clock: Callable[[], int] = now_ms,
-                 on_change: Optional[Callable[["Session"], None]] = None, state: Optional[Dict[str, Any]] = None):
-        self.provider = provider or self.provider
-        if not self.provider:
+    def __init__(self, account: str, config: Optional[Config] = None, *, provider: Optional[Provider] = None,
+                 credentials: Optional[Credentials] = None, send: Optional[Send] = None, backend: BackendArg = None,
+                 clock: Callable[[], int] = now_ms, on_change: Optional[Callable[["Session"], None]] = None,
+                 state: Optional[SessionState] = None, wait_timeout: float = 60.0):
+        name = provider or type(self).provider
+        if not name:
             raise TypeError("provider is required")
-        self.credentials: Dict[str, Any] = dict(credentials or {})
+        if not isinstance(account, str):
+            raise TypeError(f"account must be a str, not {type(account).__name__}")
+        self._provider: str = name
+        self.credentials: Credentials = Credentials(**(credentials or {}))
         self.send = send
         self.backend = backend
         self.clock = clock
         self.on_change = on_change
-        self._lock = threading.RLock()
-        self._refreshing = threading.Lock()
+        self.wait_timeout = wait_timeout
+        self._state_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
         if state is None:
-            state = api.call("session_new", {"provider": self.provider, "account": _text("account", account),
-                                             "config": dict(config or {})}, backend=backend)["session"]
-        self.state: Dict[str, Any] = state
+            state = _ops.session_new(account=account, provider=cast(Provider, name),
+                                     config=Config(**(config or {})), backend=backend).session
+        self._state: SessionState = state
 
     # --- state -------------------------------------------------------------------------------------------
 
     @property
-    def access_token(self) -> str:
-        return self.state.get("access_token", "")
+    def state(self) -> SessionState:
+        """The session's JSON form (a copy is not made: do not change it)."""
+        return self._state
 
     @property
-    def sek(self) -> bytes:
-        s = self.state.get("sek")
-        return unb64(s) if s else b""
+    def access_token(self) -> str:
+        return self._state.get("access_token", "")
 
     @property
     def account(self) -> str:
-        return self.state["account"]
+        return self._state["account"]
 
     def to_json(self) -> str:
-        return json.dumps(self.state, separators=(",", ":"))
+        return json.dumps(self._state, separators=(",", ":"))
 
-    def seal(self, key: bytes, key_id: str) -> str:
-        """The session sealed with XChaCha20-Poly1305 under a 32-byte key, for storage."""
-        with self._lock:
-            return api.call("session_seal", {"session": self.state, "key": b64(_bytes("key", key)),
-                                             "key_id": _text("key_id", key_id)}, backend=self.backend)["sealed"]
-
-    @classmethod
-    def open(cls, sealed: str, keys: Mapping[str, bytes], *, account: Optional[str] = None, **kw) -> "Session":
-        """Open a sealed session with a keyring {key_id: key}; the blob must be for this class's provider."""
-        inp: Dict[str, Any] = {"sealed": _text("sealed", sealed),
-                               "keys": [{"key_id": k, "key": b64(_bytes("key", v))} for k, v in keys.items()]}
-        if cls.provider:
-            inp["provider"] = cls.provider
-        if account is not None:
-            inp["account"] = account
-        state = api.call("session_open", inp, backend=kw.get("backend"))["session"]
-        provider = kw.pop("provider", None) or state["provider"]
-        return cls(state["account"], provider=provider, state=state, **kw)
+    def _set(self, state: SessionState) -> None:
+        self._state = state
 
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change(self)
 
-    # --- the planner -------------------------------------------------------------------------------------
+    def seal(self, key: Bytes, key_id: str) -> str:
+        """The session sealed with XChaCha20-Poly1305 under a 32-byte key, for storage."""
+        with self._state_lock:
+            state = self._state
+        return _ops.session_seal(session=state, key=key, key_id=key_id, backend=self.backend).sealed
+
+    @classmethod
+    def open(cls, sealed: str, keys: Mapping[str, Bytes], *, account: Optional[str] = None,
+             **kw: Any) -> "Session":
+        """Open a sealed session with a keyring {key_id: key}; the blob must be for this class's provider."""
+        ring = [_ops.SealKey(key_id=k, key=b64e(v)) for k, v in keys.items()]
+        provider = cast(Optional[Provider], kw.pop("provider", None) or cls.provider or None)
+        state = _ops.session_open(sealed=sealed, keys=ring, provider=provider, account=account,
+                                  backend=kw.get("backend")).session
+        return cls(state["account"], provider=state["provider"], state=state, **kw)
+
+    def _creds(self, extra: Optional[Credentials] = None) -> Credentials:
+        if not extra:
+            return self.credentials
+        c = Credentials(**self.credentials)
+        c.update(extra)
+        return c
+
+    # --- the planner and single exchanges -----------------------------------------------------------------
 
     def plan(self, at_ms: Optional[int] = None) -> Plan:
-        with self._lock:
-            out = api.call("session_plan", {"session": self.state, "now_ms": self.clock() if at_ms is None else at_ms},
-                           backend=self.backend)
-        return Plan(**{k: out.get(k, 0) for k in Plan.__dataclass_fields__})
+        """What to do with the session at an instant (default: now): use, refresh, renew or user_action."""
+        with self._state_lock:
+            state = self._state
+        return _ops.session_plan(session=state, now_ms=self.clock() if at_ms is None else at_ms, backend=self.backend)
 
-    def build(self, step: Optional[str] = None, *, credentials: Optional[Dict[str, Any]] = None,
+    def build(self, step: Optional[Step] = None, *, credentials: Optional[Credentials] = None,
               params: Optional[Dict[str, str]] = None, at_ms: Optional[int] = None) -> Request:
         """Build the request of a step (or the one the planner calls for) and record it in the session."""
-        inp: Dict[str, Any] = {"session": self.state, "now_ms": self.clock() if at_ms is None else at_ms,
-                               "credentials": {**self.credentials, **(credentials or {})}}
-        if step:
-            inp["step"] = step
-        if params:
-            inp["params"] = params
-        with self._lock:
-            out = api.call("session_request", inp, backend=self.backend)
-            self.state = out["session"]
-        r = out["request"]
-        return Request(r["method"], r["url"], dict(r.get("headers") or {}), r.get("body", ""))
+        with self._state_lock:
+            out = _ops.session_request(session=self._state, now_ms=self.clock() if at_ms is None else at_ms, step=step,
+                                       credentials=self._creds(credentials), params=params, backend=self.backend)
+            self._set(out.session)
+        return Request._of(out.request)
 
-    def handle(self, response: Response, *, sent_at_ms: int = 0, received_at_ms: Optional[int] = None) -> None:
-        """Hand a response to the request in flight back to the core. The session is updated either way;
-        a provider failure is then raised as its GstAuthError subclass."""
-        inp: Dict[str, Any] = {"session": self.state,
-                               "response": {"status": response.status, "headers": dict(response.headers),
-                                            "body": response.body},
-                               "received_at_ms": self.clock() if received_at_ms is None else received_at_ms}
-        if sent_at_ms:
-            inp["sent_at_ms"] = sent_at_ms
-        with self._lock:
-            out = api.call("session_response", inp, backend=self.backend)
-            self.state = out["session"]
+    def handle(self, response: Response, *, sent_at_ms: int = 0, received_at_ms: Optional[int] = None,
+               raise_error: bool = True) -> Outcome:
+        """Hand the response to the request in flight back to the core. The session is updated either way; a provider
+        failure is then raised as its GstAuthError subclass (unless raise_error is False)."""
+        with self._state_lock:
+            out = _ops.session_response(session=self._state, response=_ops.HTTPResponse(**response._wire()),
+                                        received_at_ms=self.clock() if received_at_ms is None else received_at_ms,
+                                        sent_at_ms=sent_at_ms or None, backend=self.backend)
+            self._set(out.session)
         self._changed()
-        if "error" in out:
-            raise error_from(out["error"])
+        if raise_error and out.error is not None:
+            raise error_from(out.error)
+        return out.outcome
 
-    def observe(self, response: Response, *, sent_at_ms: int, received_at_ms: Optional[int] = None) -> bool:
-        """After an ordinary API call: measure skew, and mark the token rejected on 401 / invalid-token.
-        Returns whether the token was rejected."""
-        with self._lock:
-            out = api.call("session_observe", {
-                "session": self.state, "response": {"status": response.status, "headers": dict(response.headers),
-                                                    "body": response.body},
-                "sent_at_ms": sent_at_ms, "received_at_ms": self.clock() if received_at_ms is None else received_at_ms},
-                backend=self.backend)
-            self.state = out["session"]
-        if out["rejected"]:
-            self._changed()
-        return bool(out["rejected"])
-
-    def exchange(self, step: Optional[str] = None, *, send: Optional[Send] = None,
-                 credentials: Optional[Dict[str, Any]] = None, params: Optional[Dict[str, str]] = None) -> None:
-        """Build a step's request, send it, and hand the response back."""
-        send = send or self.send
-        if send is None:
-            raise TypeError("no send callable: pass send= or set session.send")
+    def exchange(self, step: Optional[Step] = None, *, send: Optional[Send] = None,
+                 credentials: Optional[Credentials] = None, params: Optional[Dict[str, str]] = None) -> Outcome:
+        """Build a step's request, send it, and hand the response back (raising a provider failure)."""
+        sender = self._sender(send)
         sent = self.clock()
         req = self.build(step, credentials=credentials, params=params, at_ms=sent)
-        resp = send(req)
-        self.handle(resp, sent_at_ms=sent)
+        return self.handle(sender(req), sent_at_ms=sent)
+
+    def _sender(self, send: Optional[Send]) -> Send:
+        s = send or self.send
+        if s is None:
+            raise TypeError("no send callable: pass send= or set session.send")
+        return s
+
+    # --- the refresh loop (docs/hosts.md) ------------------------------------------------------------------
+
+    def _ensure(self, stage: _ops.EnsureStage, attempts: int) -> _ops.SessionEnsureResult:
+        with self._state_lock:
+            d = _ops.session_ensure(session=self._state, now_ms=self.clock(), stage=stage, attempts=attempts,
+                                    credentials=self.credentials, backend=self.backend)
+            self._set(d.session)
+        return d
 
     def ensure(self, *, send: Optional[Send] = None) -> str:
-        """Return a usable access token, refreshing or renewing first when the planner says so.
+        """A usable access token, refreshing or renewing first when the core says so.
 
-        Single-flight: one thread refreshes while others keep using the valid token; during a renewal the
-        others wait for it. Raises UserActionRequired when a person must act."""
-        p = self.plan()
-        if p.action == "use":
-            return self._token_or_raise(p)
-        if p.action == "user_action":
-            raise UserActionRequired(p.message, code="user_action_required")
-        if p.action == "refresh":
-            if not self._refreshing.acquire(blocking=False):
-                return self._token_or_raise(p)  # someone is refreshing; the token is still valid
-        else:
-            self._refreshing.acquire()
+        Single flight: one thread refreshes while the others keep using the valid token; during a renewal the
+        others wait (at most wait_timeout) for it. Raises UserActionRequired when a person must act, RateLimited
+        during a backoff."""
+        d = self._ensure("check", 0)
+        if d.move == "use":
+            return d.access_token or ""
+        if d.move == "fail":
+            raise error_from(d.error or {})
+        if d.move == "refresh":
+            if not self._refresh_lock.acquire(blocking=False):
+                return d.access_token or ""
+        elif not self._refresh_lock.acquire(timeout=self.wait_timeout):
+            raise make_error("token_expired", "timed out waiting for another caller's renewal of the token")
         try:
-            p = self.plan()  # another thread may have finished meanwhile
-            if p.action in ("refresh", "renew"):
-                if p.not_before_ms and p.not_before_ms > self.clock():
-                    if p.action == "refresh":
-                        return self._token_or_raise(p)
-                    raise error_from({"code": "rate_limited", "message": p.message,
-                                      "retry_after_ms": p.not_before_ms - self.clock(), "retryable": True})
-                try:
-                    self.exchange(send=send)
-                except GstAuthError:
-                    if p.action == "refresh" and self.plan().action in ("use", "refresh"):
-                        return self.access_token  # keep using the valid token; backoff is recorded
-                    raise
-                p = self.plan()
-            if p.action == "user_action":
-                raise UserActionRequired(p.message, code="user_action_required")
-            return self._token_or_raise(p)
+            sender = self._sender(send)
+            attempts = 0
+            while True:
+                d = self._ensure("locked", attempts)
+                if d.move == "use":
+                    return d.access_token or ""
+                if d.move != "send" or d.request is None:
+                    raise error_from(d.error or {"code": "internal", "message": "ensure gave no request"})
+                sent = self.clock()
+                response = sender(Request._of(d.request))
+                self.handle(response, sent_at_ms=sent, raise_error=False)
+                attempts += 1
         finally:
-            self._refreshing.release()
+            self._refresh_lock.release()
 
     def current_token(self) -> str:
-        """The token to use now, without sending anything: raises UserActionRequired when a person must act,
-        RateLimited during a backoff, TokenExpired when the token must be renewed first."""
-        p = self.plan()
-        if p.action == "user_action":
-            raise UserActionRequired(p.message, code="user_action_required")
-        if p.action == "renew" and p.not_before_ms and p.not_before_ms > self.clock():
-            raise error_from({"code": "rate_limited", "message": p.message,
-                              "retry_after_ms": p.not_before_ms - self.clock(), "retryable": True})
-        return self._token_or_raise(p)
+        """The token to use now, without sending anything: raises when a person must act, during a backoff, or when
+        the token must be renewed first (TokenExpired)."""
+        d = self._ensure("check", 0)
+        if d.move in ("use", "refresh"):
+            return d.access_token or ""
+        if d.move == "fail":
+            raise error_from(d.error or {})
+        raise make_error("token_expired", d.plan["message"])
 
-    def _token_or_raise(self, p: Plan) -> str:
-        if p.action not in ("use", "refresh") or not self.access_token:
-            raise error_from({"code": "token_expired", "message": p.message or "no usable token"})
-        return self.access_token
+    # --- ordinary API calls --------------------------------------------------------------------------------
+
+    def headers(self, *, ret_period: Optional[str] = None, rtn_typ: Optional[str] = None,
+                userrole: Optional[str] = None) -> Dict[str, str]:
+        """The headers of an ordinary API call with the session's token (GSTN returns calls: ret_period, rtn_typ,
+        userrole)."""
+        with self._state_lock:
+            state = self._state
+        return _ops.session_headers(session=state, credentials=self.credentials, ret_period=ret_period,
+                                    rtn_typ=rtn_typ, userrole=userrole, backend=self.backend).headers
+
+    def observe(self, response: Response, *, sent_at_ms: int, received_at_ms: Optional[int] = None,
+                access_token: Optional[str] = None) -> Observation:
+        """After an ordinary API call: measure skew, classify the answer (the error catalogue) and mark a rejected
+        token. access_token is the token the call was made with."""
+        with self._state_lock:
+            out = _ops.session_observe(session=self._state, response=_ops.HTTPResponse(**response._wire()),
+                                       sent_at_ms=sent_at_ms,
+                                       received_at_ms=self.clock() if received_at_ms is None else received_at_ms,
+                                       access_token=access_token, backend=self.backend)
+            self._set(out.session)
+        if out.outcome == "reauthenticate":
+            self._changed()
+        return Observation(out.outcome, out.error)
+
+    def encrypt_body(self, body: Union[Bytes, str]) -> bytes:
+        """A request body with its payload member encrypted for the session (unchanged when nothing to encrypt)."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        with self._state_lock:
+            state = self._state
+        return _ops.session_encrypt_body_raw(data, session=state, backend=self.backend)
+
+    def decrypt_body(self, body: Union[Bytes, str]) -> bytes:
+        """A successful response body with its payload decrypted in place (HMAC verified first)."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        with self._state_lock:
+            state = self._state
+        return _ops.session_decrypt_body_raw(data, session=state, backend=self.backend)
+
+    def encrypt(self, payload: JSONPayload) -> Dict[str, Any]:
+        """The encrypted members a request body carries for a payload (GSTN data and hmac, NIC Data): add your own
+        members (the action) beside them."""
+        with self._state_lock:
+            state = self._state
+        out = _ops.session_encrypt_payload_raw(json_text(payload).encode("utf-8"), session=state, backend=self.backend)
+        result: Dict[str, Any] = json.loads(out)
+        return result
+
+    def decrypt(self, response: Union[Mapping[str, Any], str, bytes]) -> Any:
+        """The decrypted payload of a response body (a dict, or its text): a failure raises its error."""
+        data = json_text(dict(response) if isinstance(response, Mapping) else response).encode("utf-8")
+        with self._state_lock:
+            state = self._state
+        return json.loads(_ops.session_decrypt_payload_raw(data, session=state, backend=self.backend))
+
+    def request(self, method: str, url: str, *, body: Union[None, Bytes, str] = None,
+                headers: Optional[Mapping[str, str]] = None, send: Optional[Send] = None,
+                ret_period: Optional[str] = None, rtn_typ: Optional[str] = None,
+                userrole: Optional[str] = None) -> Response:
+        """An ordinary API call through send, the way docs/hosts.md says: a usable token first, the session's
+        headers, the payload encrypted, and the answer observed and decrypted; after the provider rejects the token,
+        one renewal and one replay. The response is returned whatever its outcome (``observe`` it again, or
+        ``decrypt`` it, to raise its error)."""
+        sender = self._sender(send)
+        plain = b"" if body is None else (body.encode("utf-8") if isinstance(body, str) else bytes(body))
+        for attempt in range(2):
+            token = self.ensure(send=sender)
+            h = dict(headers or {})
+            lower = {k.lower() for k in h}
+            for k, v in self.headers(ret_period=ret_period, rtn_typ=rtn_typ, userrole=userrole).items():
+                if k.lower() not in lower:
+                    h[k] = v
+            wire = self.encrypt_body(plain).decode("utf-8") if plain else ""
+            sent = self.clock()
+            response = sender(Request(method, url, h, wire))
+            seen = self.observe(response, sent_at_ms=sent, access_token=token)
+            if seen.outcome in ("ok", "no_data"):
+                if seen.outcome == "ok" and response.body:
+                    response = Response(response.status, response.headers,
+                                        self.decrypt_body(response.body).decode("utf-8"))
+                return response
+            if seen.outcome != "reauthenticate" or attempt == 1:
+                return response
+        return response  # pragma: no cover - the loop returns
 
 
 # --- GSTN -----------------------------------------------------------------------------------------------
@@ -255,91 +348,15 @@ class GstnSession(Session):
         self.exchange("otp_request", send=send)
 
     def authenticate(self, otp: str, *, send: Optional[Send] = None) -> None:
-        self.exchange("auth_token", send=send, credentials={"otp": _text("otp", otp)})
+        if not isinstance(otp, str):
+            raise TypeError(f"otp must be a str, not {type(otp).__name__}")
+        self.exchange("auth_token", send=send, credentials=Credentials(otp=otp))
 
     def refresh(self, *, send: Optional[Send] = None) -> None:
         self.exchange("refresh_token", send=send)
 
     def logout(self, *, send: Optional[Send] = None) -> None:
         self.exchange("logout", send=send)
-
-    def headers(self, ret_period: Optional[str] = None) -> Dict[str, str]:
-        """Headers for a returns call (auth-token, state-cd, txn, ret_period ...)."""
-        inp: Dict[str, Any] = {"session": self.state, "credentials": {"client_secret": self.credentials.get("client_secret", "")}}
-        if ret_period:
-            inp["ret_period"] = ret_period
-        return api.call("gstn_headers", inp, backend=self.backend)["headers"]
-
-    def encrypt(self, payload: JSONPayload) -> Dict[str, str]:
-        """{"data", "hmac"} of a request payload under the session key."""
-        r = api.gstn_encrypt_request(self.sek, payload, backend=self.backend)
-        return {"data": r.data, "hmac": r.hmac}
-
-    def decrypt(self, response: Mapping[str, Any]) -> Any:
-        """The JSON of an encrypted GSTN response {status_cd, data, rek, hmac}, verified."""
-        if str(response.get("status_cd")) != "1":
-            err = response.get("error") or {}
-            raise error_from({"code": "provider_error", "message": err.get("message") or "GSTN reported a failure",
-                              "provider_code": err.get("error_cd")})
-        raw = api.gstn_decrypt_response(self.sek, response["data"], response["rek"], response["hmac"],
-                                        backend=self.backend)
-        return json.loads(raw)
-
-
-# --- NIC ------------------------------------------------------------------------------------------------
-
-class _NicSession(Session):
-    def authenticate(self, *, send: Optional[Send] = None) -> None:
-        self.exchange("auth", send=send)
-
-    def encrypt(self, payload: JSONPayload) -> Dict[str, str]:
-        return {"Data": api.nic_encrypt_request(self.sek, payload, backend=self.backend)}
-
-    def decrypt_data(self, data: str, rek: Optional[str] = None, hmac: Optional[str] = None) -> Any:
-        return json.loads(api.nic_decrypt_response(self.sek, data, rek, hmac, backend=self.backend))
-
-
-class EInvoiceSession(_NicSession):
-    """NIC e-invoice (IRP) v1.04. config: base_url, client_id, gstin, username.
-    credentials: client_secret, password, public_key (NIC's PEM)."""
-
-    provider = "nic_einvoice"
-
-    def force_refresh(self, *, send: Optional[Send] = None) -> None:
-        self.exchange("force_refresh", send=send)
-
-    def headers(self) -> Dict[str, str]:
-        c = self.state["config"]
-        return {"client_id": c.get("client_id", ""), "client_secret": self.credentials.get("client_secret", ""),
-                "Gstin": c.get("gstin", ""), "user_name": c.get("username", ""), "AuthToken": self.access_token,
-                "Content-Type": "application/json"}
-
-    def decrypt(self, response: Mapping[str, Any]) -> Any:
-        """The JSON of a NIC response {Status, Data}; a failure raises with the first ErrorCode."""
-        if str(response.get("Status")) != "1":
-            details = response.get("ErrorDetails") or [{}]
-            d = details[0] if isinstance(details, list) and details else {}
-            raise error_from({"code": "provider_error", "message": d.get("ErrorMessage") or "NIC reported a failure",
-                              "provider_code": str(d.get("ErrorCode") or "")})
-        return self.decrypt_data(response["Data"], response.get("Rek"), response.get("Hmac"))
-
-
-class EWayBillSession(_NicSession):
-    """NIC e-way bill ACCESSTOKEN auth. config: base_url, client_id, gstin, username."""
-
-    provider = "nic_ewaybill"
-
-    def headers(self) -> Dict[str, str]:
-        c = self.state["config"]
-        return {"client-id": c.get("client_id", ""), "client-secret": self.credentials.get("client_secret", ""),
-                "gstin": c.get("gstin", ""), "authtoken": self.access_token, "Content-Type": "application/json"}
-
-    def decrypt(self, response: Mapping[str, Any]) -> Any:
-        if str(response.get("status")) != "1":
-            codes = api.ewb_decode_error(response.get("error", ""), backend=self.backend) if response.get("error") else []
-            raise error_from({"code": "provider_error", "message": "e-way bill error " + ",".join(codes),
-                              "provider_code": codes[0] if codes else ""})
-        return self.decrypt_data(response["data"], response.get("rek"), response.get("hmac"))
 
 
 class GatewayTaskSession(GstnSession):
@@ -348,10 +365,35 @@ class GatewayTaskSession(GstnSession):
     provider = "gateway_task"
 
     def authenticate(self, otp: str, *, send: Optional[Send] = None) -> None:
-        self.exchange("get_auth_token", send=send, credentials={"otp": _text("otp", otp)})
+        self.exchange("get_auth_token", send=send, credentials=Credentials(otp=otp))
 
 
-# --- OAuth and WhiteBIT -----------------------------------------------------------------------------
+# --- NIC ------------------------------------------------------------------------------------------------
+
+class EInvoiceSession(Session):
+    """NIC e-invoice (IRP) v1.04. config: base_url, client_id, gstin, username.
+    credentials: client_secret, password, public_key (NIC's PEM)."""
+
+    provider = "nic_einvoice"
+
+    def authenticate(self, *, send: Optional[Send] = None) -> None:
+        self.exchange("auth", send=send)
+
+    def force_refresh(self, *, send: Optional[Send] = None) -> None:
+        self.exchange("force_refresh", send=send)
+
+
+class EWayBillSession(Session):
+    """NIC e-way bill ACCESSTOKEN auth. config: base_url, client_id, gstin, username.
+    credentials: client_secret, password, public_key (NIC's PEM)."""
+
+    provider = "nic_ewaybill"
+
+    def authenticate(self, *, send: Optional[Send] = None) -> None:
+        self.exchange("auth", send=send)
+
+
+# --- OAuth and WhiteBIT ---------------------------------------------------------------------------------
 
 class OAuthClientCredentialsSession(Session):
     """RFC 6749 §4.4 (WhiteBooks, OneFinOps/Keycloak via config.flavor). config: token_url, client_id, scope,
@@ -359,33 +401,31 @@ class OAuthClientCredentialsSession(Session):
 
     provider = "oauth_client_credentials"
 
-    def headers(self) -> Dict[str, str]:
-        return {"Authorization": "Bearer " + self.access_token}
 
+class OAuthPasswordSession(Session):
+    """RFC 6749 §4.3, which some gateways still use (Masters India). credentials: password, client_secret."""
 
-class OAuthPasswordSession(OAuthClientCredentialsSession):
     provider = "oauth_password"
 
 
-class AuthorizationCodeSession(OAuthClientCredentialsSession):
+class AuthorizationCodeSession(Session):
     """RFC 6749 §4.1 with PKCE S256 and state. config: auth_url, token_url, client_id, redirect_uri, scope."""
 
     provider = "oauth_authorization_code"
 
     def authorization_url(self) -> str:
         """The URL to send the user to; the PKCE verifier and state are kept in the session."""
-        with self._lock:
-            out = api.call("oauth_authorization_url", {"session": self.state, "now_ms": self.clock()},
-                           backend=self.backend)
-            self.state = out["session"]
-        return out["url"]
+        with self._state_lock:
+            out = _ops.oauth_authorization_url(session=self._state, now_ms=self.clock(), backend=self.backend)
+            self._set(out.session)
+        self._changed()
+        return out.url
 
     def complete(self, redirect_url: str, *, send: Optional[Send] = None) -> None:
         """Check the redirect (state in constant time) and exchange its code for tokens."""
-        with self._lock:
-            r = api.call("oauth_parse_redirect", {"session": self.state, "url": _text("redirect_url", redirect_url)},
-                         backend=self.backend)
-        self.exchange("authorization_code", send=send, credentials={"code": r["code"], "state": r["state"]})
+        with self._state_lock:
+            r = _ops.oauth_parse_redirect(session=self._state, url=redirect_url, backend=self.backend)
+        self.exchange("authorization_code", send=send, credentials=Credentials(code=r.code, state=r.state))
 
 
 class WhiteBITSession(AuthorizationCodeSession):
@@ -393,24 +433,28 @@ class WhiteBITSession(AuthorizationCodeSession):
 
     provider = "whitebit"
 
-    def signed_request(self, api_key: str, secret: str, path: str, params: Optional[Dict[str, Any]] = None) -> Request:
-        """A signed private-API request with the session's next nonce."""
-        inp: Dict[str, Any] = {"session": self.state, "now_ms": self.clock(), "api_key": _text("api_key", api_key),
-                               "secret": _text("secret", secret), "path": _text("path", path)}
-        if params:
-            inp["params"] = params
-        with self._lock:
-            out = api.call("whitebit_request", inp, backend=self.backend)
-            self.state = out["session"]
+    def signed_request(self, api_key: str, secret: str, path: str,
+                       params: Optional[Dict[str, Any]] = None) -> Request:
+        """A signed private-API request with the session's next nonce (store the session before sending it)."""
+        with self._state_lock:
+            out = _ops.whitebit_request(session=self._state, now_ms=self.clock(), api_key=api_key, secret=secret,
+                                        path=path, params=dict(params) if params else None, backend=self.backend)
+            self._set(out.session)
         self._changed()
-        r = out["request"]
-        return Request(r["method"], r["url"], dict(r.get("headers") or {}), r.get("body", ""))
+        return Request._of(out.request)
 
 
 class WhiteBITFastKeySession(WhiteBITSession):
+    """WhiteBIT's Fast API Key flow (PKCE, a 4 h token, no refresh token)."""
+
     provider = "whitebit_fast_key"
 
 
 SESSION_CLASSES: Dict[str, type] = {c.provider: c for c in (
     GstnSession, EInvoiceSession, EWayBillSession, GatewayTaskSession, OAuthClientCredentialsSession,
     OAuthPasswordSession, AuthorizationCodeSession, WhiteBITSession, WhiteBITFastKeySession)}
+"""The session class of each provider."""
+
+__all__ = ["Session", "Request", "Response", "Observation", "Send", "now_ms", "GstnSession", "GatewayTaskSession",
+           "EInvoiceSession", "EWayBillSession", "OAuthClientCredentialsSession", "OAuthPasswordSession",
+           "AuthorizationCodeSession", "WhiteBITSession", "WhiteBITFastKeySession", "SESSION_CLASSES", "GstAuthError"]

@@ -1,0 +1,78 @@
+"""The one way every typed function reaches the core: an op name and a JSON object in, a JSON object out (or, for a
+raw op, JSON params and bytes in, JSON meta and bytes out). Binary values cross as standard base64; JSON payloads as
+text."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Dict, List, Tuple, Union
+
+from ._backend import Backend, get_backend
+
+Bytes = Union[bytes, bytearray, memoryview]
+"""Binary input: any bytes-like object."""
+
+JSONPayload = Union[str, bytes, bytearray, Dict[str, Any], List[Any]]
+"""A JSON payload: its exact text (str or UTF-8 bytes), or a dict or list encoded compactly."""
+
+BackendArg = Union[None, str, Backend]
+"""Which backend runs the call: None (GSTAUTH_BACKEND, default "cshared"), "cshared", "wasm" or a Backend."""
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def _backend(backend: BackendArg) -> Backend:
+    return backend if isinstance(backend, Backend) else get_backend(backend)
+
+
+def encode_input(value: Dict[str, Any]) -> bytes:
+    """The JSON bytes of an op's input."""
+    try:
+        return _dumps(value).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError) as e:
+        raise TypeError(f"input is not JSON-serialisable: {e}") from None
+
+
+def call_json(op: str, inp: Dict[str, Any], backend: BackendArg = None) -> Dict[str, Any]:
+    """Run a JSON op."""
+    return _backend(backend).call(op, encode_input(inp))
+
+
+def call_raw(op: str, params: Dict[str, Any], data: Bytes, backend: BackendArg = None) -> Tuple[Dict[str, Any], bytes]:
+    """Run a raw op: JSON params and raw bytes in, JSON meta and raw bytes out."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, not {type(data).__name__}")
+    return _backend(backend).call_raw(op, encode_input(params), data)
+
+
+def b64e(value: Any) -> str:
+    """Standard base64 of a bytes-like value."""
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(f"expected bytes, not {type(value).__name__}")
+    return base64.b64encode(value).decode("ascii")
+
+
+def b64d(value: Any) -> bytes:
+    """The bytes of a base64 field the core wrote."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, TypeError, ValueError) as e:  # pragma: no cover - the core writes valid base64
+        raise TypeError(f"not base64 from the core: {e}") from None
+
+
+def json_text(value: Any) -> str:
+    """The exact JSON text of a payload: text as it is, UTF-8 bytes decoded, a dict or list encoded compactly."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise TypeError("a JSON payload given as bytes must be UTF-8") from None
+    if isinstance(value, (dict, list)):
+        try:
+            return _dumps(value)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"payload is not JSON-serialisable: {e}") from None
+    raise TypeError(f"a JSON payload must be str, bytes, a dict or a list, not {type(value).__name__}")
