@@ -12,7 +12,17 @@
  *
  * Memory: every output buffer is allocated by the library and must be released with gstauth_free, also on
  * failure. Outputs carry one extra NUL byte after *out_len bytes, so a JSON result may be read as a C string.
- * Inputs are copied; the library keeps no pointer to them after the call returns.
+ * JSON inputs (gstauth_call's in, gstauth_call_raw's params) are copied; the raw data of gstauth_call_raw is read in
+ * place, without a copy, and must stay unchanged until the call returns. The library keeps no pointer to any input
+ * after the call returns.
+ *
+ * Op names: at most 64 bytes (every op's name is shorter). A longer name (no NUL within its first 256 bytes) or an
+ * empty one is invalid_input; an unknown one is unsupported. A name is read up to its NUL byte: a binding that
+ * receives names from its own callers must refuse a name holding a NUL byte before calling (else "pkce_s256\0junk"
+ * would run pkce_s256); every gstauth binding does.
+ *
+ * Schema: gstauth_call("schema", ...) returns the JSON Schema (2020-12) of every op's input and output; the
+ * bindings' typed surfaces are generated from it.
  *
  * Threads: every function may be called from any number of threads at once.
  *

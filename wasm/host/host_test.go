@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -97,6 +98,21 @@ func TestPluginExportsMatchTable(t *testing.T) {
 	}
 	if p.P.FunctionExists("not_an_op") {
 		t.Errorf("unexpected export")
+	}
+}
+
+// TestPluginRawOpThroughJSONIsUnsupported: a raw op's export called with
+// JSON, not a frame, says so, as the table and the shared library do.
+func TestPluginRawOpThroughJSONIsUnsupported(t *testing.T) {
+	p := plugin(t)
+	for _, in := range []string{`{"key":"AAAA"}`, ` {}`, `{"key":"` + strings.Repeat("A", 44) + `"}`} {
+		out, ok := p.Call("aes_ecb_encrypt_raw", []byte(in))
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		if ok || json.Unmarshal(out, &e) != nil || e.Error.Code != "unsupported" {
+			t.Errorf("%q: ok=%v out=%s", in, ok, out)
+		}
 	}
 }
 

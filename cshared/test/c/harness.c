@@ -103,6 +103,18 @@ static int expect_error(const char *what, int32_t rc, uint8_t *out) {
     return ok ? 0 : 1;
 }
 
+/* EXPECT_CODE is EXPECT_ERROR with the error code checked too. */
+#define EXPECT_CODE(what, code, call) do { int32_t rc_ = (call); bad |= expect_code(what, code, rc_, out); out = NULL; } while (0)
+
+static int expect_code(const char *what, const char *code, int32_t rc, uint8_t *out) {
+    char want[64];
+    snprintf(want, sizeof want, "\"code\":\"%s\"", code);
+    int ok = rc == GSTAUTH_FAILED && out && strstr((char *)out, want);
+    if (!ok) fprintf(stderr, "%s: want %s, rc=%d out=%s\n", what, code, rc, out ? (char *)out : "(null)");
+    gstauth_free(out);
+    return ok ? 0 : 1;
+}
+
 static int boundary(void) {
     int bad = 0;
     uint8_t *out = NULL, *d = NULL;
@@ -115,8 +127,20 @@ static int boundary(void) {
     EXPECT_ERROR("huge length", gstauth_call("ops", js, (int64_t)1 << 62, &out, &n));
     EXPECT_ERROR("not JSON", gstauth_call("aes_ecb_encrypt", (const uint8_t *)"{nope", 5, &out, &n));
     EXPECT_ERROR("missing fields", gstauth_call("aes_ecb_encrypt", js, 2, &out, &n));
-    EXPECT_ERROR("raw op via JSON entry", gstauth_call("aes_ecb_encrypt_raw", js, 2, &out, &n));
-    EXPECT_ERROR("JSON op via raw entry", gstauth_call_raw("ops", js, 2, NULL, 0, &out, &n, &d, &dn));
+    EXPECT_CODE("raw op via JSON entry", "unsupported", gstauth_call("aes_ecb_encrypt_raw", js, 2, &out, &n));
+    EXPECT_CODE("JSON op via raw entry", "unsupported", gstauth_call_raw("ops", js, 2, NULL, 0, &out, &n, &d, &dn));
+    EXPECT_CODE("unknown op", "unsupported", gstauth_call("no_such_op", js, 2, &out, &n));
+    {
+        /* longer than any op name can be, with no NUL in the first 256 bytes */
+        char longname[300];
+        memset(longname, 'a', sizeof longname - 1);
+        longname[sizeof longname - 1] = 0;
+        EXPECT_CODE("op name of 299 bytes", "invalid_input", gstauth_call(longname, js, 2, &out, &n));
+        longname[65] = 0;
+        EXPECT_CODE("op name of 65 bytes", "invalid_input", gstauth_call(longname, js, 2, &out, &n));
+        EXPECT_CODE("op name of 65 bytes, raw", "invalid_input", gstauth_call_raw(longname, js, 2, NULL, 0, &out, &n, &d, &dn));
+        EXPECT_CODE("empty op name", "invalid_input", gstauth_call("", js, 2, &out, &n));
+    }
     EXPECT_ERROR("raw null data with a length", gstauth_call_raw("aes_ecb_encrypt_raw", js, 2, NULL, 5, &out, &n, &d, &dn));
     if (gstauth_call("ops", js, 2, NULL, &n) != GSTAUTH_MISUSE) { fprintf(stderr, "null out accepted\n"); bad = 1; }
     if (gstauth_call_raw("ops", js, 2, NULL, 0, &out, &n, NULL, &dn) != GSTAUTH_MISUSE) { fprintf(stderr, "null out_data accepted\n"); bad = 1; }
