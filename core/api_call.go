@@ -150,7 +150,7 @@ func ObserveAPIResponse(s *Session, r *HTTPResponse, call APICall) (APIResult, e
 func classifyGSTAPI(family string, reject401 bool, r *HTTPResponse, failure func() ([]string, string, bool)) (classification, bool) {
 	codes, msg, failed := failure()
 	if failed {
-		if c := classifyCodes(family, codes, msg, false); c.outcome != OutcomeProviderError || !statusSays(r.Status, reject401) {
+		if c := classifyCodes(family, codes, msg, false); c.known || !statusSays(r.Status, reject401) {
 			return c, true
 		}
 	}

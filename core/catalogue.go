@@ -164,6 +164,8 @@ type classification struct {
 	providerCode string // the provider's code (or the HTTP status)
 	retryAfterMs int64
 	meaning      string
+	// known says a code or marker of the catalogue gave the class.
+	known bool
 }
 
 // classPriority orders the classes when one answer carries several codes
@@ -182,7 +184,7 @@ func classifyCodes(family string, codes []string, message string, duringAuth boo
 		if duringAuth && e.DuringAuth != "" {
 			class = e.DuringAuth
 		}
-		c := classification{outcome: class, code: e.Error, providerCode: providerCode, retryAfterMs: e.RetryAfterMs, meaning: e.Meaning}
+		c := classification{outcome: class, code: e.Error, providerCode: providerCode, retryAfterMs: e.RetryAfterMs, meaning: e.Meaning, known: true}
 		if !found || classPriority[class] > classPriority[best.outcome] {
 			best, found = c, true
 		}

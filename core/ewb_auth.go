@@ -82,7 +82,7 @@ func (ewbProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int
 			// A code outside the catalogue: the e-way bill system's
 			// credential errors are not all listed, and a wrong password
 			// must not be repeated, so a person looks at it.
-			c.outcome = OutcomeUserAction
+			c.outcome, c.code = OutcomeUserAction, gstcrypto.CodeUserActionRequired
 		}
 		return recordAuthFailure(s, c, "the e-way bill system", "", receivedAtMs)
 	}

@@ -107,9 +107,9 @@ func TestEWBErrors(t *testing.T) {
 		{"118 waits five minutes", `{"status":"0","error":"` + enc(`{"errorCodes":"118"}`) + `"}`, gstcrypto.CodeRateLimited, "118", ActionRenew},
 		{"credential error stops", `{"status":"0","error":"` + enc(`{"errorCodes":"108"}`) + `"}`, gstcrypto.CodeUserActionRequired, "108", ActionUserAction},
 		{"client secret refused", `{"status":"0","error":"` + enc(`{"errorCodes":"237"}`) + `"}`, gstcrypto.CodeConfigInvalid, "237", ActionUserAction},
-		{"number code", `{"status":"0","error":"` + enc(`{"errorCodes":240}`) + `"}`, gstcrypto.CodeProviderError, "240", ActionUserAction},
-		{"plain JSON error object", `{"status":"0","error":{"errorCodes":240}}`, gstcrypto.CodeProviderError, "240", ActionUserAction},
-		{"undecodable error", `{"status":"0","error":"%%%"}`, gstcrypto.CodeProviderError, "", ActionUserAction},
+		{"number code", `{"status":"0","error":"` + enc(`{"errorCodes":240}`) + `"}`, gstcrypto.CodeUserActionRequired, "240", ActionUserAction},
+		{"plain JSON error object", `{"status":"0","error":{"errorCodes":240}}`, gstcrypto.CodeUserActionRequired, "240", ActionUserAction},
+		{"undecodable error", `{"status":"0","error":"%%%"}`, gstcrypto.CodeUserActionRequired, "", ActionUserAction},
 		{"no token", `{"status":"1","sek":"AAAA"}`, gstcrypto.CodeProviderError, "", ActionRenew},
 	}
 	for _, tc := range tests {

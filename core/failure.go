@@ -98,10 +98,11 @@ func recordAuthFailure(s *Session, c classification, who, detail string, nowMs i
 }
 
 // codeFor is the error code of a classification for this session: a
-// rejected token of a provider where only a person can get a new one (a
-// GSTN OTP) is user_action_required, not reauth_required.
+// rejected token of a GSTN or gateway task session, whose renewal needs an
+// OTP, is user_action_required, not reauth_required (core/doc.go); every
+// other provider's is reauth_required, whatever its plan then says.
 func codeFor(s *Session, c classification) Code {
-	if c.outcome == OutcomeReauthenticate && policies[s.Provider].renewNeedsUser {
+	if c.outcome == OutcomeReauthenticate && (s.Provider == ProviderGSTN || s.Provider == ProviderGatewayTask) {
 		return gstcrypto.CodeUserActionRequired
 	}
 	return c.code
