@@ -779,11 +779,32 @@ func invalid(format string, args ...any) error {
 // marshal encodes an output as compact JSON without HTML escaping, so JSON
 // text in string fields stays readable and identical in every host.
 func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	e := encoders.Get().(*encoder)
+	defer func() {
+		if e.buf.Cap() <= 64<<10 {
+			e.buf.Reset()
+			encoders.Put(e)
+		}
+	}()
+	if err := e.enc.Encode(v); err != nil {
 		return nil, &gstcrypto.Error{Code: gstcrypto.CodeInternal, Message: "could not encode the output"}
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	out := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
+	if e.buf.Cap() > 64<<10 {
+		return out, nil // a large output keeps its buffer, uncopied
+	}
+	return append([]byte(nil), out...), nil
 }
+
+// encoder is a reusable JSON encoder over its own buffer.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
