@@ -66,3 +66,25 @@ func TestKnownCodeWinsOverStatus(t *testing.T) {
 		t.Fatalf("unknown code under 503: %+v %v", res.Error, err)
 	}
 }
+
+// "during authentication an unknown e-invoice code is retried with
+// backoff": a code the catalogue lists keeps its class there, so a known
+// provider_error code (a duplicate IRN) is the provider's own error, not
+// a retryable one, and the session backs off as after any failure.
+func TestKnownNICCodeKeepsItsClassDuringAuth(t *testing.T) {
+	for _, tc := range []struct {
+		code    string
+		outcome Outcome
+	}{{"2150", OutcomeProviderError}, {"9999", OutcomeRetryLater}} {
+		s := &Session{Version: SessionVersion, Provider: ProviderNICEInvoice, Account: "a",
+			Pending: &Pending{Step: StepAuth, SentAtMs: t0, AppKey: make([]byte, 32)}}
+		body := `{"Status":0,"ErrorDetails":[{"ErrorCode":"` + tc.code + `","ErrorMessage":"x"}]}`
+		err := ParseResponse(s, &HTTPResponse{Status: 200, Body: body}, t0, t0+100)
+		if OutcomeOf(err) != tc.outcome || gstcrypto.CodeOf(err) != gstcrypto.CodeProviderError {
+			t.Errorf("%s: %v, outcome %s", tc.code, err, OutcomeOf(err))
+		}
+		if s.Failures != 1 || s.RetryNotBeforeMs != t0+100+s.backoffMs(1) || s.NeedsUser != "" {
+			t.Errorf("%s: %+v", tc.code, s)
+		}
+	}
+}

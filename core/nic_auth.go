@@ -125,7 +125,7 @@ func (nicEInvoiceProvider) parse(s *Session, r *HTTPResponse, sentAtMs, received
 	if body.Status != "1" {
 		codes, msg := body.errorCodes()
 		c := classifyCodes(familyNIC, codes, msg, true)
-		if c.outcome == OutcomeProviderError {
+		if c.outcome == OutcomeProviderError && !c.known {
 			// Not in NIC's list of auth errors: the service's own trouble,
 			// retried with backoff (a listed credential error never is, so
 			// a wrong password is not repeated into a lockout).

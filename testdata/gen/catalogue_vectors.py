@@ -139,7 +139,7 @@ def code_tests():
                 tests.append(auth_case(f"OTPREQUEST answered {label}, class {e['class']}", "otp_request", [code],
                                        e["meaning"], True, ["catalogue", e["class"]],
                                        plan_after=e["class"] == "stale_certificate"))
-        elif e["class"] != "provider_error":
+        else:
             tests.append(auth_case(f"auth answered {label}, class {e['class']}", fam, [code], e["meaning"], True,
                                    ["catalogue", e["class"]],
                                    plan_after=code in ("1005", "105", "118")))
