@@ -68,7 +68,7 @@ func toCoreResponse(resp *http.Response, body []byte) *core.HTTPResponse {
 // buildAndSend builds the request of step (empty: the planner's) at the host
 // clock, sends it and hands the response to the core. It returns the
 // request, the exchange and ParseResponse's error.
-func buildAndSend(t *testing.T, s *core.Session, c *core.Credentials, step string) (*core.HTTPRequest, exchange, error) {
+func buildAndSend(t *testing.T, s *core.Session, c *core.Credentials, step core.Step) (*core.HTTPRequest, exchange, error) {
 	t.Helper()
 	req, err := core.BuildRequest(s, c, core.RequestOptions{NowMs: nowMs(), Step: step})
 	if err != nil {

@@ -22,7 +22,7 @@ import (
 type codeClient struct {
 	name, id, secret string
 	// auth is "basic" (confidential) or "none" (public, §2.1).
-	auth string
+	auth core.ClientAuth
 }
 
 var codeClients = []codeClient{

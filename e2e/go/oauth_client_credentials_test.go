@@ -16,7 +16,7 @@ import (
 type ccClient struct {
 	name, id, secret string
 	// auth is the session's client authentication: "basic" or "post".
-	auth string
+	auth core.ClientAuth
 	// resource is the server's default resource for the client: its access
 	// tokens are JWTs (resourceJWT) or opaque (resourceOpaque).
 	resource string
