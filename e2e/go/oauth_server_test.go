@@ -216,7 +216,7 @@ func checkParams(t *testing.T, what string, got url.Values, want map[string]stri
 // sends the form-encoded id and secret in the Authorization header and no
 // secret in the body; "post" sends both in the body and no header; "none"
 // sends only client_id.
-func checkClientAuth(t *testing.T, req *core.HTTPRequest, auth, clientID, secret string) {
+func checkClientAuth(t *testing.T, req *core.HTTPRequest, auth core.ClientAuth, clientID, secret string) {
 	t.Helper()
 	form := formValues(t, req.Body)
 	authz := header(req.Headers, "Authorization")
