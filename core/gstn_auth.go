@@ -18,13 +18,18 @@ import (
 //	OTPREQUEST   {action, app_key, username}                    app_key = b64(RSA(GSTN cert, K))
 //	AUTHTOKEN    {action, app_key, username, otp}               otp = b64(AES-ECB(K, ascii OTP))
 //	REFRESHTOKEN {action, app_key, username, auth_token}        app_key = b64(AES-ECB(EK, K'))
-//	LOGOUT       {action, username, auth_token, app_key}        app_key = b64(RSA(GSTN cert, K''))
+//	LOGOUT       {action, username, auth_token, app_key}        app_key = b64(RSA(GSTN cert, the session's K))
 //	EVCOTP       GET authenticate?action=EVCOTP&pan=...&form_type=...
 //
 // K is one app key for OTPREQUEST and the AUTHTOKEN that follows it, as
-// india-compliance keeps one app key per credential; REFRESHTOKEN sends a
+// india-compliance keeps one app key per credential. REFRESHTOKEN sends a
 // fresh K' under the current session key EK, and the new sek decrypts with
-// K'. Headers: clientid, client-secret, state-cd (the GSTIN's first two
+// K': every peer re-sends its stored key instead, and no document requires
+// either, but a fresh key per token means a key that leaked with one token
+// decrypts nothing of the next, and the server needs no more than the key
+// it is sent. LOGOUT sends the session's own app key (the one its sek was
+// issued for) under the GSTN certificate, because GSTN's LOGOUT text says
+// the same app key is checked together with the auth token. Headers: clientid, client-secret, state-cd (the GSTIN's first two
 // digits), ip-usr, txn, gstin, username; auth-token once logged in.
 // AUTHTOKEN and REFRESHTOKEN answer {status_cd, auth_token, expiry
 // (minutes), sek}. A refresh works only before expiry (Sandbox.co.in) and
@@ -239,14 +244,10 @@ func (gstnProvider) build(s *Session, step Step, c *Credentials, o *RequestOptio
 		body["action"], body["app_key"], body["auth_token"] = "REFRESHTOKEN", string(b64.Encode(enc)), s.AccessToken
 		s.Pending = &Pending{Step: step, AppKey: key}
 	case StepLogout:
-		if s.AccessToken == "" {
+		if s.AccessToken == "" || len(s.AppKey) != gstcrypto.AppKeySize {
 			return nil, newError(gstcrypto.CodeInvalidInput, "there is no GSTN session to log out of")
 		}
-		key, err := appKeyFor(o)
-		if err != nil {
-			return nil, err
-		}
-		if body["app_key"], err = rsaAppKey(c, o, key); err != nil {
+		if body["app_key"], err = rsaAppKey(c, o, s.AppKey); err != nil {
 			return nil, err
 		}
 		body["action"], body["auth_token"] = "LOGOUT", s.AccessToken

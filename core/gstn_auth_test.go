@@ -28,6 +28,7 @@ type fakeGSTN struct {
 	token   string
 	issued  int
 	otpKey  []byte // the app key of the last OTPREQUEST
+	appKey  []byte // the app key the current token was issued for
 	actions []string
 }
 
@@ -114,7 +115,10 @@ func (f *fakeGSTN) serve(req *HTTPRequest) *HTTPResponse {
 		}
 		return f.issue(k)
 	case "LOGOUT":
-		rsaKey()
+		// GSTN checks the session's own app key together with its token.
+		if k := rsaKey(); string(k) != string(f.appKey) {
+			t.Errorf("LOGOUT sent another app key than the session's")
+		}
 		if body["auth_token"] != f.token {
 			t.Errorf("LOGOUT auth_token %v", body["auth_token"])
 		}
@@ -128,6 +132,7 @@ func (f *fakeGSTN) serve(req *HTTPRequest) *HTTPResponse {
 // issue answers with a new token and session key encrypted to appKey.
 func (f *fakeGSTN) issue(appKey []byte) *HTTPResponse {
 	f.issued++
+	f.appKey = append([]byte(nil), appKey...)
 	f.token = fmt.Sprintf("gstn-token-%d", f.issued)
 	sum := sha256.Sum256([]byte(f.token))
 	f.ek = sum[:]
