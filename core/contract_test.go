@@ -88,3 +88,25 @@ func TestKnownNICCodeKeepsItsClassDuringAuth(t *testing.T) {
 		}
 	}
 }
+
+// MaxEnsureAttempts: "a refresh and, when its refresh token is refused,
+// the grant that replaces it"; refreshRefused: "where a new grant needs no
+// person, the planner renews at once". The grant is another request, so
+// the refused refresh adds no backoff before it.
+func TestRefusedRefreshTokenRegrantsAtOnce(t *testing.T) {
+	s := ccSession(hour)
+	s.RefreshToken = "rt"
+	now := s.ExpiresAtMs // unusable: renew with the refresh token
+	d, err := Ensure(s, ccCreds, EnsureOptions{Stage: EnsureLocked, NowMs: now})
+	if err != nil || d.Move != MoveSend || s.Pending == nil || s.Pending.Step != StepRefresh {
+		t.Fatalf("%+v %v", d, err)
+	}
+	err = ParseResponse(s, &HTTPResponse{Status: 400, Body: `{"error":"invalid_grant"}`}, now, now+100)
+	if gstcrypto.CodeOf(err) != gstcrypto.CodeReauthRequired || s.RefreshToken != "" {
+		t.Fatalf("%v %+v", err, s)
+	}
+	d, err = Ensure(s, ccCreds, EnsureOptions{Stage: EnsureLocked, NowMs: now + 100, Attempts: 1})
+	if err != nil || d.Move != MoveSend || s.Pending == nil || s.Pending.Step != StepClientCredentials {
+		t.Fatalf("the grant was not sent at once: %+v %v", d, err)
+	}
+}

@@ -282,6 +282,9 @@ func refreshRefused(s *Session, code, desc string, regrant bool) error {
 	s.RefreshToken, s.RefreshExpiresAtMs = "", 0
 	s.Pending = nil
 	if regrant {
+		// Counted as a failure so that no backoff is added: the grant is
+		// another request, and may go at once.
+		s.Failures++
 		return &Error{Code: gstcrypto.CodeReauthRequired, ProviderCode: code, Message: "the refresh token was refused (" + desc + "): get a new token with the grant"}
 	}
 	return &Error{Code: gstcrypto.CodeUserActionRequired, ProviderCode: code,

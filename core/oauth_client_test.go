@@ -88,10 +88,9 @@ func TestWhiteBooksRefreshRefusedRegrants(t *testing.T) {
 	if s.RefreshToken != "" || s.AccessToken != "access-1" {
 		t.Fatalf("after the refusal: refresh %q, access %q", s.RefreshToken, s.AccessToken)
 	}
-	// Still valid: the token stays in use during the short backoff, then
-	// the grant.
-	p := mustPlan(t, s, now+200, ActionUse, ReasonBackoff)
-	if err := exchange(t, s, creds, "", p.NotBeforeMs, srv.serve); err != nil {
+	// The grant is another request: the planner asks for it at once.
+	mustPlan(t, s, now+200, ActionRefresh, ReasonRefreshDue)
+	if err := exchange(t, s, creds, "", now+200, srv.serve); err != nil {
 		t.Fatal(err)
 	}
 	if last := srv.grants[len(srv.grants)-1]; last != "client_credentials" {

@@ -422,7 +422,7 @@ func TestOAuthFailures(t *testing.T) {
 		dropsRT   bool
 	}{
 		{"invalid_grant on a client-credentials refresh regrants", ProviderOAuthClientCredentials, StepRefresh, 400, nil,
-			`{"error":"invalid_grant"}`, gstcrypto.CodeReauthRequired, "invalid_grant", false, 1000, false, true},
+			`{"error":"invalid_grant"}`, gstcrypto.CodeReauthRequired, "invalid_grant", false, 0, false, true},
 		{"invalid_grant on a code-flow refresh waits for the user", ProviderOAuthAuthorizationCode, StepRefresh, 400, nil,
 			`{"error":"invalid_grant","error_description":"grant revoked"}`, gstcrypto.CodeUserActionRequired, "invalid_grant", false, 1000, false, true},
 		{"invalid_grant on the password grant", ProviderOAuthPassword, StepPassword, 400, nil,
