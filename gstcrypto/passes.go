@@ -1,7 +1,7 @@
 package gstcrypto
 
 import (
-	"crypto/hmac"
+	"crypto/subtle"
 	"io"
 	"runtime"
 	"sync"
@@ -369,8 +369,8 @@ func openMACed(f *macFollower, buf []byte, n int, tag []byte) ([]byte, error) {
 		return nil, NewDecryptError()
 	}
 	m, padGood := unpaddedLen(buf[:n])
-	macGood := hmac.Equal(f.sum(m), tag)
-	if padGood&b2i(macGood) != 1 {
+	macGood := subtle.ConstantTimeCompare(f.sum(m), tag)
+	if padGood&macGood != 1 {
 		return nil, NewDecryptError()
 	}
 	return buf[:m], nil
