@@ -235,6 +235,15 @@ def gstn_response(ek, rek, payload: str):
     return {"data": b64(aes_ecb_encrypt(rek, p)), "rek": b64(aes_ecb_encrypt(ek, rek)), "hmac": b64(hmac_sha256(rek, p))}
 
 
+# Authentic payloads whose bytes are not UTF-8: the JSON ops refuse them (unsupported), the raw ops return them.
+NOT_UTF8 = b'{"note":"\xff\xfe"}'
+
+
+def gstn_response_bytes(ek, rek, payload: bytes):
+    p = base64.b64encode(payload)
+    return {"data": b64(aes_ecb_encrypt(rek, p)), "rek": b64(aes_ecb_encrypt(ek, rek)), "hmac": b64(hmac_sha256(rek, p))}
+
+
 def flip(s: str, i: int) -> str:
     b = bytearray(b64d(s))
     b[i] ^= 1
@@ -279,6 +288,8 @@ def gen_gstn():
                          "invalid_input", ["base64"]))
     tests.append(invalid("rek missing", {"sek": b64(SEK), "data": good["data"], "hmac": good["hmac"]}, "invalid_input", ["malformed"]))
     tests.append(invalid("rek decrypts to 16 bytes", {**base, "rek": b64(aes_ecb_encrypt(SEK, REK[:16]))}, "decrypt_failed"))
+    tests.append(invalid("authentic, but the payload is not UTF-8: a JSON string cannot carry it unaltered (the raw op returns "
+                         "its bytes)", {"sek": b64(SEK), **gstn_response_bytes(SEK, REK, NOT_UTF8)}, "unsupported", ["utf-8"]))
     write("gstn_decrypt_response", "gstn_decrypt_response",
           "GSTN response: REK = AES-dec(EK, rek); p = AES-dec(REK, data); HMAC-SHA256(REK, p) checked; json = b64d(p).",
           PYCA + ". Every decryption, padding and MAC failure must give decrypt_failed.",
@@ -292,6 +303,10 @@ def gen_gstn():
     tests.append(invalid("hmac flipped", {"sek": b64(SEK), "data": r["data"], "hmac": flip(r["hmac"], 5)}, "decrypt_failed"))
     tests.append(invalid("hmac computed over raw JSON instead of its base64", {"sek": b64(SEK), "data": r["data"],
                  "hmac": b64(hmac_sha256(SEK, INVOICE.encode()))}, "decrypt_failed"))
+    p = base64.b64encode(NOT_UTF8)
+    tests.append(invalid("authentic, but the payload is not UTF-8: unsupported, never altered text",
+                         {"sek": b64(SEK), "data": b64(aes_ecb_encrypt(SEK, p)), "hmac": b64(hmac_sha256(SEK, p))}, "unsupported",
+                         ["utf-8"]))
     write("gstn_decrypt_request", "gstn_decrypt_request", "Server side of gstn_encrypt_request (the emulator uses it).",
           PYCA, [], tests)
 
@@ -330,6 +345,10 @@ def gen_gstn():
                            output_data=b64(p.encode())))
     tests.append(invalid("hmac flipped", {"sek": b64(SEK), "rek": good["rek"], "hmac": flip(good["hmac"], 1)}, "decrypt_failed",
                          data=b64(good["data"].encode())))
+    r = gstn_response_bytes(SEK, REK, NOT_UTF8)
+    tests.append(valid("a payload that is not UTF-8: its bytes as they are (the JSON op refuses them)",
+                       {"sek": b64(SEK), "rek": r["rek"], "hmac": r["hmac"]}, {}, ["utf-8"], data=b64(r["data"].encode()),
+                       output_data=b64(NOT_UTF8)))
     write("gstn_decrypt_response_raw", "gstn_decrypt_response_raw",
           "Raw twin of gstn_decrypt_response: data is the `data` field's text; out is the raw JSON.", PYCA, [], tests)
 
@@ -390,6 +409,10 @@ def gen_nic():
     tests.append(invalid("Rek without Hmac", {"sek": b64(SEK), "data": d, "rek": rk}, "invalid_input"))
     tests.append(invalid("wrong SEK", {"sek": b64(K1), "data": b64(aes_ecb_encrypt(SEK, INVOICE.encode()))}, "decrypt_failed"))
     tests.append(invalid("Data truncated", {"sek": b64(SEK), "data": b64(aes_ecb_encrypt(SEK, INVOICE.encode())[:-16])}, "decrypt_failed"))
+    tests.append(invalid("a payload that is not UTF-8: a JSON string cannot carry it unaltered (the raw op returns its bytes)",
+                         {"sek": b64(SEK), "data": b64(aes_ecb_encrypt(SEK, NOT_UTF8))}, "unsupported", ["utf-8"]))
+    tests.append(invalid("with Rek and Hmac, a payload that is not UTF-8", {"sek": b64(SEK), "data": b64(aes_ecb_encrypt(REK, NOT_UTF8)),
+                         "rek": rk, "hmac": b64(hmac_sha256(REK, base64.b64encode(NOT_UTF8)))}, "unsupported", ["utf-8"]))
     write("nic_decrypt_response", "nic_decrypt_response",
           "NIC response Data decrypted with the SEK; with Rek/Hmac: REK = dec(SEK, Rek), data under REK, Hmac = b64(HMAC(REK, b64(json))).",
           PYCA, ["../shared/reference/gst-protocols.md (NIC e-invoice and e-way bill)"], tests)
@@ -399,7 +422,9 @@ def gen_nic():
     write("nic_encrypt_request_raw", "nic_encrypt_request_raw", "Raw twin of nic_encrypt_request.", PYCA, [], tests)
     tests = [valid("Data text in, raw JSON out", {"sek": b64(SEK)}, {}, data=b64(b64(aes_ecb_encrypt(SEK, INVOICE.encode())).encode()),
                    output_data=b64(INVOICE.encode())),
-             valid("with Rek and Hmac", {"sek": b64(SEK), "rek": rk, "hmac": mac}, {}, data=b64(d.encode()), output_data=b64(INVOICE.encode()))]
+             valid("with Rek and Hmac", {"sek": b64(SEK), "rek": rk, "hmac": mac}, {}, data=b64(d.encode()), output_data=b64(INVOICE.encode())),
+             valid("a payload that is not UTF-8: its bytes as they are (the JSON op refuses them)", {"sek": b64(SEK)}, {}, ["utf-8"],
+                   data=b64(b64(aes_ecb_encrypt(SEK, NOT_UTF8)).encode()), output_data=b64(NOT_UTF8))]
     write("nic_decrypt_response_raw", "nic_decrypt_response_raw", "Raw twin of nic_decrypt_response.", PYCA, [], tests)
 
     auth = json.dumps({"UserName": "test_user", "Password": "test-only", "AppKey": b64(K1), "ForceRefreshAccessToken": False},
