@@ -175,6 +175,31 @@ def gstn_tests():
                            [response_step(s_auth, {"status": 200, "body": body}, T0 + 300, sout, error("provider_error"))],
                            ["lifecycle", "absurd-lifetime"]))
 
+    # 5b. A refused OTP, a new OTPREQUEST (a successful exchange clears last_error; needs_user stays until a token),
+    # then AUTHTOKEN with the new app key.
+    k3, ek3 = key(), key()
+    s_auth = session("gstn", GSTN_ACCT, GSTN_CFG, otp_app_key=b64(k1), pending={"step": "auth_token", "sent_at_ms": T0, "app_key": b64(k1)})
+    e4034 = error("user_action_required", "AUTH4034")
+    refused = with_(without(s_auth, "pending"), needs_user=TEXT)
+    body = json.dumps({"status_cd": "0", "error": {"message": "Invalid OTP", "error_cd": "AUTH4034"}})
+    st = [response_step(s_auth, {"status": 200, "body": body}, T0 + 300, refused, e4034)]
+    t1 = T0 + MIN
+    otp_in = with_(refused, last_error=e4034, pending={"step": "otp_request", "sent_at_ms": t1, "app_key": b64(k3)})
+    otp_out = with_(refused, otp_app_key=b64(k3))
+    st.append(response_step(otp_in, {"status": 200, "body": json.dumps({"status_cd": "1"})}, t1 + 200, otp_out))
+    p, _ = plan_ref(1, otp_out, t1 + 200)
+    st.append(p)
+    t2 = T0 + 2 * MIN
+    tok_in = with_(otp_out, pending={"step": "auth_token", "sent_at_ms": t2, "app_key": b64(k3)})
+    body = json.dumps({"status_cd": "1", "auth_token": "gstn-tok-3", "expiry": 360, "sek": sek(k3, ek3)})
+    tok_out = session("gstn", GSTN_ACCT, GSTN_CFG, access_token="gstn-tok-3", obtained_at_ms=t2, expires_at_ms=t2 + 6 * H,
+                      access_window_ends_at_ms=t2 + 7 * H, sek=b64(ek3), app_key=b64(k3))
+    st.append(response_step(tok_in, {"status": 200, "body": body}, t2 + 300, tok_out))
+    tests.append(steps("GSTN: AUTH4034 on AUTHTOKEN (needs_user, last_error); a new OTPREQUEST succeeds: last_error is "
+                       "cleared by any successful exchange, needs_user stays until a new token (the plan still says "
+                       "user_action); AUTHTOKEN with the new OTP stores the token (expires min(sent + 360 min, window end "
+                       "sent + 7 h)) and clears needs_user", st, ["lifecycle", "last_error"]))
+
     # 6. Jitter from a fixed seed at the boundary.
     s = session("gstn", GSTN_ACCT, dict(GSTN_CFG, jitter_seed="fleet-7"), access_token="t", obtained_at_ms=T0,
                 expires_at_ms=T0 + 6 * H)
