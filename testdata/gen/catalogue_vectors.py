@@ -67,8 +67,9 @@ def observe_case(comment, provider, status, body, headers=None, flags=None, call
     if call_token:
         inp["access_token"] = call_token
     if headers and "Date" in headers and "Age" not in headers:
-        date = http_date_ms(headers["Date"])
-        out_s = dict(out_s, skew_ms=date - (SENT + RECEIVED) // 2, skew_measured_at_ms=RECEIVED)
+        skew = http_date_ms(headers["Date"]) - (SENT + RECEIVED) // 2
+        if abs(skew) <= 24 * H:  # a skew over a day is ignored (core/doc.go)
+            out_s = dict(out_s, skew_ms=skew, skew_measured_at_ms=RECEIVED)
     out = {"session": out_s, "outcome": outcome}
     if err:
         out["error"] = err
@@ -253,6 +254,13 @@ def http_tests():
     tests.append(observe_case("e-invoice 1005 with a Date header 3 s ahead", "nic_einvoice", 200,
                               failure_body("nic_einvoice", "1005", "Invalid Token"), {"Date": http_date(T0 + 2 * H + 3 * S)},
                               ["catalogue", "skew"]))
+    # The exchange's midpoint is T0+2h+60 ms; Date headers hold whole seconds.
+    for label, date in [("a day less 60 ms ahead of the exchange's midpoint: measured", T0 + 2 * H + 24 * H),
+                        ("a day and 940 ms ahead: ignored", T0 + 2 * H + 24 * H + 1000),
+                        ("a day less 940 ms behind: measured", T0 + 2 * H - 24 * H + 1000),
+                        ("a day and 60 ms behind: ignored", T0 + 2 * H - 24 * H)]:
+        tests.append(observe_case(f"a success with a Date header {label}", "nic_einvoice", 200,
+                                  json.dumps({"Status": 1, "Data": "ZGF0YQ=="}), {"Date": http_date(date)}, ["catalogue", "skew", "boundary"]))
     tests.append(observe_case("a success with a Date header and an Age header (from a cache): no skew", "nic_einvoice", 200,
                               json.dumps({"Status": 1, "Data": "ZGF0YQ=="}), {"Date": http_date(T0 + 2 * H + 3 * S), "Age": "10"},
                               ["catalogue", "skew"]))
