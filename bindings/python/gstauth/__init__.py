@@ -14,12 +14,14 @@ from typing import Any, Dict, Optional
 
 from ._backend import MAX_OP_NAME_LENGTH, Backend, get_backend
 from ._call import BackendArg, Bytes, JSONPayload, call_json, call_raw
+from . import _ops
 from ._ops import *  # noqa: F401,F403 - the generated typed surface: every op, its types and one error class per code
 from ._ops import ERRORS, OPS, VERSION
 from .errors import ForkError, GstAuthError
 from .sessions import (SESSION_CLASSES, AuthorizationCodeSession, EInvoiceSession, EWayBillSession,
                        GatewayTaskSession, GstnSession, OAuthClientCredentialsSession, OAuthPasswordSession,
-                       Observation, Request, Response, Session, WhiteBITFastKeySession, WhiteBITSession)
+                       Observation, PreparedCall, Request, Response, Send, Session, WhiteBITFastKeySession,
+                       WhiteBITSession)
 
 __version__ = VERSION
 
@@ -32,8 +34,9 @@ def call(op: str, input: Optional[Dict[str, Any]] = None, *, backend: BackendArg
     return call_json(op, input or {}, backend)
 
 
-__all__ = ["call", "call_raw", "Backend", "get_backend", "GstAuthError", "ForkError", "ERRORS", "OPS",
-           "VERSION", "MAX_OP_NAME_LENGTH", "Session", "Request", "Response", "Observation", "SESSION_CLASSES",
-           "GstnSession", "GatewayTaskSession", "EInvoiceSession", "EWayBillSession", "OAuthClientCredentialsSession",
+__all__ = ["call", "call_raw", "Backend", "get_backend", "GstAuthError", "ForkError", "MAX_OP_NAME_LENGTH",
+           "Session", "Request", "Response", "Observation", "PreparedCall", "Send", "SESSION_CLASSES", "GstnSession",
+           "GatewayTaskSession", "EInvoiceSession", "EWayBillSession", "OAuthClientCredentialsSession",
            "OAuthPasswordSession", "AuthorizationCodeSession", "WhiteBITSession", "WhiteBITFastKeySession",
-           "BackendArg", "Bytes", "JSONPayload"] + list(OPS)
+           "BackendArg", "Bytes", "JSONPayload"]
+__all__ += _ops.__all__

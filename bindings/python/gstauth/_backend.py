@@ -13,6 +13,7 @@ cryptography behind each call.
 from __future__ import annotations
 
 import ctypes
+import importlib
 import json
 import os
 import struct
@@ -102,7 +103,14 @@ class Backend:
     a failure raises its GstAuthError subclass."""
 
     name = "?"
-    version = ""
+    _version: Optional[str] = None
+
+    @property
+    def version(self) -> str:
+        """The library version of the artifact behind this backend (the repository's VERSION file)."""
+        if self._version is None:
+            self._version = str(self.call("version", b"{}")["version"])
+        return self._version
 
     def call(self, op: str, data: bytes) -> Dict[str, Any]:
         raise NotImplementedError
@@ -160,7 +168,7 @@ class CSharedBackend(Backend):
         self._lib = lib
         self._u8p = u8p
         _loaded_in_pid = os.getpid()
-        self.version = lib.gstauth_version().decode()
+        self._version = lib.gstauth_version().decode()
 
     def _check_fork(self) -> None:
         if _forked_after_load:
@@ -233,7 +241,7 @@ class WasmBackend(Backend):
 
     def __init__(self, path: Optional[str] = None):
         try:
-            import extism  # noqa: F401
+            self._extism: Any = importlib.import_module("extism")
         except ImportError:
             raise make_error("unsupported", "the wasm backend needs the extism package: pip install 'gstauth[wasm]'") from None
         self.path = path or _find("GSTAUTH_WASM", "gstauth.wasm")
@@ -245,7 +253,7 @@ class WasmBackend(Backend):
         self._lock = threading.Lock()
 
     def _plugin(self) -> Any:
-        import extism
+        extism = self._extism
         if self._pid != os.getpid():  # forked: start afresh in the child
             self._pid, self._compiled, self._local = os.getpid(), None, threading.local()
         p = getattr(self._local, "plugin", None)
@@ -258,14 +266,14 @@ class WasmBackend(Backend):
         return p
 
     def _invoke(self, op: str, data: bytes) -> bytes:
-        import extism
         op_name(op)
         p = self._plugin()
         if not p.function_exists(op):
             raise make_error("unsupported", f"unknown op {op[:64]!r} (the op \"ops\" lists them)")
         try:
-            return p.call(op, data)
-        except extism.Error as e:
+            out: bytes = p.call(op, data)
+            return out
+        except self._extism.Error as e:
             msg = str(e)
             try:
                 body = json.loads(msg)

@@ -46,10 +46,10 @@ def call_raw(op: str, params: Dict[str, Any], data: Bytes, backend: BackendArg =
     return _backend(backend).call_raw(op, encode_input(params), data)
 
 
-def b64e(value: Any) -> str:
-    """Standard base64 of a bytes-like value."""
+def b64e(value: Any, what: str = "value") -> str:
+    """Standard base64 of a bytes-like value (what names it in a TypeError)."""
     if not isinstance(value, (bytes, bytearray, memoryview)):
-        raise TypeError(f"expected bytes, not {type(value).__name__}")
+        raise TypeError(f"{what} must be bytes, not {type(value).__name__}")
     return base64.b64encode(value).decode("ascii")
 
 
@@ -61,18 +61,19 @@ def b64d(value: Any) -> bytes:
         raise TypeError(f"not base64 from the core: {e}") from None
 
 
-def json_text(value: Any) -> str:
-    """The exact JSON text of a payload: text as it is, UTF-8 bytes decoded, a dict or list encoded compactly."""
+def json_text(value: Any, what: str = "payload") -> str:
+    """The exact JSON text of a payload: text as it is, UTF-8 bytes decoded, a dict or list encoded compactly (what
+    names it in a TypeError)."""
     if isinstance(value, str):
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
         try:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError:
-            raise TypeError("a JSON payload given as bytes must be UTF-8") from None
+            raise TypeError(f"{what} given as bytes must be UTF-8 JSON text") from None
     if isinstance(value, (dict, list)):
         try:
             return _dumps(value)
         except (TypeError, ValueError) as e:
-            raise TypeError(f"payload is not JSON-serialisable: {e}") from None
-    raise TypeError(f"a JSON payload must be str, bytes, a dict or a list, not {type(value).__name__}")
+            raise TypeError(f"{what} is not JSON-serialisable: {e}") from None
+    raise TypeError(f"{what} must be JSON text (str or bytes), a dict or a list, not {type(value).__name__}")

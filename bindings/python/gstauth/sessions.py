@@ -13,12 +13,12 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Union, cast
+from typing import (Any, Callable, ClassVar, Dict, Generator, Mapping, Optional, Tuple, Type, TypeVar, Union,
+                    cast)
 
 from . import _ops
 from ._call import BackendArg, Bytes, JSONPayload, b64e, json_text
-from ._ops import Config, Credentials, Error, HTTPRequest, Outcome, Plan, Provider, Step
-from ._ops import Session as SessionState
+from ._ops import Config, Credentials, Error, HTTPRequest, Outcome, Plan, Provider, SessionState, Step
 from .errors import GstAuthError, error_from, make_error
 
 
@@ -42,31 +42,56 @@ class Request:
 
 
 @dataclass
-class Response:
-    """What the host received, handed back to the core. Header names are matched case-insensitively."""
-
-    status: int
-    headers: Dict[str, str] = field(default_factory=dict)
-    body: str = ""
-
-    def _wire(self) -> Dict[str, Any]:
-        return {"status": self.status, "headers": dict(self.headers), "body": self.body}
-
-
-@dataclass
 class Observation:
     """What an ordinary API response means (the error catalogue): its outcome and, for a failure, the error."""
 
     outcome: Outcome
     error: Optional[Error] = None
 
+    @property
+    def ok(self) -> bool:
+        """True for ok and no_data (a normal empty answer)."""
+        return self.outcome in ("ok", "no_data")
+
     def raise_for_error(self) -> None:
         """Raise the error's GstAuthError subclass unless the outcome is ok or no_data."""
-        if self.error is not None and self.outcome not in ("ok", "no_data"):
-            raise error_from(self.error)
+        if not self.ok:
+            raise error_from(self.error or {"code": "provider_error", "message": f"the call's outcome is {self.outcome}"})
+
+
+@dataclass
+class Response:
+    """What the host received, handed back to the core. Header names are matched case-insensitively.
+    ``Session.request`` fills ``observation`` with what the core made of it."""
+
+    status: int
+    headers: Dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    observation: Optional[Observation] = None
+
+    def _wire(self) -> _ops.HTTPResponse:
+        return _ops.HTTPResponse(status=self.status, headers=dict(self.headers), body=self.body)
+
+    def raise_for_error(self) -> None:
+        """Raise the observed failure (see Observation.raise_for_error); nothing when the response was not observed."""
+        if self.observation is not None:
+            self.observation.raise_for_error()
+
+
+@dataclass
+class PreparedCall:
+    """One send of an ordinary API call, made from one state of the session: the token it carries, the headers to add
+    and the body to send. The answer is read against the same state (its session key), even if a refresh replaced
+    it meanwhile."""
+
+    token: str
+    headers: Dict[str, str]
+    body: bytes
+    state: SessionState
 
 
 Send = Callable[[Request], Response]
+S = TypeVar("S", bound="Session")
 
 
 class Session:
@@ -74,9 +99,11 @@ class Session:
 
     ``credentials`` are the secrets the requests need (client secret, password, public key...). They go to the core
     with every request and are never stored in the session state, so a sealed session holds tokens and keys but no
-    passwords. ``on_change`` is called with the session after every state change (a new token, a failure recorded),
-    for example to store ``seal()`` in a database. ``wait_timeout`` bounds, in seconds, how long a caller waits for
-    another caller's renewal of an unusable token.
+    passwords. ``on_change`` is called with the session after every change of its state (a request in flight, a new
+    token, a failure recorded, a rejected token), for example to store ``seal()`` in a database. ``wait_timeout``
+    bounds, in seconds, how long a caller waits for another caller's renewal of an unusable token. ``certificate``,
+    when given, loads the provider's current public certificate (PEM) when the provider says the one in
+    ``credentials["public_key"]`` is stale: the session takes it and sends once more.
     """
 
     provider: ClassVar[str] = ""
@@ -84,24 +111,28 @@ class Session:
     def __init__(self, account: str, config: Optional[Config] = None, *, provider: Optional[Provider] = None,
                  credentials: Optional[Credentials] = None, send: Optional[Send] = None, backend: BackendArg = None,
                  clock: Callable[[], int] = now_ms, on_change: Optional[Callable[["Session"], None]] = None,
-                 state: Optional[SessionState] = None, wait_timeout: float = 60.0):
+                 state: Optional[SessionState] = None, wait_timeout: float = 60.0,
+                 certificate: Optional[Callable[[], str]] = None):
         name = provider or type(self).provider
         if not name:
             raise TypeError("provider is required")
         if not isinstance(account, str):
             raise TypeError(f"account must be a str, not {type(account).__name__}")
-        self._provider: str = name
-        self.credentials: Credentials = Credentials(**(credentials or {}))
+        if credentials is not None and not isinstance(credentials, Mapping):
+            raise TypeError(f"credentials must be a dict, not {type(credentials).__name__}")
+        self.credentials: Credentials = Credentials()
+        self.credentials.update(credentials or Credentials())
         self.send = send
         self.backend = backend
         self.clock = clock
         self.on_change = on_change
         self.wait_timeout = wait_timeout
+        self.certificate = certificate
         self._state_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         if state is None:
-            state = _ops.session_new(account=account, provider=cast(Provider, name),
-                                     config=Config(**(config or {})), backend=backend).session
+            state = _ops.session_new(account=account, provider=cast(Provider, name), config=config,
+                                     backend=backend).session
         self._state: SessionState = state
 
     # --- state -------------------------------------------------------------------------------------------
@@ -122,8 +153,11 @@ class Session:
     def to_json(self) -> str:
         return json.dumps(self._state, separators=(",", ":"))
 
-    def _set(self, state: SessionState) -> None:
+    def _set(self, state: SessionState) -> bool:
+        """Replace the state (the state lock held); reports whether it changed."""
+        changed = state != self._state
         self._state = state
+        return changed
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -136,20 +170,23 @@ class Session:
         return _ops.session_seal(session=state, key=key, key_id=key_id, backend=self.backend).sealed
 
     @classmethod
-    def open(cls, sealed: str, keys: Mapping[str, Bytes], *, account: Optional[str] = None,
-             **kw: Any) -> "Session":
-        """Open a sealed session with a keyring {key_id: key}; the blob must be for this class's provider."""
-        ring = [_ops.SealKey(key_id=k, key=b64e(v)) for k, v in keys.items()]
-        provider = cast(Optional[Provider], kw.pop("provider", None) or cls.provider or None)
-        state = _ops.session_open(sealed=sealed, keys=ring, provider=provider, account=account,
+    def open(cls: Type[S], sealed: str, keys: Mapping[str, Bytes], *, account: Optional[str] = None,
+             provider: Optional[Provider] = None, **kw: Any) -> S:
+        """Open a sealed session with a keyring {key_id: key}; the blob must be for this class's provider (and for
+        account, when given). Other keywords are the constructor's."""
+        if not isinstance(keys, Mapping):
+            raise TypeError(f"keys must be a dict of key id to key, not {type(keys).__name__}")
+        ring = [_ops.SealKey(key_id=k, key=b64e(v, f"keys[{k!r}]")) for k, v in keys.items()]
+        want = provider or cast(Optional[Provider], cls.provider or None)
+        state = _ops.session_open(sealed=sealed, keys=ring, provider=want, account=account,
                                   backend=kw.get("backend")).session
         return cls(state["account"], provider=state["provider"], state=state, **kw)
 
     def _creds(self, extra: Optional[Credentials] = None) -> Credentials:
-        if not extra:
-            return self.credentials
-        c = Credentials(**self.credentials)
-        c.update(extra)
+        c = Credentials()
+        c.update(self.credentials)
+        if extra:
+            c.update(extra)
         return c
 
     # --- the planner and single exchanges -----------------------------------------------------------------
@@ -163,33 +200,52 @@ class Session:
     def build(self, step: Optional[Step] = None, *, credentials: Optional[Credentials] = None,
               params: Optional[Dict[str, str]] = None, at_ms: Optional[int] = None) -> Request:
         """Build the request of a step (or the one the planner calls for) and record it in the session."""
+        now = self.clock() if at_ms is None else at_ms
+        creds = self._creds(credentials)
         with self._state_lock:
-            out = _ops.session_request(session=self._state, now_ms=self.clock() if at_ms is None else at_ms, step=step,
-                                       credentials=self._creds(credentials), params=params, backend=self.backend)
-            self._set(out.session)
+            out = _ops.session_request(session=self._state, now_ms=now, step=step, credentials=creds, params=params,
+                                       backend=self.backend)
+            changed = self._set(out.session)
+        if changed:
+            self._changed()
         return Request._of(out.request)
 
     def handle(self, response: Response, *, sent_at_ms: int = 0, received_at_ms: Optional[int] = None,
                raise_error: bool = True) -> Outcome:
         """Hand the response to the request in flight back to the core. The session is updated either way; a provider
         failure is then raised as its GstAuthError subclass (unless raise_error is False)."""
+        outcome, error = self._handle(response, sent_at_ms, received_at_ms)
+        if raise_error and error is not None:
+            raise error_from(error)
+        return outcome
+
+    def _handle(self, response: Response, sent_at_ms: int,
+                received_at_ms: Optional[int] = None) -> Tuple[Outcome, Optional[Error]]:
+        received = self.clock() if received_at_ms is None else received_at_ms
         with self._state_lock:
-            out = _ops.session_response(session=self._state, response=_ops.HTTPResponse(**response._wire()),
-                                        received_at_ms=self.clock() if received_at_ms is None else received_at_ms,
-                                        sent_at_ms=sent_at_ms or None, backend=self.backend)
-            self._set(out.session)
-        self._changed()
-        if raise_error and out.error is not None:
-            raise error_from(out.error)
-        return out.outcome
+            out = _ops.session_response(session=self._state, response=response._wire(),
+                                        received_at_ms=max(received, sent_at_ms), sent_at_ms=sent_at_ms or None,
+                                        backend=self.backend)
+            changed = self._set(out.session)
+        if changed:
+            self._changed()
+        return out.outcome, out.error
 
     def exchange(self, step: Optional[Step] = None, *, send: Optional[Send] = None,
                  credentials: Optional[Credentials] = None, params: Optional[Dict[str, str]] = None) -> Outcome:
-        """Build a step's request, send it, and hand the response back (raising a provider failure)."""
+        """Build a step's request, send it, and hand the response back (raising a provider failure). A stale
+        certificate is replaced through ``certificate`` and the step sent once more."""
         sender = self._sender(send)
-        sent = self.clock()
-        req = self.build(step, credentials=credentials, params=params, at_ms=sent)
-        return self.handle(sender(req), sent_at_ms=sent)
+        for attempt in (0, 1):
+            sent = self.clock()
+            req = self.build(step, credentials=credentials, params=params, at_ms=sent)
+            outcome, error = self._handle(sender(req), sent)
+            if outcome == "stale_certificate" and attempt == 0 and self._reload_certificate():
+                continue
+            if error is not None:
+                raise error_from(error)
+            return outcome
+        raise make_error("internal", "unreachable")  # pragma: no cover
 
     def _sender(self, send: Optional[Send]) -> Send:
         s = send or self.send
@@ -197,14 +253,69 @@ class Session:
             raise TypeError("no send callable: pass send= or set session.send")
         return s
 
+    def _reload_certificate(self) -> bool:
+        """Load the provider's current certificate into the credentials; False when there is no loader."""
+        if self.certificate is None:
+            return False
+        pem = self.certificate()
+        if not isinstance(pem, str):
+            raise TypeError(f"certificate() must return PEM text, not {type(pem).__name__}")
+        with self._state_lock:
+            self.credentials["public_key"] = pem
+        return True
+
     # --- the refresh loop (docs/hosts.md) ------------------------------------------------------------------
 
     def _ensure(self, stage: _ops.EnsureStage, attempts: int) -> _ops.SessionEnsureResult:
+        now = self.clock()
         with self._state_lock:
-            d = _ops.session_ensure(session=self._state, now_ms=self.clock(), stage=stage, attempts=attempts,
-                                    credentials=self.credentials, backend=self.backend)
-            self._set(d.session)
+            d = _ops.session_ensure(session=self._state, now_ms=now, stage=stage, attempts=attempts,
+                                    credentials=self._creds() if stage == "locked" else None, backend=self.backend)
+            changed = self._set(d.session)
+        if changed:
+            self._changed()
         return d
+
+    def _check(self) -> Tuple[Optional[str], _ops.Move]:
+        """The first question of the loop, with no lock held: the token to use now (use; or refresh while another
+        caller holds the refresh lock, which the caller checks), or None and the move that needs the lock."""
+        d = self._ensure("check", 0)
+        if d.move == "use":
+            return d.access_token or "", d.move
+        if d.move == "fail":
+            raise error_from(d.error or {"code": "internal", "message": "ensure failed without an error"})
+        if d.move == "refresh":
+            return d.access_token or "", d.move
+        if d.move == "renew":
+            return None, d.move
+        raise make_error("internal", f"ensure answered {d.move!r} outside the refresh lock")
+
+    def _token_steps(self) -> Generator[Request, Response, str]:
+        """The locked loop, the refresh lock held by the caller: yields each request to send and takes its response;
+        returns the token to use."""
+        attempts, reloaded = 0, False
+        while True:
+            d = self._ensure("locked", attempts)
+            if d.move == "use":
+                return d.access_token or ""
+            if d.move != "send" or d.request is None:
+                raise error_from(d.error or {"code": "internal", "message": f"ensure answered {d.move!r}"})
+            sent = self.clock()
+            response = yield Request._of(d.request)
+            outcome, error = self._handle(response, sent)
+            attempts += 1
+            if outcome == "stale_certificate":
+                if reloaded or not self._reload_certificate():
+                    return self._token_despite(error)
+                reloaded = True
+
+    def _token_despite(self, error: Optional[Error]) -> str:
+        """After a failure the core does not back off from (a stale certificate that cannot be replaced): a token that
+        is still valid is used, as after any failed refresh; otherwise the failure is raised."""
+        d = self._ensure("check", 0)
+        if d.move in ("use", "refresh"):
+            return d.access_token or ""
+        raise error_from(error or {"code": "certificate_stale", "message": "the provider's certificate is stale"})
 
     def ensure(self, *, send: Optional[Send] = None) -> str:
         """A usable access token, refreshing or renewing first when the core says so.
@@ -212,29 +323,16 @@ class Session:
         Single flight: one thread refreshes while the others keep using the valid token; during a renewal the
         others wait (at most wait_timeout) for it. Raises UserActionRequired when a person must act, RateLimited
         during a backoff."""
-        d = self._ensure("check", 0)
-        if d.move == "use":
-            return d.access_token or ""
-        if d.move == "fail":
-            raise error_from(d.error or {})
-        if d.move == "refresh":
+        token, move = self._check()
+        if move == "use":
+            return token or ""
+        if move == "refresh":
             if not self._refresh_lock.acquire(blocking=False):
-                return d.access_token or ""
+                return token or ""
         elif not self._refresh_lock.acquire(timeout=self.wait_timeout):
             raise make_error("token_expired", "timed out waiting for another caller's renewal of the token")
         try:
-            sender = self._sender(send)
-            attempts = 0
-            while True:
-                d = self._ensure("locked", attempts)
-                if d.move == "use":
-                    return d.access_token or ""
-                if d.move != "send" or d.request is None:
-                    raise error_from(d.error or {"code": "internal", "message": "ensure gave no request"})
-                sent = self.clock()
-                response = sender(Request._of(d.request))
-                self.handle(response, sent_at_ms=sent, raise_error=False)
-                attempts += 1
+            return run_steps(self._token_steps(), self._sender(send))
         finally:
             self._refresh_lock.release()
 
@@ -245,7 +343,7 @@ class Session:
         if d.move in ("use", "refresh"):
             return d.access_token or ""
         if d.move == "fail":
-            raise error_from(d.error or {})
+            raise error_from(d.error or {"code": "internal", "message": "ensure failed without an error"})
         raise make_error("token_expired", d.plan["message"])
 
     # --- ordinary API calls --------------------------------------------------------------------------------
@@ -255,53 +353,78 @@ class Session:
         """The headers of an ordinary API call with the session's token (GSTN returns calls: ret_period, rtn_typ,
         userrole)."""
         with self._state_lock:
-            state = self._state
-        return _ops.session_headers(session=state, credentials=self.credentials, ret_period=ret_period,
+            state, creds = self._state, self._creds()
+        return _ops.session_headers(session=state, credentials=creds, ret_period=ret_period,
                                     rtn_typ=rtn_typ, userrole=userrole, backend=self.backend).headers
+
+    def prepare_call(self, body: Union[None, Bytes, str] = None, *, ret_period: Optional[str] = None,
+                     rtn_typ: Optional[str] = None, userrole: Optional[str] = None) -> PreparedCall:
+        """The headers and the body of one API call, from one state of the session (call ensure() first)."""
+        with self._state_lock:
+            state, creds = self._state, self._creds()
+        headers = _ops.session_headers(session=state, credentials=creds, ret_period=ret_period, rtn_typ=rtn_typ,
+                                       userrole=userrole, backend=self.backend).headers
+        plain = _bytes(body)
+        wire = _ops.session_encrypt_body_raw(plain, session=state, backend=self.backend) if plain else b""
+        return PreparedCall(state.get("access_token", ""), headers, wire, state)
+
+    def finish_call(self, call: PreparedCall, response: Response, *, sent_at_ms: int,
+                    received_at_ms: Optional[int] = None) -> Tuple[Observation, Optional[bytes]]:
+        """Observe the answer to a prepared call; for ok and no_data, also its body with the payload decrypted under
+        the state the call was made with (None otherwise)."""
+        seen = self.observe(response, sent_at_ms=sent_at_ms, received_at_ms=received_at_ms, access_token=call.token)
+        if not seen.ok or not response.body:
+            return seen, None
+        return seen, _ops.session_decrypt_body_raw(response.body.encode("utf-8"), session=call.state,
+                                                   backend=self.backend)
 
     def observe(self, response: Response, *, sent_at_ms: int, received_at_ms: Optional[int] = None,
                 access_token: Optional[str] = None) -> Observation:
         """After an ordinary API call: measure skew, classify the answer (the error catalogue) and mark a rejected
         token. access_token is the token the call was made with."""
+        received = self.clock() if received_at_ms is None else received_at_ms
         with self._state_lock:
-            out = _ops.session_observe(session=self._state, response=_ops.HTTPResponse(**response._wire()),
-                                       sent_at_ms=sent_at_ms,
-                                       received_at_ms=self.clock() if received_at_ms is None else received_at_ms,
-                                       access_token=access_token, backend=self.backend)
-            self._set(out.session)
-        if out.outcome == "reauthenticate":
+            out = _ops.session_observe(session=self._state, response=response._wire(), sent_at_ms=sent_at_ms,
+                                       received_at_ms=max(received, sent_at_ms), access_token=access_token,
+                                       backend=self.backend)
+            changed = self._set(out.session)
+        if changed:
             self._changed()
         return Observation(out.outcome, out.error)
 
     def encrypt_body(self, body: Union[Bytes, str]) -> bytes:
         """A request body with its payload member encrypted for the session (unchanged when nothing to encrypt)."""
-        data = body.encode("utf-8") if isinstance(body, str) else body
         with self._state_lock:
             state = self._state
-        return _ops.session_encrypt_body_raw(data, session=state, backend=self.backend)
+        return _ops.session_encrypt_body_raw(_bytes(body), session=state, backend=self.backend)
 
     def decrypt_body(self, body: Union[Bytes, str]) -> bytes:
         """A successful response body with its payload decrypted in place (HMAC verified first)."""
-        data = body.encode("utf-8") if isinstance(body, str) else body
         with self._state_lock:
             state = self._state
-        return _ops.session_decrypt_body_raw(data, session=state, backend=self.backend)
+        return _ops.session_decrypt_body_raw(_bytes(body), session=state, backend=self.backend)
 
     def encrypt(self, payload: JSONPayload) -> Dict[str, Any]:
-        """The encrypted members a request body carries for a payload (GSTN data and hmac, NIC Data): add your own
-        members (the action) beside them."""
+        """The encrypted members a request body carries for a payload: add your own members (the action) beside
+        them."""
         with self._state_lock:
             state = self._state
         out = _ops.session_encrypt_payload_raw(json_text(payload).encode("utf-8"), session=state, backend=self.backend)
         result: Dict[str, Any] = json.loads(out)
         return result
 
-    def decrypt(self, response: Union[Mapping[str, Any], str, bytes]) -> Any:
-        """The decrypted payload of a response body (a dict, or its text): a failure raises its error."""
-        data = json_text(dict(response) if isinstance(response, Mapping) else response).encode("utf-8")
+    def decrypt(self, response: Union[Response, Mapping[str, Any], str, bytes]) -> Any:
+        """The decrypted payload of a response body (a Response, a dict, or its text), parsed: a failure raises its
+        error."""
+        if isinstance(response, Response):
+            text: Union[str, bytes] = response.body
+        elif isinstance(response, Mapping):
+            text = json_text(dict(response), "response")
+        else:
+            text = response
         with self._state_lock:
             state = self._state
-        return json.loads(_ops.session_decrypt_payload_raw(data, session=state, backend=self.backend))
+        return json.loads(_ops.session_decrypt_payload_raw(_bytes(text), session=state, backend=self.backend))
 
     def request(self, method: str, url: str, *, body: Union[None, Bytes, str] = None,
                 headers: Optional[Mapping[str, str]] = None, send: Optional[Send] = None,
@@ -309,29 +432,61 @@ class Session:
                 userrole: Optional[str] = None) -> Response:
         """An ordinary API call through send, the way docs/hosts.md says: a usable token first, the session's
         headers, the payload encrypted, and the answer observed and decrypted; after the provider rejects the token,
-        one renewal and one replay. The response is returned whatever its outcome (``observe`` it again, or
-        ``decrypt`` it, to raise its error)."""
+        one renewal and one replay (never two); after a stale certificate, one reload (``certificate``) and one retry.
+        The response is returned whatever its outcome, with ``observation`` set (``raise_for_error()`` raises a
+        failure)."""
         sender = self._sender(send)
-        plain = b"" if body is None else (body.encode("utf-8") if isinstance(body, str) else bytes(body))
-        for attempt in range(2):
-            token = self.ensure(send=sender)
-            h = dict(headers or {})
-            lower = {k.lower() for k in h}
-            for k, v in self.headers(ret_period=ret_period, rtn_typ=rtn_typ, userrole=userrole).items():
-                if k.lower() not in lower:
-                    h[k] = v
-            wire = self.encrypt_body(plain).decode("utf-8") if plain else ""
+        plain = _bytes(body)
+        replayed = reloaded = False
+        while True:
+            self.ensure(send=sender)
+            call = self.prepare_call(plain, ret_period=ret_period, rtn_typ=rtn_typ, userrole=userrole)
             sent = self.clock()
-            response = sender(Request(method, url, h, wire))
-            seen = self.observe(response, sent_at_ms=sent, access_token=token)
-            if seen.outcome in ("ok", "no_data"):
-                if seen.outcome == "ok" and response.body:
-                    response = Response(response.status, response.headers,
-                                        self.decrypt_body(response.body).decode("utf-8"))
-                return response
-            if seen.outcome != "reauthenticate" or attempt == 1:
-                return response
-        return response  # pragma: no cover - the loop returns
+            response = sender(Request(method, url, merge_headers(headers, call.headers), call.body.decode("utf-8")))
+            seen, decrypted = self.finish_call(call, response, sent_at_ms=sent)
+            if seen.outcome == "reauthenticate" and not replayed:
+                replayed = True
+                continue
+            if seen.outcome == "stale_certificate" and not reloaded and self._reload_certificate():
+                reloaded = True
+                continue
+            body_text = response.body if decrypted is None else decrypted.decode("utf-8")
+            return Response(response.status, response.headers, body_text, seen)
+
+
+def merge_headers(app: Optional[Mapping[str, str]], session: Mapping[str, str]) -> Dict[str, str]:
+    """The application's headers with the session's set over them, except a content type the application chose."""
+    out = dict(app or {})
+    lower = {k.lower(): k for k in out}
+    for k, v in session.items():
+        have = lower.get(k.lower())
+        if have is not None:
+            if k.lower() == "content-type":
+                continue
+            del out[have]
+        out[k] = v
+    return out
+
+
+def run_steps(steps: Generator[Request, Response, str], send: Send) -> str:
+    """Drive a session's locked loop with a send callable."""
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(send(request))
+    except StopIteration as done:
+        token: str = done.value
+        return token
+
+
+def _bytes(body: Union[None, Bytes, str]) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise TypeError(f"a body must be str or bytes, not {type(body).__name__}")
 
 
 # --- GSTN -----------------------------------------------------------------------------------------------
@@ -450,11 +605,11 @@ class WhiteBITFastKeySession(WhiteBITSession):
     provider = "whitebit_fast_key"
 
 
-SESSION_CLASSES: Dict[str, type] = {c.provider: c for c in (
+SESSION_CLASSES: Dict[str, Type[Session]] = {c.provider: c for c in (
     GstnSession, EInvoiceSession, EWayBillSession, GatewayTaskSession, OAuthClientCredentialsSession,
     OAuthPasswordSession, AuthorizationCodeSession, WhiteBITSession, WhiteBITFastKeySession)}
 """The session class of each provider."""
 
-__all__ = ["Session", "Request", "Response", "Observation", "Send", "now_ms", "GstnSession", "GatewayTaskSession",
+__all__ = ["Session", "Request", "Response", "Observation", "PreparedCall", "Send", "now_ms", "merge_headers", "run_steps", "GstnSession", "GatewayTaskSession",
            "EInvoiceSession", "EWayBillSession", "OAuthClientCredentialsSession", "OAuthPasswordSession",
            "AuthorizationCodeSession", "WhiteBITSession", "WhiteBITFastKeySession", "SESSION_CLASSES", "GstAuthError"]

@@ -5,23 +5,25 @@
   its payload member encrypted; the response is observed, and after a rejected token the original request is replayed
   once with a new one; a successful answer's payload is decrypted before the application sees it.
 - ``Auth(session)``: ``httpx.Client(auth=Auth(session))`` for the same without touching response bodies (the usual
-  choice for OAuth gateways, whose payloads are not encrypted).
+  choice for OAuth gateways, whose payloads are not encrypted; ``session.decrypt(response.text)`` reads one).
 
-Refreshes are single-flight per session: a threading lock for sync clients, an asyncio lock for async ones (the loop of
-docs/hosts.md; every decision is the core's).
+Refreshes are single-flight per session: the session's threading lock for sync clients, an asyncio lock per session
+and event loop for async ones (the loop of docs/hosts.md; every decision is the core's). Requests carry their GSTN
+return-call options as ``Transport(session, ret_period=...)`` or per request with
+``extensions={"gstauth": {"ret_period": "042026"}}``.
 """
 from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import AsyncGenerator, Awaitable, Callable, Generator, Optional
+from typing import AsyncGenerator, Awaitable, Callable, Dict, Generator, Mapping, Optional, Tuple
 
 import httpx
 
-from ..errors import error_from, make_error
-from ..sessions import Request, Response, Session, now_ms
+from ..errors import make_error
+from ..sessions import PreparedCall, Request, Response, Session
 
-__all__ = ["Transport", "AsyncTransport", "Auth", "sender"]
+__all__ = ["Transport", "AsyncTransport", "Auth", "sender", "async_sender"]
 
 
 def sender(client: Optional[httpx.Client] = None, timeout: float = 30.0) -> Callable[[Request], Response]:
@@ -29,15 +31,22 @@ def sender(client: Optional[httpx.Client] = None, timeout: float = 30.0) -> Call
     c = client or httpx.Client(timeout=timeout)
 
     def send(req: Request) -> Response:
-        r = c.request(req.method, req.url, headers=req.headers,
-                      content=req.body.encode("utf-8") if req.body else None)
-        return Response(r.status_code, dict(r.headers), r.text)
+        return _to_session(c.send(_to_httpx(req)))
+    return send
+
+
+def async_sender(client: httpx.AsyncClient) -> Callable[[Request], Awaitable[Response]]:
+    """An awaitable send callable over an httpx.AsyncClient."""
+
+    async def send(req: Request) -> Response:
+        r = await client.send(_to_httpx(req))
+        await r.aread()
+        return _to_session(r)
     return send
 
 
 def _to_httpx(req: Request) -> httpx.Request:
-    return httpx.Request(req.method, req.url, headers=req.headers,
-                         content=req.body.encode("utf-8") if req.body else b"")
+    return httpx.Request(req.method, req.url, headers=req.headers, content=req.body.encode("utf-8"))
 
 
 def _to_session(r: httpx.Response) -> Response:
@@ -45,31 +54,83 @@ def _to_session(r: httpx.Response) -> Response:
 
 
 class _Options:
+    """The GSTN return-call options of a transport, overridden per request by extensions["gstauth"]."""
+
     def __init__(self, ret_period: Optional[str], rtn_typ: Optional[str], userrole: Optional[str]):
         self.ret_period, self.rtn_typ, self.userrole = ret_period, rtn_typ, userrole
 
+    def prepare(self, session: Session, request: httpx.Request, plain: bytes) -> PreparedCall:
+        ext = request.extensions.get("gstauth")
+        o: Mapping[str, str] = ext if isinstance(ext, Mapping) else {}
+        return session.prepare_call(plain, ret_period=o.get("ret_period", self.ret_period),
+                                    rtn_typ=o.get("rtn_typ", self.rtn_typ), userrole=o.get("userrole", self.userrole))
 
-def _with_headers(session: Session, request: httpx.Request, body: bytes, o: _Options) -> httpx.Request:
+
+def _outgoing(request: httpx.Request, call: PreparedCall) -> httpx.Request:
+    """The request to send: the caller's, with the session's headers (a content type the caller chose is kept) and
+    the body as encrypted."""
     headers = httpx.Headers(request.headers)
-    for k, v in session.headers(ret_period=o.ret_period, rtn_typ=o.rtn_typ, userrole=o.userrole).items():
+    for name in ("content-length", "transfer-encoding"):
+        if name in headers:
+            del headers[name]
+    for k, v in call.headers.items():
         if k.lower() != "content-type" or "content-type" not in headers:
             headers[k] = v
-    if "content-length" in headers:
-        del headers["content-length"]
-    return httpx.Request(request.method, request.url, headers=headers, content=body, extensions=request.extensions)
+    return httpx.Request(request.method, request.url, headers=headers, content=call.body,
+                         extensions=request.extensions)
 
 
-def _decrypted(session: Session, response: httpx.Response, request: httpx.Request) -> httpx.Response:
-    content = response.content
-    if not content:
+def _with_body(response: httpx.Response, request: httpx.Request, body: Optional[bytes]) -> httpx.Response:
+    """The response the application sees: the decrypted body when there is one."""
+    if body is None or body == response.content:
         return response
-    plain = session.decrypt_body(content)
     headers = httpx.Headers(response.headers)
-    for h in ("content-length", "content-encoding"):
+    for h in ("content-length", "content-encoding", "transfer-encoding"):
         if h in headers:
             del headers[h]
-    return httpx.Response(response.status_code, headers=headers, content=plain, request=request,
+    return httpx.Response(response.status_code, headers=headers, content=body, request=request,
                           extensions=response.extensions)
+
+
+def _again(session: Session, seen_outcome: str, flags: Dict[str, bool]) -> bool:
+    """Whether a call is sent once more: once after a rejected token, once after a stale certificate reloaded."""
+    if seen_outcome == "reauthenticate" and not flags["replayed"]:
+        flags["replayed"] = True
+        return True
+    if seen_outcome == "stale_certificate" and not flags["reloaded"] and session._reload_certificate():
+        flags["reloaded"] = True
+        return True
+    return False
+
+
+def _token_flow(session: Session) -> Generator[httpx.Request, httpx.Response, str]:
+    """session.ensure() with its auth requests yielded as httpx requests (the session's refresh lock held)."""
+    token, move = session._check()
+    if move == "use" and token is not None:
+        return token
+    lock = session._refresh_lock
+    if move == "refresh":
+        if not lock.acquire(blocking=False):
+            return token or ""
+    elif not lock.acquire(timeout=session.wait_timeout):
+        raise make_error("token_expired", "timed out waiting for another caller's renewal of the token")
+    try:
+        return (yield from _httpx_steps(session))
+    finally:
+        lock.release()
+
+
+def _httpx_steps(session: Session) -> Generator[httpx.Request, httpx.Response, str]:
+    steps = session._token_steps()
+    try:
+        req = next(steps)
+        while True:
+            r = yield _to_httpx(req)
+            r.read()
+            req = steps.send(_to_session(r))
+    except StopIteration as done:
+        result: str = done.value
+        return result
 
 
 class Transport(httpx.BaseTransport):
@@ -83,67 +144,72 @@ class Transport(httpx.BaseTransport):
 
     def _send(self, req: Request) -> Response:
         r = self.transport.handle_request(_to_httpx(req))
-        r.read()
+        try:
+            r.read()
+        finally:
+            r.close()
         return _to_session(r)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        s = self.session
         plain = request.read()
-        for attempt in range(2):
-            token = self.session.ensure(send=self._send)
-            wire = self.session.encrypt_body(plain) if plain else b""
-            sent = now_ms()
-            response = self.transport.handle_request(_with_headers(self.session, request, wire, self.options))
-            response.read()
-            seen = self.session.observe(_to_session(response), sent_at_ms=sent, access_token=token)
-            if seen.outcome == "reauthenticate" and attempt == 0:
+        flags = {"replayed": False, "reloaded": False}
+        while True:
+            s.ensure(send=self._send)
+            call = self.options.prepare(s, request, plain)
+            sent = s.clock()
+            response = self.transport.handle_request(_outgoing(request, call))
+            try:
+                response.read()
+            finally:
                 response.close()
+            seen, body = s.finish_call(call, _to_session(response), sent_at_ms=sent)
+            if _again(s, seen.outcome, flags):
                 continue
-            if seen.outcome == "ok":
-                return _decrypted(self.session, response, request)
-            return response
-        raise make_error("internal", "unreachable")  # pragma: no cover
+            return _with_body(response, request, body)
 
     def close(self) -> None:
         self.transport.close()
 
 
-_async_locks: "weakref.WeakKeyDictionary[Session, asyncio.Lock]" = weakref.WeakKeyDictionary()
+_async_locks: "weakref.WeakKeyDictionary[Session, Tuple[asyncio.AbstractEventLoop, asyncio.Lock]]" = \
+    weakref.WeakKeyDictionary()
 
 
 def _async_lock(session: Session) -> asyncio.Lock:
-    lock = _async_locks.get(session)
-    if lock is None:
-        lock = _async_locks[session] = asyncio.Lock()
-    return lock
+    """The session's refresh lock on the running event loop."""
+    loop = asyncio.get_running_loop()
+    held = _async_locks.get(session)
+    if held is None or held[0] is not loop:
+        held = _async_locks[session] = (loop, asyncio.Lock())
+    return held[1]
 
 
-async def _ensure_async(session: Session, send: Callable[[Request], Awaitable[Response]],
-                        wait_timeout: float) -> str:
-    """The loop of docs/hosts.md on an event loop: the session's asyncio lock is the refresh lock."""
-    d = session._ensure("check", 0)
-    if d.move == "use":
-        return d.access_token or ""
-    if d.move == "fail":
-        raise error_from(d.error or {})
-    lock = _async_lock(session)
-    if d.move == "refresh" and lock.locked():
-        return d.access_token or ""
+async def _acquire(session: Session, lock: asyncio.Lock) -> None:
     try:
-        await asyncio.wait_for(lock.acquire(), timeout=wait_timeout)
+        await asyncio.wait_for(lock.acquire(), timeout=session.wait_timeout)
     except asyncio.TimeoutError:
         raise make_error("token_expired", "timed out waiting for another caller's renewal of the token") from None
+
+
+async def _ensure_async(session: Session, send: Callable[[Request], Awaitable[Response]]) -> str:
+    """The loop of docs/hosts.md on an event loop: the session's asyncio lock is the refresh lock."""
+    token, move = session._check()
+    if move == "use" and token is not None:
+        return token
+    lock = _async_lock(session)
+    if move == "refresh" and lock.locked():
+        return token or ""
+    await _acquire(session, lock)
     try:
-        attempts = 0
-        while True:
-            d = session._ensure("locked", attempts)
-            if d.move == "use":
-                return d.access_token or ""
-            if d.move != "send" or d.request is None:
-                raise error_from(d.error or {"code": "internal", "message": "ensure gave no request"})
-            sent = now_ms()
-            response = await send(Request._of(d.request))
-            session.handle(response, sent_at_ms=sent, raise_error=False)
-            attempts += 1
+        steps = session._token_steps()
+        try:
+            req = next(steps)
+            while True:
+                req = steps.send(await send(req))
+        except StopIteration as done:
+            result: str = done.value
+            return result
     finally:
         lock.release()
 
@@ -159,26 +225,29 @@ class AsyncTransport(httpx.AsyncBaseTransport):
 
     async def _send(self, req: Request) -> Response:
         r = await self.transport.handle_async_request(_to_httpx(req))
-        await r.aread()
+        try:
+            await r.aread()
+        finally:
+            await r.aclose()
         return _to_session(r)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        s = self.session
         plain = await request.aread()
-        for attempt in range(2):
-            token = await _ensure_async(self.session, self._send, self.session.wait_timeout)
-            wire = self.session.encrypt_body(plain) if plain else b""
-            sent = now_ms()
-            response = await self.transport.handle_async_request(_with_headers(self.session, request, wire,
-                                                                               self.options))
-            await response.aread()
-            seen = self.session.observe(_to_session(response), sent_at_ms=sent, access_token=token)
-            if seen.outcome == "reauthenticate" and attempt == 0:
+        flags = {"replayed": False, "reloaded": False}
+        while True:
+            await _ensure_async(s, self._send)
+            call = self.options.prepare(s, request, plain)
+            sent = s.clock()
+            response = await self.transport.handle_async_request(_outgoing(request, call))
+            try:
+                await response.aread()
+            finally:
                 await response.aclose()
+            seen, body = s.finish_call(call, _to_session(response), sent_at_ms=sent)
+            if _again(s, seen.outcome, flags):
                 continue
-            if seen.outcome == "ok":
-                return _decrypted(self.session, response, request)
-            return response
-        raise make_error("internal", "unreachable")  # pragma: no cover
+            return _with_body(response, request, body)
 
     async def aclose(self) -> None:
         await self.transport.aclose()
@@ -189,6 +258,7 @@ class Auth(httpx.Auth):
     re-authentication; response bodies are left as received (decrypt them with ``session.decrypt``, or use
     ``Transport``)."""
 
+    requires_request_body = True
     requires_response_body = True
 
     def __init__(self, session: Session, *, ret_period: Optional[str] = None, rtn_typ: Optional[str] = None,
@@ -196,82 +266,47 @@ class Auth(httpx.Auth):
         self.session = session
         self.options = _Options(ret_period, rtn_typ, userrole)
 
-    def _token_flow(self) -> Generator[httpx.Request, httpx.Response, str]:
-        """ensure(), its auth requests yielded through the client's own flow."""
-        s = self.session
-        d = s._ensure("check", 0)
-        if d.move == "use":
-            return d.access_token or ""
-        if d.move == "fail":
-            raise error_from(d.error or {})
-        if d.move == "refresh":
-            if not s._refresh_lock.acquire(blocking=False):
-                return d.access_token or ""
-        elif not s._refresh_lock.acquire(timeout=s.wait_timeout):
-            raise make_error("token_expired", "timed out waiting for another caller's renewal of the token")
-        try:
-            attempts = 0
-            while True:
-                d = s._ensure("locked", attempts)
-                if d.move == "use":
-                    return d.access_token or ""
-                if d.move != "send" or d.request is None:
-                    raise error_from(d.error or {"code": "internal", "message": "ensure gave no request"})
-                sent = now_ms()
-                response = yield _to_httpx(Request._of(d.request))
-                response.read()
-                s.handle(_to_session(response), sent_at_ms=sent, raise_error=False)
-                attempts += 1
-        finally:
-            s._refresh_lock.release()
-
-    def _attach(self, request: httpx.Request, plain: bytes) -> httpx.Request:
-        wire = self.session.encrypt_body(plain) if plain else b""
-        return _with_headers(self.session, request, wire, self.options)
-
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        s = self.session
         plain = request.read()
-        for attempt in range(2):
-            token = yield from self._token_flow()
-            call = self._attach(request, plain)
-            sent = now_ms()
-            response = yield call
+        flags = {"replayed": False, "reloaded": False}
+        while True:
+            yield from _token_flow(s)
+            call = self.options.prepare(s, request, plain)
+            sent = s.clock()
+            response = yield _outgoing(request, call)
             response.read()
-            seen = self.session.observe(_to_session(response), sent_at_ms=sent, access_token=token)
-            if seen.outcome != "reauthenticate" or attempt == 1:
+            seen, _ = s.finish_call(call, _to_session(response), sent_at_ms=sent)
+            if not _again(s, seen.outcome, flags):
                 return
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        s = self.session
         plain = await request.aread()
-        for attempt in range(2):
-            # The token loop's auth requests go through this flow, one at a time.
-            d = self.session._ensure("check", 0)
-            token = d.access_token or ""
-            if d.move == "fail":
-                raise error_from(d.error or {})
-            lock = _async_lock(self.session)
-            if d.move == "renew" or (d.move == "refresh" and not lock.locked()):
-                await lock.acquire()
-                try:
-                    attempts = 0
-                    while True:
-                        d = self.session._ensure("locked", attempts)
-                        if d.move == "use":
-                            token = d.access_token or ""
-                            break
-                        if d.move != "send" or d.request is None:
-                            raise error_from(d.error or {"code": "internal", "message": "ensure gave no request"})
-                        sent = now_ms()
-                        auth_response = yield _to_httpx(Request._of(d.request))
-                        await auth_response.aread()
-                        self.session.handle(_to_session(auth_response), sent_at_ms=sent, raise_error=False)
-                        attempts += 1
-                finally:
-                    lock.release()
-            call = self._attach(request, plain)
-            sent = now_ms()
-            response = yield call
+        flags = {"replayed": False, "reloaded": False}
+        while True:
+            # The token loop's auth requests go through this flow, one at a time per session and event loop.
+            token, move = s._check()
+            if move != "use":
+                lock = _async_lock(s)
+                if move == "renew" or not lock.locked():
+                    await _acquire(s, lock)
+                    try:
+                        steps = s._token_steps()
+                        try:
+                            req = next(steps)
+                            while True:
+                                auth_response = yield _to_httpx(req)
+                                await auth_response.aread()
+                                req = steps.send(_to_session(auth_response))
+                        except StopIteration:
+                            pass
+                    finally:
+                        lock.release()
+            call = self.options.prepare(s, request, plain)
+            sent = s.clock()
+            response = yield _outgoing(request, call)
             await response.aread()
-            seen = self.session.observe(_to_session(response), sent_at_ms=sent, access_token=token)
-            if seen.outcome != "reauthenticate" or attempt == 1:
+            seen, _ = s.finish_call(call, _to_session(response), sent_at_ms=sent)
+            if not _again(s, seen.outcome, flags):
                 return
