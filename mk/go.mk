@@ -1,6 +1,6 @@
 # The Go core and everything that runs natively in Go.
 
-GO_PKGS := ./gstcrypto/... ./core/... ./internal/... ./sandbox/...
+GO_PKGS := . ./gstcrypto/... ./core/... ./internal/... ./sandbox/...
 
 .PHONY: test-go bench bench-payload fuzz lint
 TEST_TARGETS += test-go
