@@ -82,8 +82,12 @@
 // Retry-After is read as seconds or an HTTP-date and capped at an hour (a
 // number of seconds too large for an int64 is the hour, never the
 // shortest wait). A stale token stays in use during the backoff
-// (Azure.Core, AWS). Session.LastError keeps the last failure until a
-// new token arrives, so every process sharing the session sees why.
+// (Azure.Core, AWS). Session.LastError keeps the last failure until the
+// next successful exchange, so every process sharing the session sees why;
+// Session.Failures counts the failed exchanges since the last token. An
+// API call's retry_later carries retry_after_ms only when the provider or
+// the catalogue states a wait (Retry-After, e-way bill 118, GEN5005, the
+// outage markers); otherwise the host chooses its own.
 //
 // # The error catalogue
 //
@@ -192,7 +196,7 @@
 //	skew_ms, skew_measured_at_ms
 //	rejected, needs_user      the provider refused the token; why a person must act
 //	retry_not_before_ms, failures
-//	last_error                the last failure ({code, message, provider_code, ...}) until a new token
+//	last_error                the last failure ({code, message, provider_code, ...}) until the next success
 //	secret_in_use             the client secret of a rotation that last worked: current or previous
 //	token_binding             {x5t_s256, source: cnf | presented}: the certificate the token is bound to
 //	pending                   the request in flight: step, sent_at_ms, app_key, code_verifier, state, ...

@@ -393,7 +393,8 @@ func decryptSEKField(appKey []byte, field, v string) ([]byte, error) {
 // code with its during_auth class: there, AUTH4033 is a wrong or expired
 // OTP (india-compliance maps it to invalid_otp), which a person must give
 // again. An unknown code under HTTP 401 is a rejected session. A LOGOUT
-// whose session is already gone has logged out.
+// whose session GSTN says is already gone has logged out: the session
+// forgets its token and the exchange succeeds.
 func classifyGSTNError(s *Session, step Step, code, msg string, status int, nowMs int64) error {
 	c := classifyCodes(familyGSTN, nonEmpty(code), msg, step == StepOTPRequest || step == StepAuthToken)
 	if c.outcome == OutcomeProviderError && status == 401 {
@@ -404,6 +405,7 @@ func classifyGSTNError(s *Session, step Step, code, msg string, status int, nowM
 	}
 	if step == StepLogout && c.outcome == OutcomeReauthenticate {
 		s.forgetToken()
+		return nil
 	}
 	return recordAuthFailure(s, c, "GSTN", msg, nowMs)
 }

@@ -570,3 +570,14 @@ func checkSessionInvariants(t *testing.T, s *Session, now int64) {
 		}
 	}
 }
+
+// TestGSTNLogoutOfAGoneSession: GSTN saying the session is already invalid
+// to a LOGOUT means the logout is done.
+func TestGSTNLogoutOfAGoneSession(t *testing.T) {
+	s := tokenSession(ProviderGSTN, 6*hour)
+	s.Pending = &Pending{Step: StepLogout}
+	err := ParseResponse(s, &HTTPResponse{Status: 200, Body: `{"status_cd":"0","error":{"error_cd":"AUTH4033","message":"Invalid Session"}}`}, t0, t0+10)
+	if err != nil || s.AccessToken != "" || s.LastError != nil || s.RetryNotBeforeMs != 0 || s.Rejected {
+		t.Fatalf("%v %+v", err, s)
+	}
+}

@@ -110,12 +110,13 @@ type Session struct {
 	// RetryNotBeforeMs: after a retryable failure (429, 5xx), no request
 	// before this instant.
 	RetryNotBeforeMs int64 `json:"retry_not_before_ms,omitempty"`
-	// Failures counts consecutive retryable failures, for backoff.
+	// Failures counts the failed exchanges since the last token, for
+	// backoff.
 	Failures int `json:"failures,omitempty"`
 
 	// LastError is the last failure of an exchange or the rejection of
-	// the token, kept until a new token arrives, so that every process
-	// sharing the session sees why it cannot continue.
+	// the token, kept until the next successful exchange, so that every
+	// process sharing the session sees why it cannot continue.
 	LastError *Error `json:"last_error,omitempty"`
 
 	// SecretInUse is the client secret that last obtained a token, during
