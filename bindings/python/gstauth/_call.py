@@ -50,6 +50,8 @@ def b64e(value: Any, what: str = "value") -> str:
     """Standard base64 of a bytes-like value (what names it in a TypeError)."""
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise TypeError(f"{what} must be bytes, not {type(value).__name__}")
+    if isinstance(value, memoryview) and not value.c_contiguous:
+        value = value.tobytes()  # a strided view: base64 reads contiguous buffers only
     return base64.b64encode(value).decode("ascii")
 
 

@@ -6,6 +6,8 @@ import json
 import os
 import random
 
+import pytest
+
 from cryptography.hazmat.primitives import padding, serialization
 from cryptography.hazmat.primitives.asymmetric import padding as apad
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -36,50 +38,57 @@ def rand(n):
 def test_aes_ecb_both_ways(backend):
     for _ in range(200):
         k, pt = rand(32), rand(R.randrange(0, 300))
-        ct = gstauth.aes_ecb_encrypt(k, pt, backend=backend)
+        ct = gstauth.aes_ecb_encrypt(key=k, plaintext=pt, backend=backend).ciphertext
         assert pyca_decrypt(k, ct) == pt
-        assert gstauth.aes_ecb_decrypt(k, pyca_encrypt(k, pt), backend=backend) == pt
+        assert gstauth.aes_ecb_decrypt(key=k, ciphertext=pyca_encrypt(k, pt), backend=backend).plaintext == pt
+        assert gstauth.aes_ecb_encrypt_raw(pt, key=k, backend=backend) == ct
+        assert gstauth.aes_ecb_decrypt_raw(pyca_encrypt(k, pt), key=k, backend=backend) == pt
 
 
 def test_rsa_pkcs1v15_both_ways(backend):
     priv = serialization.load_pem_private_key(key("gstn-test.key").encode(), None)
     for _ in range(10):
         pt = rand(R.randrange(1, 246))
-        ct = gstauth.rsa_encrypt(key("gstn-test.crt"), pt, backend=backend)
+        ct = gstauth.rsa_encrypt(public_key=key("gstn-test.crt"), plaintext=pt, backend=backend).ciphertext
         assert priv.decrypt(ct, apad.PKCS1v15()) == pt
         ct2 = priv.public_key().encrypt(pt, apad.PKCS1v15())
-        out = gstauth.call("rsa_decrypt", {"private_key": key("gstn-test.key"), "ciphertext": base64.b64encode(ct2).decode()},
-                           backend=backend)
-        assert base64.b64decode(out["plaintext"]) == pt
+        out = gstauth.rsa_decrypt(private_key=key("gstn-test.key"), ciphertext=ct2, backend=backend)
+        assert out.plaintext == pt
 
 
 def test_hmac_sha256(backend):
     for _ in range(100):
         k, m = rand(R.randrange(0, 100)), rand(R.randrange(0, 500))
-        assert gstauth.hmac_sha256(k, m, backend=backend) == hmac.new(k, m, hashlib.sha256).digest()
+        tag = hmac.new(k, m, hashlib.sha256).digest()
+        assert gstauth.hmac_sha256(key=k, message=m, backend=backend).tag == tag
+        gstauth.hmac_sha256(key=k, message=m, tag=tag, backend=backend)  # verifies
 
 
 def test_gstn_scheme_both_ways(backend):
     for _ in range(50):
         ek, rek = rand(32), rand(32)
         payload = json.dumps({"x": base64.b64encode(rand(R.randrange(0, 400))).decode()}).encode()
-        r = gstauth.gstn_encrypt_request(ek, payload, backend=backend)
+        r = gstauth.gstn_encrypt_request(sek=ek, payload=payload, backend=backend)
         p = base64.b64encode(payload)
         assert pyca_decrypt(ek, base64.b64decode(r.data)) == p
         assert base64.b64decode(r.hmac) == hmac.new(ek, p, hashlib.sha256).digest()
         data = base64.b64encode(pyca_encrypt(rek, p)).decode()
         rek_ct = base64.b64encode(pyca_encrypt(ek, rek)).decode()
         mac = base64.b64encode(hmac.new(rek, p, hashlib.sha256).digest()).decode()
-        assert gstauth.gstn_decrypt_response(ek, data, rek_ct, mac, backend=backend) == payload
+        out = gstauth.gstn_decrypt_response(sek=ek, data=data, rek=rek_ct, hmac=mac, backend=backend)
+        assert out.payload.encode() == payload
+        assert gstauth.gstn_decrypt_response_raw(data.encode(), sek=ek, rek=rek_ct, hmac=mac, backend=backend) == payload
 
 
 def test_nic_scheme_both_ways(backend):
     for _ in range(50):
         sek = rand(32)
         payload = json.dumps({"n": R.randrange(10 ** 9), "s": "₹" * R.randrange(0, 40)}, ensure_ascii=False).encode()
-        d = gstauth.nic_encrypt_request(sek, payload, backend=backend)
+        d = gstauth.nic_encrypt_request(sek=sek, payload=payload, backend=backend).data
         assert pyca_decrypt(sek, base64.b64decode(d)) == payload
-        assert gstauth.nic_decrypt_response(sek, base64.b64encode(pyca_encrypt(sek, payload)).decode(), backend=backend) == payload
+        out = gstauth.nic_decrypt_response(sek=sek, data=base64.b64encode(pyca_encrypt(sek, payload)).decode(),
+                                           backend=backend)
+        assert out.payload.encode() == payload
 
 
 def test_backends_byte_identical():
@@ -87,6 +96,34 @@ def test_backends_byte_identical():
     c, w = gstauth.get_backend("cshared"), gstauth.get_backend("wasm")
     for _ in range(20):
         k, pt = rand(32), rand(R.randrange(0, 2000))
-        assert gstauth.aes_ecb_encrypt(k, pt, backend=c) == gstauth.aes_ecb_encrypt(k, pt, backend=w)
+        assert gstauth.aes_ecb_encrypt_raw(pt, key=k, backend=c) == gstauth.aes_ecb_encrypt_raw(pt, key=k, backend=w)
         js = json.dumps({"p": base64.b64encode(pt).decode()})
-        assert gstauth.gstn_encrypt_request(k, js, backend=c) == gstauth.gstn_encrypt_request(k, js, backend=w)
+        assert (gstauth.gstn_encrypt_request(sek=k, payload=js, backend=c)
+                == gstauth.gstn_encrypt_request(sek=k, payload=js, backend=w))
+
+
+def test_rsa_sha256_signatures_both_ways(backend):
+    from cryptography.hazmat.primitives import hashes
+    priv = serialization.load_pem_private_key(key("nic-sign-test.key").encode(), None)
+    for _ in range(5):
+        m = rand(R.randrange(0, 300))
+        sig = gstauth.rsa_sha256_sign(message=m, private_key=key("nic-sign-test.key"), backend=backend).signature
+        priv.public_key().verify(sig, m, apad.PKCS1v15(), hashes.SHA256())
+        gstauth.rsa_sha256_verify(message=m, public_key=key("nic-sign-test.crt"),
+                                  signature=priv.sign(m, apad.PKCS1v15(), hashes.SHA256()), backend=backend)
+    with pytest.raises(gstauth.SignatureInvalid):
+        gstauth.rsa_sha256_verify(message=b"x", public_key=key("nic-sign-test.crt"), signature=b"\0" * 256,
+                                  backend=backend)
+
+
+def test_session_payloads_against_pyca(backend):
+    """A NIC session's payload members, read with pyca: the session's SEK encrypts its payload."""
+    sek = rand(32)
+    state = gstauth.session_new(account="x", provider="nic_einvoice", backend=backend).session
+    state.update({"access_token": "t", "sek": base64.b64encode(sek).decode(), "obtained_at_ms": 1,
+                  "expires_at_ms": 2})
+    s = gstauth.EInvoiceSession("x", state=state, backend=backend)
+    body = s.encrypt({"Irn": "1"})
+    assert json.loads(pyca_decrypt(sek, base64.b64decode(body["Data"]))) == {"Irn": "1"}
+    answer = {"Status": 1, "Data": base64.b64encode(pyca_encrypt(sek, b'{"AckNo":7}')).decode()}
+    assert s.decrypt(answer) == {"AckNo": 7}

@@ -47,7 +47,7 @@ def test_multiprocessing_fork_pool_does_not_hang():
         import multiprocessing as mp, gstauth
         def work(_):
             try:
-                return len(gstauth.new_app_key())
+                return len(gstauth.new_app_key().app_key)
             except gstauth.ForkError:
                 return "fork-error"
         if __name__ == "__main__":
@@ -64,7 +64,7 @@ def test_import_before_fork_is_fine():
         import os, gstauth
         pid = os.fork()
         if pid == 0:
-            os._exit(0 if len(gstauth.new_app_key()) == 32 else 5)
+            os._exit(0 if len(gstauth.new_app_key().app_key) == 32 else 5)
         _, status = os.waitpid(pid, 0)
         print("child", os.waitstatus_to_exitcode(status))
     """)
@@ -75,7 +75,7 @@ def test_spawn_works_after_use():
     r = run("""
         import multiprocessing as mp, gstauth
         def work(_):
-            return len(gstauth.new_app_key())
+            return len(gstauth.new_app_key().app_key)
         if __name__ == "__main__":
             gstauth.new_app_key()
             with mp.get_context("spawn").Pool(2) as p:
@@ -91,7 +91,7 @@ def test_wasm_backend_survives_fork():
         gstauth.new_app_key(backend=b)
         pid = os.fork()
         if pid == 0:
-            os._exit(0 if len(gstauth.new_app_key(backend=b)) == 32 else 6)
+            os._exit(0 if len(gstauth.new_app_key(backend=b).app_key) == 32 else 6)
         _, status = os.waitpid(pid, 0)
         print("child", os.waitstatus_to_exitcode(status))
     """, timeout=120)

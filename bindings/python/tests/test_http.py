@@ -1,60 +1,50 @@
-"""httpx and requests adapters: headers attached, refresh through the planner, 401 → renew and one retry."""
+"""The httpx and requests adapters over fake providers: headers attached, refresh single-flight, one replay after a
+rejected token and never two, and decrypted bodies handed to the application."""
 import asyncio
 import json
 import threading
-import time
 
 import httpx
 import pytest
 import requests
 
 import gstauth
-from gstauth.http import GstAuth, GstAuthHTTPX
+import gstauth.http
+from gstauth.http import httpx as gx
+from gstauth.http import requests as gr
 
-T0 = 1_767_225_600_000
-
-
-class Server:
-    """A fake token endpoint and API: tokens are valid until revoked."""
-
-    def __init__(self):
-        self.tokens_issued = 0
-        self.valid = set()
-        self.api_calls = 0
-        self.lock = threading.Lock()
-
-    def handle(self, method, url, headers, body):
-        if url.endswith("/oauth/token"):
-            time.sleep(0.05)
-            with self.lock:
-                self.tokens_issued += 1
-                tok = f"tok-{self.tokens_issued}"
-                self.valid.add(tok)
-            return 200, {"access_token": tok, "token_type": "Bearer", "expires_in": 3600}
-        with self.lock:
-            self.api_calls += 1
-        auth = headers.get("authorization", "")
-        if auth.removeprefix("Bearer ") in self.valid:
-            return 200, {"ok": True, "token": auth}
-        return 401, {"error": "invalid_token"}
+from fakes import API, NICServer, OAuthServer, nic_config, nic_credentials
 
 
-def session():
+def oauth_session(backend):
     return gstauth.OAuthClientCredentialsSession(
-        "c", {"token_url": "https://auth.example/oauth/token", "client_id": "c"}, credentials={"client_secret": "s"})
+        "c", {"token_url": "https://auth.example/oauth/token", "client_id": "c"}, credentials={"client_secret": "s"},
+        backend=backend)
 
 
-def httpx_transport(server):
-    def handler(request: httpx.Request):
-        status, body = server.handle(request.method, str(request.url), {k.lower(): v for k, v in request.headers.items()},
-                                     request.content)
-        return httpx.Response(status, json=body)
-    return handler
+def nic_session(backend):
+    return gstauth.EInvoiceSession("29AAFCD5862R000/api_user", nic_config(), credentials=nic_credentials(),
+                                   backend=backend)
 
 
-def test_httpx_sync_single_flight_and_401():
-    srv, s = Server(), session()
-    client = httpx.Client(transport=httpx.MockTransport(httpx_transport(srv)), auth=GstAuthHTTPX(s))
+def mock(server):
+    def handler(request: httpx.Request) -> httpx.Response:
+        status, headers, body = server.handle(request.method, str(request.url),
+                                              {k.lower(): v for k, v in request.headers.items()}, request.content)
+        return httpx.Response(status, headers=headers, content=body.encode())
+    return httpx.MockTransport(handler)
+
+
+def test_aliases():
+    assert gstauth.http.GstAuth is gr.Auth and gstauth.http.GstAuthHTTPX is gx.Auth
+    assert gstauth.http.requests_sender is gr.sender and gstauth.http.httpx_sender is gx.sender
+
+
+# --- httpx Auth ------------------------------------------------------------------------------------------------
+
+def test_httpx_auth_single_flight_and_one_replay(backend):
+    srv = OAuthServer(delay=0.05)
+    client = httpx.Client(transport=mock(srv), auth=gx.Auth(oauth_session(backend)))
     barrier = threading.Barrier(20)
     results = []
 
@@ -66,33 +56,85 @@ def test_httpx_sync_single_flight_and_401():
     [t.start() for t in ts]
     [t.join() for t in ts]
     assert results == [200] * 20 and srv.tokens_issued == 1
-    srv.valid.clear()  # the server revokes every token
+    srv.revoke()
     r = client.get("https://api.example/returns")
-    assert r.status_code == 200 and srv.tokens_issued == 2, "a 401 renews once and retries"
+    assert r.status_code == 200 and r.json()["token"] == "Bearer tok-2" and srv.tokens_issued == 2
+    assert srv.api_calls == 22, "a rejected token: one renewal and one replay"
+    srv.reject_all = True
+    r = client.get("https://api.example/returns")
+    assert r.status_code == 401 and srv.api_calls == 24 and srv.tokens_issued == 3, "never a second replay"
 
 
-def test_httpx_async():
-    srv, s = Server(), session()
+def test_httpx_auth_async(backend):
+    srv = OAuthServer(delay=0.05)
+    s = oauth_session(backend)
 
     async def main():
-        async with httpx.AsyncClient(transport=httpx.MockTransport(httpx_transport(srv)), auth=GstAuthHTTPX(s)) as c:
+        async with httpx.AsyncClient(transport=mock(srv), auth=gx.Auth(s)) as c:
             rs = await asyncio.gather(*[c.get("https://api.example/x") for _ in range(10)])
-            return [r.status_code for r in rs]
+            codes = [r.status_code for r in rs]
+            srv.revoke()
+            again = await c.get("https://api.example/x")
+            srv.reject_all = True
+            refused = await c.get("https://api.example/x")
+            return codes, again, refused
 
-    assert asyncio.run(main()) == [200] * 10 and srv.tokens_issued == 1
+    codes, again, refused = asyncio.run(main())
+    assert codes == [200] * 10 and again.json()["token"] == "Bearer tok-2"
+    assert refused.status_code == 401 and srv.api_calls == 14 and srv.tokens_issued == 3
 
+
+# --- httpx Transport ---------------------------------------------------------------------------------------------
+
+def test_httpx_transport_decrypts_and_replays_once(backend):
+    srv = NICServer()
+    s = nic_session(backend)
+    with httpx.Client(transport=gx.Transport(s, mock(srv))) as client:
+        r = client.post(API, json={"Data": {"DocNo": "T1"}})
+        assert r.status_code == 200 and r.json()["Data"] == {"Irn": "irn-T1", "AckNo": 1}, "the decrypted body"
+        assert srv.received == [{"DocNo": "T1"}]
+        srv.revoke()
+        r = client.post(API, json={"Data": {"DocNo": "T2"}})
+        assert r.json()["Data"]["Irn"] == "irn-T2"
+        assert srv.auth_requests == 2 and srv.api_calls == 3
+        srv.reject_all = True
+        r = client.post(API, json={"Data": {"DocNo": "T3"}})
+        assert r.json()["ErrorDetails"][0]["ErrorCode"] == "1005"
+        assert srv.auth_requests == 3 and srv.api_calls == 5, "one replay, never two"
+
+
+def test_httpx_async_transport(backend):
+    srv = NICServer()
+    s = nic_session(backend)
+
+    async def main():
+        async with httpx.AsyncClient(transport=gx.AsyncTransport(s, mock(srv))) as c:
+            rs = await asyncio.gather(*[c.post(API, json={"Data": {"DocNo": f"A{i}"}}) for i in range(5)])
+            srv.revoke()
+            again = await c.post(API, json={"Data": {"DocNo": "B"}})
+            return [r.json()["Data"]["Irn"] for r in rs], again.json()["Data"]["Irn"]
+
+    irns, again = asyncio.run(main())
+    assert irns == [f"irn-A{i}" for i in range(5)] and again == "irn-B"
+    assert srv.auth_requests == 2 and srv.api_calls == 7
+
+
+# --- requests ------------------------------------------------------------------------------------------------------
 
 class Adapter(requests.adapters.BaseAdapter):
     def __init__(self, server):
         super().__init__()
         self.server = server
+        self.sent = 0
 
     def send(self, request, **kwargs):
-        status, body = self.server.handle(request.method, request.url, {k.lower(): v for k, v in request.headers.items()},
-                                          request.body)
+        self.sent += 1
+        body = request.body.encode() if isinstance(request.body, str) else (request.body or b"")
+        status, headers, text = self.server.handle(request.method, request.url,
+                                                   {k.lower(): v for k, v in request.headers.items()}, body)
         r = requests.Response()
-        r.status_code, r._content, r.request, r.url = status, json.dumps(body).encode(), request, request.url
-        r.headers["Content-Type"] = "application/json"
+        r.status_code, r._content, r.request, r.url = status, text.encode(), request, request.url
+        r.headers.update(headers)
         r.connection = self
         return r
 
@@ -100,14 +142,34 @@ class Adapter(requests.adapters.BaseAdapter):
         pass
 
 
-def test_requests_auth_and_401_retry():
-    srv = Server()
+def requests_session(server):
     http = requests.Session()
-    http.mount("https://", Adapter(srv))
-    s = session()
-    auth = GstAuth(s, sender=gstauth.http.requests_sender(http))
+    http.mount("https://", Adapter(server))
+    return http
+
+
+def test_requests_auth_and_one_replay(backend):
+    srv = OAuthServer()
+    http = requests_session(srv)
+    auth = gr.Auth(oauth_session(backend), sender=gr.sender(http))
     r = http.get("https://api.example/x", auth=auth)
     assert r.status_code == 200 and r.json()["token"] == "Bearer tok-1"
-    srv.valid.clear()
+    srv.revoke()
     r = http.get("https://api.example/x", auth=auth)
     assert r.status_code == 200 and r.json()["token"] == "Bearer tok-2" and len(r.history) == 1
+    srv.reject_all = True
+    r = http.get("https://api.example/x", auth=auth)
+    assert r.status_code == 401 and len(r.history) == 1 and srv.api_calls == 5 and srv.tokens_issued == 3
+
+
+def test_requests_auth_decrypts(backend):
+    srv = NICServer()
+    http = requests_session(srv)
+    s = nic_session(backend)
+    r = http.post(API, json={"Data": {"DocNo": "R1"}}, auth=gr.Auth(s, sender=gr.sender(http)))
+    assert r.json()["Data"] == {"Irn": "irn-R1", "AckNo": 1}, "the decrypted body"
+    srv.revoke()
+    r = http.post(API, json={"Data": {"DocNo": "R2"}}, auth=gr.Auth(s, sender=gr.sender(http)))
+    assert r.json()["Data"]["Irn"] == "irn-R2" and srv.auth_requests == 2 and srv.api_calls == 3
+    raw = http.post(API, json={"Data": {"DocNo": "R3"}}, auth=gr.Auth(s, sender=gr.sender(http), decrypt=False))
+    assert isinstance(raw.json()["Data"], str) and s.decrypt(raw.text) == {"Irn": "irn-R3", "AckNo": 1}
