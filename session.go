@@ -31,10 +31,11 @@ type Options struct {
 	// latest state stored. It must not call Token, Exchange or a step
 	// helper (they may wait for the exchange that called it).
 	OnChange func(*Session)
-	// Certificate loads the provider's current public certificate (PEM),
-	// for when the provider says the one in Credentials.PublicKey is stale
-	// (GSTN TEC4002): the session puts it in its credentials and retries
-	// once. nil: a stale certificate is an error (certificate_stale).
+	// Certificate loads the provider's current public certificate (PEM):
+	// before the first exchange when Credentials.PublicKey is empty, and
+	// when the provider says the one it holds is stale (GSTN TEC4002),
+	// after which the exchange or call is sent once more. nil: a stale
+	// certificate is an error (certificate_stale).
 	Certificate func(ctx context.Context) (string, error)
 	// Clock is the host clock; nil means time.Now. Every instant the core
 	// sees comes from it: token lifetimes, refresh instants, the two ends
@@ -210,6 +211,9 @@ func (s *Session) Token(ctx context.Context) (string, error) {
 // what it says, hand the answer back, until it says use or fail. The core
 // bounds the loop (core.MaxEnsureAttempts).
 func (s *Session) refreshLocked(ctx context.Context) (string, error) {
+	if err := s.loadMissingCertificate(ctx); err != nil {
+		return s.tokenDespite(err)
+	}
 	reloaded := false
 	for attempts := 0; ; attempts++ {
 		d, err := s.ensure(core.EnsureLocked, attempts)
@@ -288,6 +292,18 @@ func (s *Session) reloadCertificate(ctx context.Context) error {
 	s.creds.PublicKey = pem
 	s.mu.Unlock()
 	return nil
+}
+
+// loadMissingCertificate loads the provider's certificate when the
+// credentials have none and Options.Certificate can load it.
+func (s *Session) loadMissingCertificate(ctx context.Context) error {
+	s.mu.Lock()
+	missing := s.creds.PublicKey == ""
+	s.mu.Unlock()
+	if !missing || s.certificate == nil {
+		return nil
+	}
+	return s.reloadCertificate(ctx)
 }
 
 // The refresh lock.

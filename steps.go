@@ -95,6 +95,9 @@ func (s *Session) step(ctx context.Context, step core.Step, extra *core.Credenti
 // stepLocked builds, sends and parses one step, with the refresh lock
 // held; a stale certificate is replaced and the step sent once more.
 func (s *Session) stepLocked(ctx context.Context, step core.Step, extra *core.Credentials, params map[string]string) error {
+	if err := s.loadMissingCertificate(ctx); err != nil {
+		return err
+	}
 	for reloaded := false; ; reloaded = true {
 		now := s.nowMs()
 		s.mu.Lock()
