@@ -262,8 +262,10 @@ func ExampleSession_CompleteAuthorization() {
 func ExampleOpen() {
 	idp := tokenEndpoint()
 	defer idp.Close()
-	key := core.SealKey{ID: "2026-01", Key: bytes.Repeat([]byte{0x42}, 32)} // from a secret store, not a constant
-	var stored string                                                     // a database row, keyed by account
+	// The key comes from a secret store; the sealed session goes to a
+	// database row, keyed by account.
+	key := core.SealKey{ID: "2026-01", Key: bytes.Repeat([]byte{0x42}, 32)}
+	var stored string
 	opts := gstauth.Options{
 		Credentials: core.Credentials{ClientSecret: "my-secret"},
 		OnChange: func(s *gstauth.Session) {
