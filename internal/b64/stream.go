@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
+	"sync"
 
 	simd "github.com/emmansun/base64"
 )
@@ -23,13 +24,24 @@ import (
 // characters left after the last group end in io.ErrUnexpectedEOF, as with
 // encoding/base64's reader; errors of r come through as they are.
 func NewStreamDecoder(r io.Reader) io.Reader {
-	return &streamDecoder{r: r, text: make([]byte, streamChunk), dec: make([]byte, streamChunk/4*3)}
+	return &streamDecoder{r: r}
 }
 
-const streamChunk = 32 << 10
+const streamChunk = 16 << 10
+
+// streamBuffers are the text and decoded buffers of a decoder, pooled from
+// its first read until it ends: a FILEDET file is read by two decoders, and
+// allocating theirs anew would be most of what a small file costs.
+type streamBuffers struct {
+	text [streamChunk]byte
+	dec  [streamChunk / 4 * 3]byte
+}
+
+var streamPool = sync.Pool{New: func() any { return new(streamBuffers) }}
 
 type streamDecoder struct {
 	r      io.Reader
+	bufs   *streamBuffers
 	text   []byte // text[:n] is read and not yet decoded, line breaks removed
 	n      int
 	dec    []byte // backing array of out
@@ -42,13 +54,28 @@ type streamDecoder struct {
 func (d *streamDecoder) Read(p []byte) (int, error) {
 	for len(d.out) == 0 {
 		if d.err != nil {
+			d.release()
 			return 0, d.err
+		}
+		if d.bufs == nil {
+			d.bufs = streamPool.Get().(*streamBuffers)
+			d.text, d.dec = d.bufs.text[:], d.bufs.dec[:]
 		}
 		d.fill()
 	}
 	n := copy(p, d.out)
 	d.out = d.out[n:]
 	return n, nil
+}
+
+// release gives the buffers back, cleared, once everything decoded has been
+// returned and the decoder has ended.
+func (d *streamDecoder) release() {
+	if d.bufs != nil {
+		*d.bufs = streamBuffers{}
+		streamPool.Put(d.bufs)
+		d.bufs, d.text, d.dec = nil, nil, nil
+	}
 }
 
 // fill reads once from r and decodes the whole 4-character groups it has.
