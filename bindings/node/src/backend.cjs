@@ -1,5 +1,5 @@
 'use strict';
-// gstauth for Node.js: the generic entry over either backend.
+// The generic entry over either backend (src/index.cjs re-exports it with the typed surface, sessions and HTTP).
 //
 //   call(op, input)                  → output object        (throws GstAuthError)
 //   callAsync(op, input)             → Promise<output object>
@@ -11,22 +11,17 @@
 // code), chosen by GSTAUTH_BACKEND when the first call is made, or named with getBackend(name).
 //
 // This layer checks arguments (op names against the core's own op list), encodes and decodes JSON (src/json.cjs) and turns failures into
-// GstAuthError; the backends only move text and bytes. Typed functions per op are generated into src/generated/.
+// GstAuthError; the backends only move text and bytes. Typed functions per op are generated into src/generated/ and
+// build on getBackend() and the four methods of Backend.
 
 const { GstAuthError } = require('./errors.cjs');
 const json = require('./json.cjs');
+const { misuse, describe } = require('./misuse.cjs');
 
 const BACKENDS = {
   cshared: () => new (require('./native.cjs').NativeBackend)(),
   wasm: () => new (require('./wasm.cjs').WasmBackend)(),
 };
-
-/** A TypeError with Node's code for the kind of misuse: ERR_INVALID_ARG_TYPE or ERR_INVALID_ARG_VALUE. */
-function misuse(code, message, cause) {
-  const e = new TypeError(message, cause === undefined ? undefined : { cause });
-  e.code = code;
-  return e;
-}
 
 function describeOp(op) {
   return JSON.stringify(op.length > 64 ? `${op.slice(0, 64)}...` : op);
@@ -47,13 +42,6 @@ function encodeInput(what, input) {
 
 function checkData(data) {
   if (!(data instanceof Uint8Array)) throw misuse('ERR_INVALID_ARG_TYPE', `data must be a Uint8Array or Buffer, not ${describe(data)}`);
-}
-
-function describe(v) {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return `an instance of ${v.constructor?.name ?? 'Object'}`;
-  return `a ${typeof v}`;
 }
 
 function decodeOutput(text) {

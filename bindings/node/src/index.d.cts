@@ -1,5 +1,6 @@
-// Types of gstauth's generic entry, written by hand. The typed function of each op will be generated from the
-// ABI's JSON Schema into src/generated/; until then every op goes through call / callRaw with plain objects.
+// Types of gstauth's generic entry, written by hand; the typed function of every op, its input and output types,
+// the enumerations, the shared objects and one error class per code are generated from the ABI's JSON Schema into
+// generated/ops.d.cts and re-exported here.
 /// <reference types="node" />
 
 /** A JSON object as the core reads and writes it; integers beyond 2^53 are BigInt both ways. */
@@ -14,14 +15,23 @@ export interface RawResult {
   data: Buffer;
 }
 
+/** The details a failure may carry besides its code and message. */
+export interface ErrorDetails {
+  providerCode?: string;
+  retryAfterMs?: number;
+  retryable?: boolean;
+}
+
 /**
  * A failure reported by the core. `code` is one of its stable, append-only codes (the op `error_codes` lists
- * them); `message` never holds key material, passwords, OTPs or tokens.
+ * them); `message` never holds key material, passwords, OTPs or tokens. Each code has its own subclass
+ * (DecryptFailedError for decrypt_failed ...; ERRORS maps them), and every failure is thrown as the class of its
+ * code.
  */
 export declare class GstAuthError extends Error {
-  constructor(code: string, message: string,
-    details?: { providerCode?: string; retryAfterMs?: number; retryable?: boolean });
-  readonly name: 'GstAuthError';
+  constructor(code: string, message: string, details?: ErrorDetails);
+  /** GstAuthError, or the subclass's name (DecryptFailedError ...). */
+  readonly name: string;
   readonly code: string;
   /** The provider's own error code, when the failure came from a provider's answer. */
   readonly providerCode?: string;
@@ -53,3 +63,5 @@ export declare function callRaw(op: string, params: JsonObject, data: Uint8Array
 export declare function callRawAsync(op: string, params: JsonObject, data: Uint8Array): Promise<RawResult>;
 /** The backend of that name, or the default one (GSTAUTH_BACKEND, else `cshared`). */
 export declare function getBackend(name?: BackendName): Backend;
+
+export * from './generated/ops.cjs';

@@ -63,14 +63,16 @@ describe('GstAuthError', () => {
   test('carries code, message, providerCode, retryAfterMs and retryable from the error JSON', () => {
     const e = errorFromJSON(JSON.stringify({ error: { code: 'rate_limited', message: 'slow down', provider_code: 'RT-429',
       retry_after_ms: 2500, retryable: true } }));
-    assert.ok(e instanceof esm.GstAuthError && e instanceof Error);
+    assert.ok(e instanceof esm.RateLimitedError && e instanceof esm.GstAuthError && e instanceof Error);
     assert.deepEqual({ name: e.name, code: e.code, message: e.message, providerCode: e.providerCode,
       retryAfterMs: e.retryAfterMs, retryable: e.retryable },
-    { name: 'GstAuthError', code: 'rate_limited', message: 'slow down', providerCode: 'RT-429', retryAfterMs: 2500,
+    { name: 'RateLimitedError', code: 'rate_limited', message: 'slow down', providerCode: 'RT-429', retryAfterMs: 2500,
       retryable: true });
     const plain = errorFromJSON('{"error":{"code":"decrypt_failed","message":"m"}}');
     assert.deepEqual([plain.providerCode, plain.retryAfterMs, plain.retryable], [undefined, undefined, false]);
     assert.ok(!(errorFromJSON('not json') instanceof esm.GstAuthError), 'a broken answer is not a core error');
+    const future = errorFromJSON('{"error":{"code":"some_later_code","message":"m"}}');
+    assert.ok(future.constructor === esm.GstAuthError && future.code === 'some_later_code', 'a code of a newer core');
   });
 
   for (const name of BACKENDS) {

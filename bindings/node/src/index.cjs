@@ -1,0 +1,13 @@
+'use strict';
+// gstauth for Node.js. Everything the package exports, from one CommonJS module (index.js re-exports it for
+// `import`, so both entry points share one backend and one set of classes):
+//
+//   src/backend.cjs          the generic entry: call, callAsync, callRaw, callRawAsync, getBackend, Backend
+//   src/generated/ops.cjs    the typed function of every op, one GstAuthError subclass per code (generated)
+//
+// Only shorthand spreads of require() here, so that Node's ES module loader sees every name.
+
+module.exports = {
+  ...require('./backend.cjs'),
+  ...require('./generated/ops.cjs'),
+};
