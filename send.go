@@ -13,11 +13,15 @@ import (
 // Carrying the core's requests and answers over net/http, with the
 // instants around each exchange.
 
-// ownExchange marks the context of a session's own exchange, so that a
-// Transport in the session's HTTP client lets it through untouched.
+// ownExchange marks the context of a session's own exchange with the
+// session, so that a Transport over the same session in the session's HTTP
+// client lets it through untouched.
 type ownExchange struct{}
 
-func isOwnExchange(ctx context.Context) bool { return ctx.Value(ownExchange{}) != nil }
+func exchangeOf(ctx context.Context) *Session {
+	s, _ := ctx.Value(ownExchange{}).(*Session)
+	return s
+}
 
 // send performs a request the core built, exactly as built (header names
 // keep the core's case: GSTN's are lower-case), and returns the answer with
@@ -27,7 +31,7 @@ func (s *Session) send(ctx context.Context, r *core.HTTPRequest) (*core.HTTPResp
 	if r.Body != "" {
 		body = strings.NewReader(r.Body)
 	}
-	req, err := http.NewRequestWithContext(context.WithValue(ctx, ownExchange{}, true), r.Method, r.URL, body)
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, ownExchange{}, s), r.Method, r.URL, body)
 	if err != nil {
 		return nil, 0, 0, err
 	}

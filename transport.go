@@ -63,7 +63,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	if isOwnExchange(req.Context()) {
+	if s := exchangeOf(req.Context()); s != nil && s == t.Session {
 		return base.RoundTrip(req) // the session's own exchange: already complete
 	}
 	plain, err := requestBody(req)
