@@ -90,7 +90,7 @@ func SignEVC(pan, otp string, payload []byte) (EVCSignature, error) {
 	}
 	sid := pan + "|" + otp
 	mac := hmacOfBase64([]byte(sid), payload)
-	return EVCSignature{St: "EVC", Sid: sid, Sign: string(encodeB64(mac))}, nil
+	return EVCSignature{St: "EVC", Sid: sid, Sign: b64.EncodeToString(mac)}, nil
 }
 
 // EncryptGSTNResponse is the server side of DecryptGSTNResponse: a fresh
@@ -112,7 +112,7 @@ func EncryptGSTNResponse(random io.Reader, ek, payload []byte) (GSTNResponse, er
 	if err != nil {
 		return GSTNResponse{}, err
 	}
-	return GSTNResponse{Data: ownedString(data), Rek: string(encodeB64(encRek)), HMAC: mac}, nil
+	return GSTNResponse{Data: ownedString(data), Rek: b64.EncodeToString(encRek), HMAC: mac}, nil
 }
 
 // DecryptGSTNRequest is the server side of EncryptGSTNRequest: it checks
@@ -148,7 +148,7 @@ func sealGSTNPayload(key, payload []byte) (data []byte, mac string, err error) {
 		sealGSTNChunks(c, m, out, payload)
 		tag = m.Sum()
 	}
-	return out, string(encodeB64(tag)), nil
+	return out, b64.EncodeToString(tag), nil
 }
 
 // gstnDataLimit bounds the decoded data field of a GSTN payload: the

@@ -70,7 +70,7 @@ func EncryptNICAuthPayload(pub *rsa.PublicKey, payload []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return string(encodeB64(ct)), nil
+	return b64.EncodeToString(ct), nil
 }
 
 // DecryptNICAuthPayload is the server side of EncryptNICAuthPayload.
@@ -109,7 +109,7 @@ func EncryptNICResponseRek(random io.Reader, sek, payload []byte) (data, rek, hm
 		return "", "", "", err
 	}
 	tag := hmacOfBase64(key, payload)
-	return ownedString(d), string(encodeB64(encRek)), string(encodeB64(tag)), nil
+	return ownedString(d), b64.EncodeToString(encRek), b64.EncodeToString(tag), nil
 }
 
 // sealNICPayload returns base64(AES-ECB-PKCS7(key, payload)), in one pass
