@@ -3,7 +3,9 @@ package gstauth_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -299,5 +301,69 @@ func TestOwnExchangesPassThroughATransport(t *testing.T) {
 	defer cancel()
 	if tok, err := s.Token(ctx); err != nil || tok != "tok-1" {
 		t.Fatalf("Token = %q, %v", tok, err)
+	}
+}
+
+// TestAnswersDecryptUnderTheKeyOfTheirCall: a refresh that lands while a
+// GSTN call is in flight replaces the session key; the call's answer,
+// encrypted under the key the call was made with, still decrypts.
+func TestAnswersDecryptUnderTheKeyOfTheirCall(t *testing.T) {
+	clk := newClock()
+	var mu sync.Mutex
+	keys := map[string][]byte{} // token → session key
+	held, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/authenticate" { // REFRESHTOKEN: a new key under the app key sent under the old one
+			var req struct {
+				Action    string `json:"action"`
+				AppKey    string `json:"app_key"`
+				AuthToken string `json:"auth_token"`
+			}
+			json.NewDecoder(r.Body).Decode(&req)
+			mu.Lock()
+			defer mu.Unlock()
+			ct, _ := base64.StdEncoding.DecodeString(req.AppKey)
+			appKey, err := gstcrypto.DecryptAESECB(keys[req.AuthToken], ct)
+			if req.Action != "REFRESHTOKEN" || err != nil {
+				fmt.Fprint(w, `{"status_cd":"0","error":{"error_cd":"TEC4002","message":"bad app key"}}`)
+				return
+			}
+			keys["gstn-token-2"] = bytes.Repeat([]byte{8}, 32)
+			sek, _ := gstcrypto.EncryptAESECB(appKey, keys["gstn-token-2"])
+			fmt.Fprintf(w, `{"status_cd":"1","auth_token":"gstn-token-2","expiry":360,"sek":"%s"}`, base64.StdEncoding.EncodeToString(sek))
+			return
+		}
+		mu.Lock()
+		key := keys[r.Header.Get("auth-token")]
+		mu.Unlock()
+		if calls.Add(1) == 1 {
+			close(held)
+			<-release
+		}
+		enc, _ := gstcrypto.EncryptGSTNResponse(nil, key, []byte(`{"saved":1}`))
+		fmt.Fprintf(w, `{"status_cd":"1","data":"%s","rek":"%s","hmac":"%s"}`, enc.Data, enc.Rek, enc.HMAC)
+	}))
+	defer srv.Close()
+	s, sek := gstnTestSession(t, clk, srv.URL, gstauth.Options{})
+	keys["gstn-token"] = sek
+
+	answer := make(chan string, 1)
+	go func() {
+		resp, err := (&http.Client{Transport: &gstauth.Transport{Session: s}}).Get(srv.URL + "/returns/gstr1?action=RETSUM")
+		if err != nil {
+			answer <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		answer <- string(b)
+	}()
+	<-held
+	clk.SetMs(mustPlan(t, s).RefreshAtMs)
+	mustToken(t, s, "gstn-token-2")
+	close(release)
+	if got := <-answer; got != `{"status_cd":"1","data":{"saved":1}}` {
+		t.Fatalf("the answer of the call made before the refresh: %s", got)
 	}
 }
