@@ -191,7 +191,7 @@ func (r *rig) gstnLogin(t *testing.T) *gstauth.Session {
 
 // TestEmulatorGSTN: OTPREQUEST meets a stale certificate and is sent once
 // more with the current one; AUTHTOKEN; an encrypted RETSAVE and a RETSUM
-// through the Transport; at refresh_at, the next call refreshes first and
+// through the Transport; an EVC OTP; at refresh_at, the next call refreshes first and
 // its answer decrypts under the new session key.
 func TestEmulatorGSTN(t *testing.T) {
 	r := newRig(t, sandbox.Options{TokenLifetime: 2 * time.Hour})
@@ -228,6 +228,10 @@ func TestEmulatorGSTN(t *testing.T) {
 	retsum := returns + "?action=RETSUM&gstin=" + gstin + "&ret_period=042026"
 	if sum := r.call(t, s, ctx, "GET", retsum, ""); sum["data"].(map[string]any)["saved"] != float64(1) {
 		t.Fatalf("RETSUM %v", sum)
+	}
+
+	if err := s.RequestEVCOTP(t.Context(), "AAAPL1234C", "R1"); err != nil {
+		t.Fatalf("RequestEVCOTP: %v", err)
 	}
 
 	before := s.Snapshot().AccessToken
