@@ -2,8 +2,8 @@
 
 PY_REQS  := $(PY_DIR)/requirements-test.txt
 
-.PHONY: python-venv python-wheel test-python test-python-wheel
-TEST_TARGETS += test-python
+.PHONY: python-venv python-wheel test-python test-python-wheel lint-python
+TEST_TARGETS += test-python lint-python
 
 # A virtual environment with the pinned test and demo dependencies, rebuilt when the pins change.
 $(VENV)/.stamp: $(PY_REQS)
@@ -30,10 +30,18 @@ test-python-wheel: python-wheel
 	python3 -m venv $(CACHE)/wheel-venv
 	$(CACHE)/wheel-venv/bin/python -m pip install --quiet --disable-pip-version-check \
 	  $(BUILD)/dist/gstauth-*.whl extism==1.1.1 extism-sys==1.41.0
-	cd /tmp && env -i PATH=/usr/bin:/bin HOME=$$HOME $(abspath $(CACHE))/wheel-venv/bin/python -c \
-	  'import shutil, gstauth; assert shutil.which("go") is None; \
-	   a = gstauth.aes_ecb_encrypt(b"k"*32, b"x", backend="cshared"); b = gstauth.aes_ecb_encrypt(b"k"*32, b"x", backend="wasm"); \
-	   assert a == b; print("wheel ok:", gstauth.__file__, gstauth.get_backend().version)'
+	cd /tmp && env -i PATH=/usr/bin:/bin HOME=$$HOME GSTAUTH_VERSION_FILE="$$(cat $(abspath VERSION))" \
+	  $(abspath $(CACHE))/wheel-venv/bin/python -c \
+	  'import importlib.metadata as m, os, shutil, gstauth, gstauth.http; assert shutil.which("go") is None; \
+	   a = gstauth.aes_ecb_encrypt(key=b"k"*32, plaintext=b"x", backend="cshared"); \
+	   b = gstauth.aes_ecb_encrypt(key=b"k"*32, plaintext=b"x", backend="wasm"); assert a == b; \
+	   v = os.environ["GSTAUTH_VERSION_FILE"]; \
+	   assert m.version("gstauth") == gstauth.__version__ == gstauth.get_backend("wasm").version == v, v; \
+	   print("wheel ok:", gstauth.__file__, m.version("gstauth"))'
+
+# mypy --strict on the package and its examples (configuration: pyproject.toml).
+lint-python: $(VENV)/.stamp
+	cd $(PY_DIR) && $(abspath $(VPY)) -m mypy --strict --cache-dir $(abspath $(CACHE))/mypy gstauth examples
 
 # Per-call overhead and payload throughput from Python, on both backends.
 .PHONY: bench-python

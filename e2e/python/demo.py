@@ -1,4 +1,4 @@
-"""`make` runs this: gstauth's Python client through GSTN, e-invoice and OAuth flows against the local GST emulator
+"""`make` runs this: gstauth's Python client through GSTN, e-invoice, e-way bill and OAuth flows against the local GST emulator
 and a real OAuth server, once over the shared library and once over the WebAssembly plugin."""
 import os
 import sys
