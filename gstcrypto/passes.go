@@ -362,13 +362,20 @@ func (f *macFollower) stop() {
 // returns the unpadded plaintext. A bad padding and a bad MAC take the same
 // path: the MAC is computed either way — over the plaintext without its
 // padding, or over all of it when the padding is bad — and compared in
-// constant time, and both give the one decrypt error.
-func openMACed(f *macFollower, buf []byte, n int, tag []byte) ([]byte, error) {
+// constant time, and both give the one decrypt error. When the MAC runs on
+// a second core, meanwhile (if not nil) is given that same plaintext to
+// work on until the MAC is ready; what it makes must not leave the call
+// unless openMACed succeeds.
+func openMACed(f *macFollower, buf []byte, n int, tag []byte, meanwhile func(p []byte)) ([]byte, error) {
 	if n == 0 || n%aesBlock != 0 {
 		f.stop()
 		return nil, NewDecryptError()
 	}
 	m, padGood := unpaddedLen(buf[:n])
+	if meanwhile != nil && f.upTo != nil {
+		f.upTo <- m // the follower may hash up to m while meanwhile runs
+		meanwhile(buf[:m])
+	}
 	macGood := subtle.ConstantTimeCompare(f.sum(m), tag)
 	if padGood&macGood != 1 {
 		return nil, NewDecryptError()
