@@ -19,11 +19,11 @@ def per_call(backend: str, number: int) -> float:
 
 
 def payload(backend: str, size: int, number: int) -> float:
-    """Seconds per ``gstn_encrypt_request`` of a JSON payload of ``size`` bytes (raw path)."""
+    """Seconds per ``gstn_encrypt_request_raw`` of a JSON payload of ``size`` bytes."""
     sek = b"\x42" * 32
     body = (b'{"inum":"S-1","val":100.5},' * (size // 27 + 1))[: size - 1] + b"]"
-    gstauth.gstn_encrypt_request(sek, body, backend=backend)
-    return min(timeit.repeat(lambda: gstauth.gstn_encrypt_request(sek, body, backend=backend),
+    gstauth.gstn_encrypt_request_raw(body, sek=sek, backend=backend)
+    return min(timeit.repeat(lambda: gstauth.gstn_encrypt_request_raw(body, sek=sek, backend=backend),
                              number=number, repeat=3)) / number
 
 
@@ -40,7 +40,7 @@ def main() -> None:
             if backend == "wasm":
                 number = max(1, number // 20)
             t = payload(backend, size, number)
-            print(f"{backend}: gstn_encrypt_request {size >> 10} KiB {t * 1e3:.2f} ms ({size / t / 1e6:.0f} MB/s)")
+            print(f"{backend}: gstn_encrypt_request_raw {size >> 10} KiB {t * 1e3:.2f} ms ({size / t / 1e6:.0f} MB/s)")
 
 
 if __name__ == "__main__":
