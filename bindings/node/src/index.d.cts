@@ -1,6 +1,6 @@
 // Types of gstauth's generic entry, written by hand; the typed function of every op, its input and output types,
 // the enumerations, the shared objects and one error class per code are generated from the ABI's JSON Schema into
-// generated/ops.d.cts and re-exported here.
+// generated/ops.d.cts and re-exported here, as are the sessions and the fetch wrapper.
 /// <reference types="node" />
 
 /** A JSON object as the core reads and writes it; integers beyond 2^53 are BigInt both ways. */
@@ -65,3 +65,5 @@ export declare function callRawAsync(op: string, params: JsonObject, data: Uint8
 export declare function getBackend(name?: BackendName): Backend;
 
 export * from './generated/ops.cjs';
+export * from './sessions.cjs';
+export * from './http.cjs';
