@@ -269,7 +269,7 @@ class WasmBackend(Backend):
         op_name(op)
         p = self._plugin()
         if not p.function_exists(op):
-            raise make_error("unsupported", f"unknown op {op[:64]!r} (the op \"ops\" lists them)")
+            raise make_error("unsupported", f"unknown op {json.dumps(op)} (the op \"ops\" lists them)")
         try:
             out: bytes = p.call(op, data)
             return out
@@ -288,6 +288,9 @@ class WasmBackend(Backend):
         return _decode(self._invoke(op, data))
 
     def call_raw(self, op: str, params: bytes, data: Union[bytes, bytearray, memoryview]) -> Tuple[Dict[str, Any], bytes]:
+        if not op_name(op).endswith(b"_raw") and self._plugin().function_exists(op):
+            # The shared library's answer to a JSON op called raw (the plugin would read the frame as JSON).
+            raise make_error("unsupported", f"op {json.dumps(op)} is a JSON op: call it through the JSON entry point")
         meta, raw = decode_frame(self._invoke(op, encode_frame(params, data)))
         return _decode(meta), raw
 

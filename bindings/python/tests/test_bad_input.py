@@ -128,3 +128,14 @@ def test_buffers_of_every_kind(backend):
                 memoryview(b"0_1_2_3_4_5_6_7_8_9_")[::2]):
         assert gstauth.aes_ecb_encrypt_raw(buf, key=key, backend=backend) == want
         assert gstauth.aes_ecb_encrypt(key=memoryview(key), plaintext=buf, backend=backend).ciphertext == want
+
+
+def test_entry_points_are_checked_alike(backend):
+    """A raw op called as JSON, or a JSON op called raw, is unsupported on both backends."""
+    with pytest.raises(gstauth.Unsupported):
+        gstauth.call("aes_ecb_encrypt_raw", {"key": "A" * 43 + "="}, backend=backend)
+    with pytest.raises(gstauth.Unsupported):
+        gstauth.call_raw("aes_ecb_encrypt", {"key": "A" * 43 + "="}, b"x", backend=backend)
+    with pytest.raises(gstauth.Unsupported) as e:
+        gstauth.call("nope", backend=backend)
+    assert e.value.message == 'unknown op "nope" (the op "ops" lists them)'
