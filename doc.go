@@ -30,8 +30,9 @@
 // the Python, Java and Node hosts do. Errors from the core are
 // *gstcrypto.Error (core.Error is the same type) with a stable Code:
 // user_action_required when a person must act (an OTP, a consent, a
-// refused password), rate_limited with RetryAfterMs during a backoff, and
-// so on; errors.As finds them through net/http's *url.Error.
+// refused password); during a backoff, the failure that caused it
+// (rate_limited after a 429), Retryable with RetryAfterMs; and so on.
+// errors.As finds them through net/http's *url.Error.
 //
 // Time and randomness are options ([Options].Clock, [Options].Random), so
 // tests run the whole lifecycle on a fixed clock. The server's clock skew

@@ -179,7 +179,8 @@ func (s *Session) Seal(key core.SealKey) (string, error) {
 //     session backs off: the error says so.
 //
 // Errors from the core are *gstcrypto.Error with a stable code
-// (user_action_required, rate_limited with RetryAfterMs, ...); a cancelled
+// (user_action_required; during a backoff the failure that caused it,
+// Retryable with RetryAfterMs; ...); a cancelled
 // ctx gives ctx.Err(); a failed send of a renewal gives the HTTP client's
 // error.
 func (s *Session) Token(ctx context.Context) (string, error) {
