@@ -30,7 +30,7 @@ def encode_input(value: Dict[str, Any]) -> bytes:
     """The JSON bytes of an op's input."""
     try:
         return _dumps(value).encode("utf-8")
-    except (TypeError, ValueError, UnicodeEncodeError) as e:
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as e:
         raise TypeError(f"input is not JSON-serialisable: {e}") from None
 
 
@@ -76,6 +76,6 @@ def json_text(value: Any, what: str = "payload") -> str:
     if isinstance(value, (dict, list)):
         try:
             return _dumps(value)
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, RecursionError) as e:
             raise TypeError(f"{what} is not JSON-serialisable: {e}") from None
     raise TypeError(f"{what} must be JSON text (str or bytes), a dict or a list, not {type(value).__name__}")

@@ -78,6 +78,9 @@ def test_longest_op_name_is_only_unknown(backend):
     (gstauth.call, {"op": 5}),
     (gstauth.call, {"op": "ops", "input": [1, 2]}),
     (gstauth.call, {"op": "ops", "input": {"x": object()}}),
+    (gstauth.call, {"op": "ops", "input": {"x": float("nan")}}),
+    (gstauth.call, {"op": "ops", "input": {"x": "\ud800"}}),
+    (gstauth.certificate_info, {"certificate": "\ud800"}),
     (gstauth.call_raw, {"op": "aes_ecb_encrypt_raw", "params": {"key": "A" * 44}, "data": "text"}),
 ])
 def test_python_type_errors(fn, kw):
@@ -139,3 +142,15 @@ def test_entry_points_are_checked_alike(backend):
     with pytest.raises(gstauth.Unsupported) as e:
         gstauth.call("nope", backend=backend)
     assert e.value.message == 'unknown op "nope" (the op "ops" lists them)'
+
+
+def test_deep_nesting_is_a_type_error_or_refused(backend):
+    deep: list = []
+    cur = deep
+    for _ in range(100_000):
+        cur.append([])
+        cur = cur[0]
+    with pytest.raises(TypeError):
+        gstauth.call("ops", {"x": deep}, backend=backend)
+    with pytest.raises(gstauth.GstAuthError):  # deep JSON text reaches the core, which refuses it
+        gstauth.session_decrypt_body(body="[" * 100_000, session={}, backend=backend)
