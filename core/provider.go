@@ -199,3 +199,20 @@ func ParseResponse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int64) er
 	s.LastError = nil
 	return nil
 }
+
+// RecordSendFailure notes that the request in flight got no response at
+// nowMs (a network error, a timeout): the request is dropped and the
+// session backs off as after a 5xx, so the next caller does not retry at
+// once. A still-valid token stays in use meanwhile.
+func RecordSendFailure(s *Session, nowMs int64) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if s.Pending == nil {
+		return newError(gstcrypto.CodeInvalidInput, "the session has no request in flight")
+	}
+	e := &Error{Code: gstcrypto.CodeProviderError, Message: "the request got no response (a network error or a timeout); retry later"}
+	s.recordRetryable(e, 0, nowMs)
+	s.LastError = copyError(e)
+	return nil
+}

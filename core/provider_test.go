@@ -121,3 +121,23 @@ func TestSteps(t *testing.T) {
 		t.Error("unknown provider has steps")
 	}
 }
+
+// TestRecordSendFailureBacksOff: a request that got no response backs off
+// like a 5xx and keeps a valid token in use.
+func TestRecordSendFailureBacksOff(t *testing.T) {
+	s := ccSession(hour)
+	now := s.ExpiresAtMs - 5*minute
+	if _, err := BuildRequest(s, ccCreds, RequestOptions{NowMs: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := RecordSendFailure(s, now+100); err != nil {
+		t.Fatal(err)
+	}
+	if s.Pending != nil || s.Failures != 1 || s.RetryNotBeforeMs <= now+100 || s.LastError == nil || !s.LastError.Retryable {
+		t.Fatalf("%+v", s)
+	}
+	mustPlan(t, s, now+100, ActionUse, ReasonBackoff)
+	if err := RecordSendFailure(s, now+200); gstcrypto.CodeOf(err) != gstcrypto.CodeInvalidInput {
+		t.Fatalf("no request in flight: %v", err)
+	}
+}

@@ -279,6 +279,11 @@ func exportSessionResponse() int32 { return callJSON("session_response") }
 //go:wasmexport session_seal
 func exportSessionSeal() int32 { return callJSON("session_seal") }
 
+// session_send_failed: The request in flight got no response (a network error, a timeout): drop it and back off as after a 5xx.
+//
+//go:wasmexport session_send_failed
+func exportSessionSendFailed() int32 { return callJSON("session_send_failed") }
+
 // session_steps: List the request steps a provider builds.
 //
 //go:wasmexport session_steps

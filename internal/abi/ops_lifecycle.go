@@ -22,6 +22,12 @@ func init() {
 		jsonOp("session_steps", "List the request steps a provider builds.", opSessionSteps),
 		jsonOp("session_request", "Build the HTTP request of a step (or of the plan) and record it in the session.", opSessionRequest),
 		jsonOp("session_response", "Hand the response back: the updated session, its outcome and, when the provider failed, the classified error.", opSessionResponse),
+		jsonOp("session_send_failed", "The request in flight got no response (a network error, a timeout): drop it and back off as after a 5xx.", func(in *sessionPlanIn) (*sessionOut, error) {
+			if err := core.RecordSendFailure(in.Session, in.NowMs); err != nil {
+				return nil, err
+			}
+			return &sessionOut{Session: in.Session}, nil
+		}),
 		jsonOp("session_headers", "The headers of an ordinary API call with the session's token, for every provider.", opSessionHeaders),
 		jsonOp("session_observe", "After an ordinary API call: measure skew, classify the answer (ok, reauthenticate, ...) and mark a rejected token.", opSessionObserve),
 		jsonOp("session_encrypt_body", "Encrypt the payload member of an API request body for the session (GSTN data+hmac, NIC Data).", func(in *bodyIn) (*bodyOut, error) {

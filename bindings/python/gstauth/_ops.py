@@ -1253,6 +1253,23 @@ def session_seal(key: Bytes, key_id: str, session: SessionState, *, backend: Bac
 
 
 @dataclass
+class SessionSendFailedResult:
+    """What session_send_failed returns."""
+
+    session: SessionState
+
+
+def session_send_failed(now_ms: int, session: SessionState, *, backend: BackendArg = None) -> SessionSendFailedResult:
+    """The request in flight got no response (a network error, a timeout): drop it and back off as after a 5xx.
+    now_ms: the host clock, Unix ms
+    session: the session JSON
+    """
+    inp: Dict[str, Any] = {"now_ms": now_ms, "session": session}
+    out = call_json("session_send_failed", inp, backend)
+    return SessionSendFailedResult(session=out["session"])
+
+
+@dataclass
 class SessionStepsResult:
     """What session_steps returns."""
 
@@ -1426,6 +1443,7 @@ OPS: Tuple[str, ...] = (
     "session_request",
     "session_response",
     "session_seal",
+    "session_send_failed",
     "session_steps",
     "sign_jwt_rs256",
     "verify_signed_jwt",
@@ -1511,6 +1529,7 @@ __all__ = [
     "SessionRequestResult",
     "SessionResponseResult",
     "SessionSealResult",
+    "SessionSendFailedResult",
     "SessionState",
     "SessionStepsResult",
     "SignJwtRs256Result",
@@ -1582,6 +1601,7 @@ __all__ = [
     "session_request",
     "session_response",
     "session_seal",
+    "session_send_failed",
     "session_steps",
     "sign_jwt_rs256",
     "verify_signed_jwt",
