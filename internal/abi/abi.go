@@ -181,6 +181,11 @@ func Call(name string, in []byte) (out []byte, ok bool) {
 		return ErrorJSON(&gstcrypto.Error{Code: gstcrypto.CodeTooLarge,
 			Message: fmt.Sprintf("input is %d bytes; the limit is %d", len(in), MaxInputSize)}), false
 	}
+	if len(in) > 0 && in[0] == frameTag {
+		// A frame, not JSON: the raw path was used for a JSON op.
+		return ErrorJSON(&gstcrypto.Error{Code: gstcrypto.CodeUnsupported,
+			Message: fmt.Sprintf("op %q is a JSON op: call it with JSON, not a frame", name)}), false
+	}
 	out, err = op.json(in)
 	if err != nil {
 		return ErrorJSON(err), false

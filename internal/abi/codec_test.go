@@ -90,6 +90,10 @@ func TestRawOpThroughJSON(t *testing.T) {
 	if got := errCode(t, out, ok); got != "invalid_input" {
 		t.Fatalf("%s", out)
 	}
+	out, ok = Call("version", EncodeFrame([]byte(`{}`), nil))
+	if got := errCode(t, out, ok); got != "unsupported" {
+		t.Fatalf("a JSON op given a frame: %s", out)
+	}
 	key := base64.StdEncoding.EncodeToString(make([]byte, 32))
 	out, ok = CallFramed("aes_ecb_encrypt_raw", EncodeFrame([]byte(`{"key":"`+key+`"}`), []byte("x")))
 	if !ok {
