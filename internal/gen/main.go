@@ -19,7 +19,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
-	for path, content := range files {
+	for rel, content := range files {
+		path := filepath.Join(repoRoot(), rel)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			fmt.Fprintln(os.Stderr, "gen:", err)
 			os.Exit(1)
@@ -28,6 +29,6 @@ func main() {
 			fmt.Fprintln(os.Stderr, "gen:", err)
 			os.Exit(1)
 		}
-		fmt.Println("wrote", path)
+		fmt.Println("wrote", rel)
 	}
 }
