@@ -21,7 +21,8 @@ public enum ErrorCode {
     USER_ACTION_REQUIRED("user_action_required"),
     CONFIG_INVALID("config_invalid"),
     RATE_LIMITED("rate_limited"),
-    PROVIDER_ERROR("provider_error");
+    PROVIDER_ERROR("provider_error"),
+    CERTIFICATE_STALE("certificate_stale");
 
     private final String code;
 

@@ -17,10 +17,20 @@ public final class Utf8 {
     public static byte[] encode(String s, String what) {
         Objects.requireNonNull(s, what);
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length != s.length()) { // not pure ASCII: look for unpaired surrogates
+        // An unpaired surrogate comes out as '?': pure ASCII without '?' needs no second look.
+        if (b.length != s.length() || contains(b, (byte) '?')) {
             checkSurrogates(s, what);
         }
         return b;
+    }
+
+    private static boolean contains(byte[] b, byte x) {
+        for (byte c : b) {
+            if (c == x) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void checkSurrogates(String s, String what) {

@@ -52,6 +52,7 @@ public final class WasmBackend implements Backend {
     private final Set<String> jsonOps = new HashSet<>();
     private final Set<String> rawOps = new HashSet<>();
     private final String version;
+    private final int maxOpNameLength;
 
     /** The WASI options every instance gets: a CSPRNG and the system clock, no files, no environment. */
     static WasiOptions wasiOptions(Random random) {
@@ -81,6 +82,8 @@ public final class WasmBackend implements Backend {
             for (JsonNode op : ops) {
                 (op.path("raw").asBoolean(false) ? rawOps : jsonOps).add(op.get("name").asText());
             }
+            JsonNode schema = ErrorJson.MAPPER.readTree(p.invoke("schema", "{}".getBytes()).output());
+            maxOpNameLength = schema.path("maxOpNameLength").asInt(Integer.MAX_VALUE);
         } catch (IOException e) {
             throw new UncheckedIOException("the plugin's op list is not JSON", e);
         } finally {
@@ -144,11 +147,22 @@ public final class WasmBackend implements Backend {
         }
     }
 
+    /**
+     * Refuses, with the codes the shared library gives, what the plugin cannot be asked: a name no op can have (empty
+     * or longer than the schema's maxOpNameLength: invalid_input), a name that is no op (unsupported), an op through
+     * the wrong entry (unsupported). The plugin has one export per op and no generic entry that would say this itself.
+     */
     private void checkOp(String op, boolean raw) {
         if ((raw ? rawOps : jsonOps).contains(op)) {
             return;
         }
-        String shown = op.length() > 64 ? op.substring(0, 64) + "..." : op;
+        if (op.isEmpty()) {
+            throw ErrorJson.hostError(ErrorCode.INVALID_INPUT, "the op name is empty");
+        }
+        if (op.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxOpNameLength) {
+            throw ErrorJson.hostError(ErrorCode.INVALID_INPUT, "the op name is longer than " + maxOpNameLength + " bytes");
+        }
+        String shown = op;
         if ((raw ? jsonOps : rawOps).contains(op)) {
             throw ErrorJson.hostError(ErrorCode.UNSUPPORTED, "op \"" + shown + "\" is a " + (raw ? "JSON" : "raw")
                     + " op: call it through the " + (raw ? "JSON" : "raw") + " entry point");

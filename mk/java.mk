@@ -1,0 +1,103 @@
+# The Java binding: bindings/java (Maven, Java 17 baseline; README there).
+#   make java             → build/dist/gstauth-$(VERSION).jar, its sources jar and pom, and its runtime
+#                           dependencies in build/dist/gstauth-$(VERSION)-lib/
+#   make test-java        → JUnit on JDK 17 (native route JNA) and JDK 25 (native route FFM), both backends each,
+#                           then test-java-dist
+#   make test-java-dist   → a plain program compiled with javac against the dist jar alone, run on each JDK and
+#                           backend with no Go and no Maven reachable
+#   make bench-java       → per-call overhead and the 5 MiB GSTN request against a JCE peer (bindings/java/README.md)
+#   make java-generate    → rewrites the checked-in ErrorCode enum from the library's error_codes op
+#
+# The JDKs are found at build time (JAVA17_HOME / JAVA25_HOME, else /usr/lib/jvm, else the javac on PATH). Maven
+# runs on the newest one found, so the FFM class (Java 22, META-INF/versions/22) compiles; the rest targets Java 17.
+# A JDK that is missing skips its test run and says so.
+
+JAVA_DIR      := bindings/java
+JAVA_VER      := $(shell cat VERSION)
+JAVA_JAR      := $(BUILD)/dist/gstauth-$(JAVA_VER).jar
+JAVA_LIB      := $(BUILD)/dist/gstauth-$(JAVA_VER)-lib
+JDK17_HOME    := $(shell $(JAVA_DIR)/scripts/find-jdk.sh 17)
+JDK25_HOME    := $(shell $(JAVA_DIR)/scripts/find-jdk.sh 25 26 24 23 22)
+JAVA_MVN_HOME := $(or $(JDK25_HOME),$(JDK17_HOME))
+JAVA_SRC      := $(shell find $(JAVA_DIR)/src/main $(JAVA_DIR)/src/generated -type f 2>/dev/null) $(JAVA_DIR)/pom.xml VERSION
+MVN           ?= mvn
+# Maven 3.8 itself calls sun.misc.Unsafe, which JDK 23+ warns about on every run.
+JAVA_MVN_OPTS := $(if $(JDK25_HOME),--sun-misc-unsafe-memory-access=allow)
+JAVA_MVN       = cd $(JAVA_DIR) && JAVA_HOME=$(JAVA_MVN_HOME) MAVEN_OPTS="$(JAVA_MVN_OPTS)" $(MVN) -B -ntp \
+                 -Drevision=$(JAVA_VER) -Dgstauth.artifacts=$(abspath $(BUILD))
+JAVA_JDK_ARGS := $(if $(JDK17_HOME),-Djdk17.java=$(JDK17_HOME)/bin/java,-Dskip.jdk17=true) \
+                 $(if $(JDK25_HOME),-Djdk25.java=$(JDK25_HOME)/bin/java,-Dskip.jdk25=true)
+JAVA_TARGET    = $(JAVA_DIR)/target/gstauth-$(JAVA_VER)
+
+.PHONY: java test-java test-java-dist bench-java java-generate java-jdks
+TEST_TARGETS += test-java
+
+java-jdks:
+	@test -n "$(JAVA_MVN_HOME)" || { echo "java: no JDK 17 or 22+ found (set JAVA17_HOME or JAVA25_HOME)"; exit 1; }
+	@echo "java: JDK 17: $(or $(JDK17_HOME),not found - the JNA run is skipped)"
+	@echo "java: JDK 22+: $(or $(JDK25_HOME),not found - the FFM class is not built and the FFM run is skipped)"
+	@echo "java: Maven runs on $(JAVA_MVN_HOME)"
+
+# Copies the packaged jar, its sources, its pom (version resolved) and its runtime dependencies to build/dist.
+define java_dist
+	mkdir -p $(BUILD)/dist
+	cp $(JAVA_TARGET).jar $(JAVA_JAR)
+	cp $(JAVA_TARGET)-sources.jar $(BUILD)/dist/gstauth-$(JAVA_VER)-sources.jar
+	cp $(JAVA_DIR)/.flattened-pom.xml $(BUILD)/dist/gstauth-$(JAVA_VER).pom
+	rm -rf $(JAVA_LIB)
+	$(JAVA_MVN) -q dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(abspath $(JAVA_LIB))
+	@echo "java: $(JAVA_JAR) and $$(ls $(JAVA_LIB) | wc -l) runtime dependencies in $(JAVA_LIB)"
+endef
+
+java: $(JAVA_JAR)
+$(JAVA_JAR): $(JAVA_SRC) $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm | java-jdks
+	$(JAVA_MVN) -DskipTests package
+	$(java_dist)
+
+# The tests run against the packaged jar, once per JDK (surefire executions jdk17 and jdk25 in the pom).
+test-java: $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm java-jdks
+	$(JAVA_MVN) $(JAVA_JDK_ARGS) verify
+	$(java_dist)
+	$(MAKE) --no-print-directory test-java-dist
+
+# Only the dist jar and its declared dependencies, copied out of the tree; java by absolute path with PATH emptied,
+# so neither go nor mvn can be reached.
+JAVA_SMOKE := $(CACHE)/java-smoke
+test-java-dist: $(JAVA_JAR)
+	rm -rf $(JAVA_SMOKE) && mkdir -p $(JAVA_SMOKE)/lib $(JAVA_SMOKE)/classes
+	cp $(JAVA_JAR) $(JAVA_LIB)/*.jar $(JAVA_SMOKE)/lib/
+	$(JAVA_MVN_HOME)/bin/javac --release 17 -d $(JAVA_SMOKE)/classes -cp '$(JAVA_SMOKE)/lib/*' $(JAVA_DIR)/src/smoke/Main.java
+	@set -e; cd $(JAVA_SMOKE); ran=0; \
+	for home in $(JDK17_HOME) $(JDK25_HOME); do \
+	  flags=; if [ "$$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' $$home/release)" -ge 22 ]; then flags=--enable-native-access=ALL-UNNAMED; fi; \
+	  for backend in cshared wasm; do \
+	    env -i PATH=/nonexistent HOME=$$HOME GSTAUTH_BACKEND=$$backend /bin/sh -c \
+	      'if command -v go || command -v mvn; then echo "go or mvn is reachable"; exit 1; fi; exec "$$0" "$$@"' \
+	      $$home/bin/java $$flags -cp 'classes:lib/*' Main; \
+	    ran=$$((ran + 1)); \
+	  done; \
+	done; \
+	echo "test-java-dist: $$ran passed, 0 failed"
+
+java-generate: $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm java-jdks
+	$(JAVA_MVN) -DskipTests -Dskip.jdk17=true -Dskip.jdk25=true verify dependency:build-classpath \
+	  -Dmdep.outputFile=target/test.classpath
+	cd $(JAVA_DIR) && $(JAVA_MVN_HOME)/bin/java -cp target/test-classes:target/gstauth-$(JAVA_VER).jar:$$(cat target/test.classpath) \
+	  io.github.gstauth.ErrorCodeGenerator .
+
+# Per-call overhead beyond the C caller's own cost (measured here by the C harness of cshared/test) and the 5 MiB
+# GSTN request against a JCE pipeline; never asserted anywhere.
+JAVA_BENCH := $(CACHE)/java-bench
+bench-java: $(JAVA_JAR)
+	rm -rf $(JAVA_BENCH) && mkdir -p $(JAVA_BENCH)
+	$(JAVA_MVN_HOME)/bin/javac --release 17 -d $(JAVA_BENCH) -cp '$(JAVA_JAR):$(JAVA_LIB)/*' \
+	  $(JAVA_DIR)/src/bench/java/io/github/gstauth/bench/Bench.java
+	@native=$$($(GO) test -count=1 -run '^$$' -bench '^BenchmarkCallOverhead$$' -benchtime 300000x ./cshared/test/ \
+	  | sed -n 's/.* \([0-9.]*\) ns\/call.*/\1/p' | head -n 1); \
+	echo "bench-java: C → libgstauth, pkce_s256: $${native:-?} ns/call"; \
+	for home in $(JDK17_HOME) $(JDK25_HOME); do \
+	  flags=; if [ "$$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' $$home/release)" -ge 22 ]; then flags=--enable-native-access=ALL-UNNAMED; fi; \
+	  $$home/bin/java $$flags -Xmx2g -Dgstauth.bench.nativeNs=$$native -cp '$(JAVA_BENCH):$(JAVA_JAR):$(JAVA_LIB)/*' \
+	    io.github.gstauth.bench.Bench; \
+	done
+bench: bench-java
