@@ -78,7 +78,7 @@ func (ewbProvider) parse(s *Session, r *HTTPResponse, sentAtMs, receivedAtMs int
 	}
 	if body.Status != "1" {
 		c := classifyCodes(familyEWB, body.errorCodes(), "", true)
-		if c.outcome == OutcomeProviderError {
+		if c.outcome == OutcomeProviderError && !c.known {
 			// A code outside the catalogue: the e-way bill system's
 			// credential errors are not all listed, and a wrong password
 			// must not be repeated, so a person looks at it.
