@@ -6,13 +6,13 @@
 //   headers = session_headers(the state of now)     the caller's headers, the session's over them (but the
 //   body    = session_encrypt_body_raw(that state)  caller's content-type); the body encrypted under that state
 //   response = transmit(headers, body)
-//   session_observe(response, sent, received, the token in the headers)
+//   session_observe(response, sent, received, the token in the headers)   (after a refresh in flight has ended)
 //   ok, no_data    → session_decrypt_body_raw(the same state)   (a refresh meanwhile does not change its key)
 //   reauthenticate → once: ensure() again and replay the call (never a second time)
 //   stale_certificate → once, with loadCertificate: the certificate replaced, the call sent again
 //   anything else  → the response as it came, with what the core read in it
 
-const { kHeadersFor, kEncryptFor, kDecryptFor, kReloadCertificate, kSender } = require('./internal.cjs');
+const { kHeadersFor, kEncryptFor, kDecryptFor, kReloadCertificate, kSender, kRefreshSettled } = require('./internal.cjs');
 
 // Headers a transmit sets itself from the body it is given.
 const BODY_HEADERS = new Set(['content-length', 'transfer-encoding']);
@@ -67,6 +67,10 @@ async function runCall(session, spec) {
     const sentAtMs = session.clock();
     const response = await spec.transmit(headers, body);
     const receivedAtMs = Math.max(session.clock(), sentAtMs);
+    // An answer that arrives while a refresh of this session is in flight is read once that refresh has ended: a
+    // provider may end the old token when it issues the new one, and a rejection read before the new token is in
+    // would mark the session's token rejected and drop the refresh in flight.
+    await session[kRefreshSettled]();
     const observation = await session.observe({ status: response.status, headers: response.headers, body: response.body },
       { sentAtMs, receivedAtMs, accessToken: state.access_token ?? '' });
     switch (observation.outcome) {
@@ -79,7 +83,7 @@ async function runCall(session, spec) {
       case 'reauthenticate':
         if (!replayed) {
           replayed = true;
-          continue; // ensure() renews the rejected token, or says a person must act
+          continue; // ensure() gives the newer token, renews the rejected one, or says a person must act
         }
         break;
       case 'stale_certificate':

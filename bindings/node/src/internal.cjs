@@ -10,6 +10,7 @@ const kEncryptFor = Symbol('gstauth.encryptFor');
 const kDecryptFor = Symbol('gstauth.decryptFor');
 const kReloadCertificate = Symbol('gstauth.reloadCertificate');
 const kSender = Symbol('gstauth.sender');
+const kRefreshSettled = Symbol('gstauth.refreshSettled');
 
 /** The body of a response as text (the core reads text; invalid UTF-8 is replaced, never thrown). */
 function bodyText(body) {
@@ -38,4 +39,5 @@ function wireResponse(response) {
   return { status: response.status, headers, body: bodyText(response.body) };
 }
 
-module.exports = { kApply, kHeadersFor, kEncryptFor, kDecryptFor, kReloadCertificate, kSender, wireResponse };
+module.exports = { kApply, kHeadersFor, kEncryptFor, kDecryptFor, kReloadCertificate, kSender, kRefreshSettled,
+  wireResponse };

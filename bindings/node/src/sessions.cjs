@@ -20,7 +20,8 @@ function nowMs() {
   return Date.now();
 }
 
-const { kApply, kHeadersFor, kEncryptFor, kDecryptFor, kReloadCertificate, kSender, wireResponse } = require('./internal.cjs');
+const { kApply, kHeadersFor, kEncryptFor, kDecryptFor, kReloadCertificate, kSender, kRefreshSettled,
+  wireResponse } = require('./internal.cjs');
 
 /** A lock held by one caller at a time; the others queue, each for a bounded time. */
 class RefreshLock {
@@ -340,6 +341,15 @@ class Session {
     const d = this.#decide('check', 0);
     if (d.move === 'use' || d.move === 'refresh') return d.accessToken ?? '';
     throw cause;
+  }
+
+  /**
+   * Resolves when no refresh of this session is in flight (at most waitTimeoutMs from now). A call rejected while
+   * its token was being refreshed waits for that refresh before it asks for a token again: a provider may end the
+   * old token when it issues the new one.
+   */
+  async [kRefreshSettled]() {
+    if (this.#lock.held && (await this.#lock.acquire(this.waitTimeoutMs))) this.#lock.release();
   }
 
   async [kReloadCertificate]() {

@@ -11,6 +11,7 @@ export async function startFakeApi({ tokenDelayMs = 30 } = {}) {
     apiCalls: 0,
     valid: new Set(),
     rejectAll: false,
+    endOldTokens: false, // a new token ends the old ones when it is issued (as GSTN's REFRESHTOKEN does)
     gzip: false,
     seen: [], // the API requests: {method, url, headers, body}
   };
@@ -19,6 +20,7 @@ export async function startFakeApi({ tokenDelayMs = 30 } = {}) {
     for await (const c of req) chunks.push(c);
     const body = Buffer.concat(chunks).toString('utf8');
     if (req.url === '/oauth/token') {
+      if (srv.endOldTokens) srv.valid.clear(); // before it answers: calls in flight with the old token are refused
       await sleep(tokenDelayMs); // let every other caller pile up behind the exchange
       const tok = `tok-${++srv.tokensIssued}`;
       srv.valid.add(tok);

@@ -34,6 +34,7 @@ function reset() {
   srv.valid.clear();
   srv.rejectAll = false;
   srv.gzip = false;
+  srv.endOldTokens = false;
   srv.seen.length = 0;
 }
 
@@ -86,6 +87,23 @@ for (const name of ['gstauthFetch', 'undici.request', 'undici.fetch', 'Node fetc
       const out = await Promise.all(Array.from({ length: 100 }, (_, i) => call(`/api/due/${i}`)));
       assert.equal(srv.tokensIssued, 2, 'one grant, one refresh');
       assert.ok(out.every((r) => r.status === 200));
+      assert.equal(session.plan().action, 'use');
+    });
+
+    test('100 concurrent calls during a refresh that ends the old token at once: one refresh, every call answered', async () => {
+      reset();
+      const clock = () => clock.t;
+      clock.t = T0;
+      const session = newSession({ clock });
+      const call = clients(session)[name];
+      await call('/api/first');
+      clock.t = T0 + 3600_000 - 60_000;
+      srv.endOldTokens = true;
+      const out = await Promise.all(Array.from({ length: 100 }, (_, i) => call(`/api/due/${i}`)));
+      assert.equal(srv.tokensIssued, 2, 'one grant, one refresh: a refusal read during the refresh renews nothing');
+      assert.ok(out.every((r) => r.status === 200));
+      assert.ok(srv.seen.some((s) => s.headers.authorization === 'Bearer tok-1' && s.url.startsWith('/api/due/')),
+        'some calls went out with the old token and were replayed');
       assert.equal(session.plan().action, 'use');
     });
 
