@@ -3,6 +3,8 @@
 #                             libgstauth.so and gstauth.wasm (nothing is compiled when it is installed)
 #   make node-addon         → build/node/gstauth.node, the Node-API addon (plain gcc, headers from node-api-headers)
 #   make test-node          → the binding's tests on both backends, then the packed tarball in a fresh project
+#   make test-node-e2e      → e2e/node against the GST emulator and oidc-provider on loopback (both started and
+#                             stopped here, also on failure)
 #   make bench-node         → per-call overhead and the 5 MiB payload path from Node (part of `make bench`)
 
 NODE_DIR     := bindings/node
@@ -16,8 +18,8 @@ NODE_SRC     := $(NODE_DIR)/package.json $(NODE_DIR)/README.md $(wildcard $(NODE
                 $(NODE_DIR)/src/*.d.ts $(NODE_DIR)/src/*.d.cts $(NODE_DIR)/src/generated/*)
 NODE_CFLAGS  := -std=gnu11 -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror
 
-.PHONY: node node-deps node-addon test-node test-node-package bench-node
-TEST_TARGETS += test-node
+.PHONY: node node-deps node-addon test-node test-node-package test-node-e2e bench-node
+TEST_TARGETS += test-node test-node-e2e
 
 # The pinned packages of package-lock.json, installed into bindings/node/node_modules (again only when the lock changes).
 $(NODE_STAMP): $(NODE_DIR)/package-lock.json $(NODE_DIR)/package.json
@@ -51,6 +53,17 @@ test-node: $(NODE_STAMP) $(NODE_ADDON) $(BUILD)/libgstauth.so $(BUILD)/gstauth.w
 # Installs the tarball into a fresh project and calls both backends with no Go and no compiler on PATH.
 test-node-package: $(NODE_TGZ)
 	$(NODE_DIR)/scripts/test-package.sh $(abspath $(NODE_TGZ)) $(NODE_VERSION)
+
+# End to end: the emulator (30-minute tokens) and oidc-provider (120-second tokens) as instances of their own, so
+# that the Python and Java suites may run at the same time; their URLs go to the tests in the environment.
+NODE_E2E_SERVERS := $(abspath e2e/scripts)
+test-node-e2e: $(NODE_STAMP) $(NODE_ADDON) $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(BUILD)/gstauth oauth-server-deps
+	@trap '$(NODE_E2E_SERVERS)/server.sh stop node-e2e-sandbox >/dev/null; \
+	  $(NODE_E2E_SERVERS)/stop-oauth-server.sh node-e2e-oauth >/dev/null' EXIT; \
+	sandbox="$$($(NODE_E2E_SERVERS)/server.sh start node-e2e-sandbox /_sandbox/health 30 -- \
+	  $(abspath $(BUILD))/gstauth sandbox --token-lifetime 30m)"; \
+	oauth="$$(OAUTH_ACCESS_TOKEN_TTL=120 $(NODE_E2E_SERVERS)/start-oauth-server.sh node-e2e-oauth)"; \
+	GSTAUTH_SANDBOX_URL="$$sandbox" GSTAUTH_OAUTH_URL="$$oauth" node --test --test-reporter=spec e2e/node/*.test.mjs
 
 bench-node: $(NODE_STAMP) $(NODE_ADDON) $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm
 	cd $(NODE_DIR) && node bench/bench.js

@@ -41,12 +41,24 @@ for (const name of ['cshared', 'wasm']) {
 }
 assert.deepEqual(out.cshared, out.wasm);
 assert.equal(out.cshared[0], out.cshared[1]);
+// The generated typed surface and the sessions, and gstauth/undici without undici installed (an optional peer).
+const typed = gstauth.aesEcbEncrypt({ key: Buffer.alloc(32, 7), plaintext: Buffer.from('hello') }).ciphertext;
+assert.equal(typed.toString('base64'), out.cshared[0]);
+assert.throws(() => gstauth.aesEcbDecrypt({ key: Buffer.alloc(32), ciphertext: Buffer.alloc(15) }), gstauth.DecryptFailedError);
+assert.equal(new gstauth.GstnSession({ account: 'a', config: {} }).plan().action, 'user_action');
+assert.equal(typeof require('gstauth/undici').gstauthInterceptor, 'function');
+assert.throws(() => require.resolve('undici'), /Cannot find module/);
 assert.equal(require('gstauth/package.json').version, process.argv[2]);
 console.log(`require: both backends agree (${out.cshared[0]}), version ${process.argv[2]}`);
 JS
 cat >"$dir/app/check.mjs" <<'JS'
 import { createRequire } from 'node:module';
-import { call, getBackend, GstAuthError } from 'gstauth';
+import { call, getBackend, GstAuthError, pkceS256, gstauthFetch } from 'gstauth';
+import { gstauthInterceptor } from 'gstauth/undici';
+if (typeof gstauthInterceptor !== 'function' || typeof gstauthFetch !== 'function') throw new Error('missing exports');
+if (pkceS256({ verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' }).challenge !== 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM') {
+  throw new Error('pkceS256');
+}
 const require = createRequire(import.meta.url);
 if (GstAuthError !== require('gstauth').GstAuthError) throw new Error('import and require see two modules');
 try {

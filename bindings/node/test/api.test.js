@@ -38,7 +38,7 @@ describe('the package', () => {
     assert.match(pkg.engines.node, /^>=20/);
   });
 
-  test('the declarations type-check for import and require (tsc)', () => {
+  test('the declarations and a typed example type-check with --strict for import and require (tsc)', () => {
     const tsc = path.join(PACKAGE, 'node_modules', 'typescript', 'bin', 'tsc');
     execFileSync(process.execPath, [tsc, '-p', path.join(PACKAGE, 'test', 'types', 'tsconfig.json')], { stdio: 'pipe' });
   });
