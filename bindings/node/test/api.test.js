@@ -25,6 +25,13 @@ describe('the package', () => {
       assert.equal(esm[name], cjs[name], name);
     }
     assert.equal(esm.default, cjs);
+    // Every name, the generated ones too, reaches the ES module entry (index.cjs re-exports in a form Node sees).
+    const names = Object.keys(cjs).sort();
+    assert.ok(names.length > 100, `${names.length} names`);
+    assert.deepEqual(Object.keys(esm).filter((k) => k !== 'default').sort(), names);
+    for (const name of names) assert.equal(esm[name], cjs[name], name);
+    const undici = require('gstauth/undici');
+    assert.deepEqual(Object.keys(undici).sort(), ['dispatcherSender', 'gstauthInterceptor']);
   });
 
   test('exports has import and require conditions, each with its types first', () => {

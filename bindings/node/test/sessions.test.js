@@ -1,11 +1,13 @@
 // Sessions over a fake OAuth token endpoint (a send function): the planner-driven refresh, single flight, the
 // bounded wait, failures, persistence (onChange, seal and open) and the injectable clock, on both backends.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 
 import * as gstauth from '../src/index.js';
-import { BACKENDS } from './support.js';
+import { BACKENDS, KEYS } from './support.js';
 
 const { OAuthClientCredentialsSession, Session } = gstauth;
 const T0 = 1_767_225_600_000;
@@ -202,3 +204,48 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('a stale certificate', () => {
+  const pem = (name) => fs.readFileSync(path.join(KEYS, name), 'utf8');
+
+  /** GSTN's authenticate answers TEC4002 once, then success; the test reads which certificate each request used. */
+  function gstnEndpoint() {
+    const ep = {
+      calls: 0,
+      async send() {
+        ep.calls++;
+        if (ep.calls === 1) {
+          return { status: 200, headers: {}, body: JSON.stringify({ status_cd: '0',
+            error: { error_cd: 'TEC4002', message: 'Invalid public key or app key encryption' } }) };
+        }
+        return { status: 200, headers: {}, body: JSON.stringify({ status_cd: '1' }) };
+      },
+    };
+    return ep;
+  }
+
+  function gstn(ep, loadCertificate) {
+    return new gstauth.GstnSession({ account: '27AAACR5055K1Z7/user',
+      config: { base_url: 'https://gstn.example/taxpayerapi/v1.0', client_id: 'id', gstin: '27AAACR5055K1Z7',
+        username: 'user', ip_usr: '10.0.0.1' },
+      credentials: { client_secret: 's', public_key: pem('nic-sign-test.crt') }, send: ep.send, loadCertificate });
+  }
+
+  test('is loaded through loadCertificate and the step sent once more', async () => {
+    const ep = gstnEndpoint();
+    let loads = 0;
+    const s = gstn(ep, async () => {
+      loads++;
+      return pem('nic-sign-test.crt');
+    });
+    await s.requestOtp();
+    assert.deepEqual([ep.calls, loads], [2, 1]);
+  });
+
+  test('without loadCertificate, it is CertificateStaleError and nothing more is sent', async () => {
+    const ep = gstnEndpoint();
+    await assert.rejects(gstn(ep, null).requestOtp(), (e) => e instanceof gstauth.CertificateStaleError &&
+      e.providerCode === 'TEC4002');
+    assert.equal(ep.calls, 1);
+  });
+});
