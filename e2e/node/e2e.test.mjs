@@ -133,10 +133,10 @@ describe('single flight at the server', () => {
         };
       } else {
         const outcomes = [];
-        const agent = new Agent().compose(gstauthInterceptor(gst, { retPeriod: '042026',
-          onObservation: (o) => outcomes.push(o.outcome) }));
+        const agent = new Agent().compose(gstauthInterceptor(gst, { onObservation: (o) => outcomes.push(o.outcome) }));
+        const options = { dispatcher: agent, gstauth: { retPeriod: '042026' } }; // this request's GSTN options
         call = async () => {
-          const r = await request(url, { dispatcher: agent });
+          const r = await request(url, options);
           return [r.statusCode, await r.body.json(), 'ok'];
         };
       }
