@@ -21,8 +21,8 @@ JDK25_HOME    := $(shell $(JAVA_DIR)/scripts/find-jdk.sh 25 26 24 23 22)
 JAVA_MVN_HOME := $(or $(JDK25_HOME),$(JDK17_HOME))
 JAVA_SRC      := $(shell find $(JAVA_DIR)/src/main $(JAVA_DIR)/src/generated -type f 2>/dev/null) $(JAVA_DIR)/pom.xml VERSION
 MVN           ?= mvn
-# Maven 3.8 itself calls sun.misc.Unsafe, which JDK 23+ warns about on every run.
-JAVA_MVN_OPTS := $(if $(JDK25_HOME),--sun-misc-unsafe-memory-access=allow)
+# Maven 3.8 itself calls sun.misc.Unsafe and loads a JNI library, which JDK 23+ warns about on every run.
+JAVA_MVN_OPTS := $(if $(JDK25_HOME),--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
 JAVA_MVN       = cd $(JAVA_DIR) && JAVA_HOME=$(JAVA_MVN_HOME) MAVEN_OPTS="$(JAVA_MVN_OPTS)" $(MVN) -B -ntp \
                  -Drevision=$(JAVA_VER) -Dgstauth.artifacts=$(abspath $(BUILD))
 JAVA_JDK_ARGS := $(if $(JDK17_HOME),-Djdk17.java=$(JDK17_HOME)/bin/java,-Dskip.jdk17=true) \
@@ -76,6 +76,8 @@ test-java-dist: $(JAVA_JAR)
 	      $$home/bin/java $$flags -cp 'classes:lib/*' Main; \
 	    ran=$$((ran + 1)); \
 	  done; \
+	  env -i PATH=/nonexistent HOME=$$HOME $$home/bin/java $$flags -Dgstauth.backend=wasm -cp 'classes:lib/*' Main; \
+	  ran=$$((ran + 1)); \
 	done; \
 	echo "test-java-dist: $$ran passed, 0 failed"
 
@@ -97,7 +99,7 @@ bench-java: $(JAVA_JAR)
 	echo "bench-java: C → libgstauth, pkce_s256: $${native:-?} ns/call"; \
 	for home in $(JDK17_HOME) $(JDK25_HOME); do \
 	  flags=; if [ "$$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' $$home/release)" -ge 22 ]; then flags=--enable-native-access=ALL-UNNAMED; fi; \
-	  $$home/bin/java $$flags -Xmx2g -Dgstauth.bench.nativeNs=$$native -cp '$(JAVA_BENCH):$(JAVA_JAR):$(JAVA_LIB)/*' \
+	  $$home/bin/java $$flags -Xmx2g -XX:-DontCompileHugeMethods -Dgstauth.bench.nativeNs=$$native -cp '$(JAVA_BENCH):$(JAVA_JAR):$(JAVA_LIB)/*' \
 	    io.github.gstauth.bench.Bench; \
 	done
 bench: bench-java

@@ -6,11 +6,15 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A plain program with only the gstauth jar and its runtime dependencies on the class path (make test-java-dist):
- * one JSON op, one error and one raw op on the backend named by GSTAUTH_BACKEND.
+ * one JSON op, one error and one raw op on the backend named by gstauth.backend or GSTAUTH_BACKEND.
  */
 public class Main {
     public static void main(String[] args) {
         Backend b = GstAuth.backend();
+        String named = System.getProperty("gstauth.backend", System.getenv("GSTAUTH_BACKEND"));
+        if (!b.name().equals(named == null ? "cshared" : named)) {
+            throw new AssertionError("the default backend is " + b.name() + ", not the one named: " + named);
+        }
         String out = GstAuth.call("pkce_s256", "{\"verifier\":\"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk\"}");
         if (!out.equals("{\"challenge\":\"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\"}")) {
             throw new AssertionError("pkce_s256 gave " + out);
