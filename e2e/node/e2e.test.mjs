@@ -6,7 +6,7 @@
 // count use a GSTIN of their own (the emulator keys its counts by state and user, or GSTIN and user).
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { after, afterEach, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 
 import * as gstauth from '../../bindings/node/src/index.js';
 import { gstauthInterceptor } from '../../bindings/node/src/undici.js';
@@ -232,6 +232,14 @@ describe('a rejected token', () => {
 });
 
 describe('failures and persistence', () => {
+  test('a wrong OTP asks the taxpayer again (UserActionRequiredError, AUTH4033), the OTP in no message', async () => {
+    const gst = await flows.gstnSession(SANDBOX, 'wasm', { gstin: '09AAACR5055K1Z7' });
+    await gst.requestOtp();
+    await assert.rejects(gst.authenticate('000000'), (e) => e instanceof gstauth.UserActionRequiredError &&
+      e.providerCode === 'AUTH4033' && !e.message.includes('000000'));
+    assert.equal(gst.plan().action, 'user_action');
+  });
+
   test('a 429 on auth: RateLimitedError with Retry-After, the backoff kept, then the host retries on its own', async () => {
     const gstin = '36AAACR5055K1Z7';
     const einv = await flows.einvoiceSession(SANDBOX, 'wasm', { gstin });
@@ -294,4 +302,3 @@ describe('OAuth authorization code at oidc-provider', () => {
   });
 });
 
-after(() => {});
