@@ -314,18 +314,29 @@ class Session {
   /** The locked loop: ask the core, send what it says, hand the answer back, until it says use or fail. */
   async #locked(send) {
     let reloaded = false;
+    let cause;
     for (let attempts = 0; ; attempts++) {
       const d = this.#decide('locked', attempts);
       if (d.move === 'use') return d.accessToken ?? '';
-      if (d.move === 'fail') throw errorFromObject(d.error);
+      if (d.move === 'fail') {
+        const e = errorFromObject(d.error);
+        if (cause !== undefined) e.cause = cause;
+        throw e;
+      }
       if (d.move !== 'send' || !d.request) throw internal(`the core answered an unexpected move ${String(d.move)}`);
       const sent = this.clock();
       let response;
       try {
         response = await send(d.request);
       } catch (e) {
-        return this.#tokenDespite(e); // no answer: nothing for the core to record
+        // No answer at all (a network error, a timeout): the core drops the request and backs off, and decides next
+        // (a still-valid token is used; otherwise the failure, with the send's error as its cause).
+        this[kApply]((session, o) => ops.sessionSendFailed({ session, nowMs: this.clock() }, o));
+        await this.#changed();
+        cause = e;
+        continue;
       }
+      cause = undefined;
       const out = this.#respond(response, sent);
       await this.#changed();
       if (out.outcome === 'stale_certificate') {
@@ -336,7 +347,7 @@ class Session {
     }
   }
 
-  /** After an exchange the core could not record: a token that is still valid is used, else the cause is thrown. */
+  /** After a stale certificate that cannot be replaced: a token that is still valid is used, else the cause is thrown. */
   #tokenDespite(cause) {
     const d = this.#decide('check', 0);
     if (d.move === 'use' || d.move === 'refresh') return d.accessToken ?? '';

@@ -121,7 +121,7 @@ for (const backend of BACKENDS) {
       assert.equal(await s.ensure(), 'tok-2');
     });
 
-    test('a failed send during a refresh keeps the valid token; during a renewal it is the error', async () => {
+    test('no answer to a refresh keeps the valid token and backs off; to a renewal it is the error', async () => {
       const ep = tokenEndpoint();
       const clock = clockAt(T0);
       const s = newSession(ep, clock, backend);
@@ -129,8 +129,16 @@ for (const backend of BACKENDS) {
       clock.t = T0 + 3600_000 - 60_000;
       ep.throwWith = new Error('connection reset');
       assert.equal(await s.ensure(), 'tok-1');
+      assert.equal(await s.ensure(), 'tok-1', 'during the backoff, nothing is sent');
+      assert.equal(ep.calls.length, 2);
       const fresh = newSession(ep, clock, backend);
-      await assert.rejects(fresh.ensure(), /connection reset/);
+      await assert.rejects(fresh.ensure(), (e) => e instanceof gstauth.GstAuthError && e.retryable &&
+        e.cause?.message === 'connection reset');
+      await assert.rejects(fresh.ensure(), (e) => e instanceof gstauth.GstAuthError && e.retryAfterMs > 0);
+      assert.equal(ep.calls.length, 3, 'one send per failure, then the backoff');
+      ep.throwWith = null;
+      clock.t += 10 * 60_000;
+      assert.equal(await fresh.ensure(), 'tok-4');
     });
 
     test('a caller waits a bounded time for another caller\'s renewal', async () => {

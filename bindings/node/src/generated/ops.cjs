@@ -1079,6 +1079,21 @@ function sessionSeal(input, options) {
   return out;
 }
 
+function wireSessionSendFailed(input, fn) {
+  const i = s.input(input, fn, ['nowMs', 'session'], false, 'input');
+  const w = {};
+  w.now_ms = s.required(i, 'nowMs', fn);
+  w.session = s.required(i, 'session', fn);
+  return w;
+}
+/** The request in flight got no response (a network error, a timeout): drop it and back off as after a 5xx. */
+function sessionSendFailed(input, options) {
+  const w = wireSessionSendFailed(input, 'sessionSendFailed');
+  const o = s.backend(options).call('session_send_failed', w);
+  const out = { session: o.session };
+  return out;
+}
+
 function wireSessionSteps(input, fn) {
   const i = s.input(input, fn, ['provider'], false, 'input');
   const w = {};
@@ -1227,6 +1242,7 @@ const OPS = Object.freeze([
   'session_request',
   'session_response',
   'session_seal',
+  'session_send_failed',
   'session_steps',
   'sign_jwt_rs256',
   'verify_signed_jwt',
@@ -1250,5 +1266,6 @@ module.exports = {
   sessionDecryptBodyRawAsync, sessionDecryptPayloadRaw, sessionDecryptPayloadRawAsync, sessionEncryptBody,
   sessionEncryptBodyRaw, sessionEncryptBodyRawAsync, sessionEncryptPayloadRaw, sessionEncryptPayloadRawAsync,
   sessionEnsure, sessionHeaders, sessionNew, sessionObserve, sessionOpen, sessionPlan, sessionRequest,
-  sessionResponse, sessionSeal, sessionSteps, signJwtRs256, verifySignedJwt, version, whitebitRequest, whitebitSign,
+  sessionResponse, sessionSeal, sessionSendFailed, sessionSteps, signJwtRs256, verifySignedJwt, version,
+  whitebitRequest, whitebitSign,
 };

@@ -1007,6 +1007,18 @@ export interface SessionSealResult {
 /** Seal a session with XChaCha20-Poly1305 under a 32-byte key and key id. */
 export declare function sessionSeal(input: SessionSealInput, options?: CallOptions): SessionSealResult;
 
+export interface SessionSendFailedInput {
+  /** the host clock, Unix ms */
+  nowMs: number;
+  /** the session JSON */
+  session: SessionState;
+}
+export interface SessionSendFailedResult {
+  session: SessionState;
+}
+/** The request in flight got no response (a network error, a timeout): drop it and back off as after a 5xx. */
+export declare function sessionSendFailed(input: SessionSendFailedInput, options?: CallOptions): SessionSendFailedResult;
+
 export interface SessionStepsInput {
   provider: Provider;
 }
@@ -1144,6 +1156,7 @@ export type OpName =
   | 'session_request'
   | 'session_response'
   | 'session_seal'
+  | 'session_send_failed'
   | 'session_steps'
   | 'sign_jwt_rs256'
   | 'verify_signed_jwt'
