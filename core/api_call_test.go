@@ -188,3 +188,20 @@ func TestObserveOutcomes(t *testing.T) {
 		})
 	}
 }
+
+// TestRejectionDuringARefreshKeepsItsAnswer: an API call's rejection read
+// while the token's refresh is in flight does not lose the refresh's answer.
+func TestRejectionDuringARefreshKeepsItsAnswer(t *testing.T) {
+	s := ccSession(hour)
+	now := s.ExpiresAtMs - 5*minute
+	if _, err := BuildRequest(s, ccCreds, RequestOptions{NowMs: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ObserveAPIResponse(s, &HTTPResponse{Status: 401}, APICall{SentAtMs: now, ReceivedAtMs: now + 5}); err != nil || !s.Rejected {
+		t.Fatalf("%v %+v", err, s)
+	}
+	err := ParseResponse(s, &HTTPResponse{Status: 200, Body: `{"access_token":"new","token_type":"Bearer","expires_in":3600}`}, 0, now+10)
+	if err != nil || s.AccessToken != "new" || s.Rejected {
+		t.Fatalf("the refresh's answer was lost: %v %+v", err, s)
+	}
+}

@@ -34,10 +34,11 @@ func (s *Session) recordTerminal(e *Error) *Error {
 
 // recordRejected notes that the provider rejected the token (a 401 or an
 // invalid-token code): the token is never used again; the planner answers
-// renew or user_action.
+// renew or user_action. A request in flight stays recorded: an API call's
+// rejection may arrive while the token's refresh is on its way, and its
+// answer (a new token) must still be read.
 func (s *Session) recordRejected() {
 	s.Rejected = true
-	s.Pending = nil
 }
 
 // checkLifetime checks a lifetime a server stated, in milliseconds: zero,
