@@ -29,8 +29,12 @@ JAVA_JDK_ARGS := $(if $(JDK17_HOME),-Djdk17.java=$(JDK17_HOME)/bin/java,-Dskip.j
                  $(if $(JDK25_HOME),-Djdk25.java=$(JDK25_HOME)/bin/java,-Dskip.jdk25=true)
 JAVA_TARGET    = $(JAVA_DIR)/target/gstauth-$(JAVA_VER)
 
-.PHONY: java test-java test-java-dist bench-java java-generate java-jdks
+.PHONY: java test-java test-java-dist bench-java java-generate java-jdks java-clean
 TEST_TARGETS += test-java
+
+java-clean:
+	rm -rf $(JAVA_DIR)/target $(JAVA_DIR)/.flattened-pom.xml $(JAVA_SMOKE) $(JAVA_BENCH)
+clean: java-clean
 
 java-jdks:
 	@test -n "$(JAVA_MVN_HOME)" || { echo "java: no JDK 17 or 22+ found (set JAVA17_HOME or JAVA25_HOME)"; exit 1; }
