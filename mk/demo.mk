@@ -1,7 +1,7 @@
 # The demo (`make`, `make demo`) and the Python end-to-end tests. Both start the GST emulator (gstauth sandbox) and
 # the oidc-provider OAuth server on loopback and stop them at the end, also on failure.
 
-DEMO_DEPS := cli cshared wasm $(VENV)/.stamp oauth-server-deps
+DEMO_DEPS := cli cshared wasm $(VENV)/.stamp oauth-server-deps node-deps node-addon
 # Start both servers as instances named $(1)-sandbox and $(1)-oauth; exports their URLs; stops them on exit.
 define with_servers
 	trap '$(abspath e2e/scripts)/server.sh stop $(1)-sandbox; $(abspath e2e/scripts)/stop-oauth-server.sh $(1)-oauth' EXIT; \
@@ -14,8 +14,9 @@ endef
 .PHONY: demo test-e2e-python
 TEST_TARGETS += test-e2e-python
 
+# The same flows from Python, then from Node, against the same servers: the facts printed must agree.
 demo: $(DEMO_DEPS)
-	@$(call with_servers,demo) $(VPY) e2e/python/demo.py
+	@$(call with_servers,demo) $(VPY) e2e/python/demo.py && echo && node e2e/node/demo.mjs
 
 test-e2e-python: $(DEMO_DEPS)
 	@$(call with_servers,e2e) cd e2e/python && $(abspath $(VPY)) -m pytest -q -rfE .
