@@ -294,6 +294,21 @@ func exportSessionSteps() int32 { return callJSON("session_steps") }
 //go:wasmexport sign_jwt_rs256
 func exportSignJwtRs256() int32 { return callJSON("sign_jwt_rs256") }
 
+// store_keys: The names of a session's record in every store: its id, its Redis keys (one hash tag), its file name.
+//
+//go:wasmexport store_keys
+func exportStoreKeys() int32 { return callJSON("store_keys") }
+
+// store_lease: File store: take, extend or release a session's refresh lease in its record (under the host's file lock).
+//
+//go:wasmexport store_lease
+func exportStoreLease() int32 { return callJSON("store_lease") }
+
+// store_write: File store: write a sealed session into its record if the record is still at the version the writer read.
+//
+//go:wasmexport store_write
+func exportStoreWrite() int32 { return callJSON("store_write") }
+
 // verify_signed_jwt: Verify a NIC SignedInvoice/SignedQRCode RS256 JWT against PEM certificates; return header, claims, data.
 //
 //go:wasmexport verify_signed_jwt

@@ -51,6 +51,7 @@ func init() {
 	enum(core.Outcomes)
 	enum(core.Moves)
 	enum([]core.EnsureStage{core.EnsureCheck, core.EnsureLocked})
+	enum(core.LeaseActions)
 	enum(gstcrypto.Codes)
 	steps := map[core.Step]bool{core.StepAuthorize: true}
 	for _, p := range core.Providers {

@@ -26,6 +26,7 @@ EnsureStage = Literal["check", "locked"]
 Environment = Literal["sandbox", "production"]
 ErrorCode = Literal["invalid_input", "invalid_key", "decrypt_failed", "signature_invalid", "unsupported", "too_large", "internal", "token_expired", "reauth_required", "user_action_required", "config_invalid", "rate_limited", "provider_error", "certificate_stale"]
 Flavor = Literal["whitebooks", "onefinops", "keycloak", "masters_india"]
+LeaseAction = Literal["take", "extend", "release"]
 Move = Literal["use", "refresh", "renew", "send", "fail"]
 Outcome = Literal["ok", "reauthenticate", "user_action", "configuration", "retry_later", "no_data", "stale_certificate", "provider_error"]
 Provider = Literal["gstn", "nic_einvoice", "nic_ewaybill", "oauth_client_credentials", "oauth_password", "oauth_authorization_code", "whitebit", "whitebit_fast_key", "gateway_task"]
@@ -295,6 +296,24 @@ class SessionState(_SessionStateRequired, total=False):
     skew_ms: int
     token_binding: TokenBinding
     user_action_at_ms: int
+
+
+class StoreLease(TypedDict):
+    """The JSON form of StoreLease."""
+
+    expires_at_ms: int
+    holder: str
+
+
+class _StoreRecordRequired(TypedDict):
+    version: int
+
+
+class StoreRecord(_StoreRecordRequired, total=False):
+    """The JSON form of StoreRecord."""
+
+    lease: StoreLease
+    sealed: str
 
 
 class _PlanRequired(TypedDict):
@@ -1312,6 +1331,67 @@ def sign_jwt_rs256(claims: Any, header: Optional[Any] = None, password: Optional
 
 
 @dataclass
+class StoreKeysResult:
+    """What store_keys returns."""
+
+    file: str
+    id: str
+    lease: str
+    session: str
+
+
+def store_keys(account: str, provider: Provider, *, backend: BackendArg = None) -> StoreKeysResult:
+    """The names of a session's record in every store: its id, its Redis keys (one hash tag), its file name.
+    """
+    inp: Dict[str, Any] = {"account": account, "provider": provider}
+    out = call_json("store_keys", inp, backend)
+    return StoreKeysResult(file=out["file"], id=out["id"], lease=out["lease"], session=out["session"])
+
+
+@dataclass
+class StoreLeaseResult:
+    """What store_lease returns."""
+
+    granted: bool
+    record: StoreRecord
+    """the record to write back (unchanged when not granted)"""
+
+
+def store_lease(action: LeaseAction, holder: str, now_ms: int, record: StoreRecord, ttl_ms: Optional[int] = None, *, backend: BackendArg = None) -> StoreLeaseResult:
+    """File store: take, extend or release a session's refresh lease in its record (under the host's file lock).
+    holder: a name unique to the process
+    now_ms: the host clock, Unix ms
+    record: the record as read from the file ({} before the first write)
+    ttl_ms: the lease's time to live (take, extend): 1 s to 10 min
+    """
+    inp: Dict[str, Any] = {"action": action, "holder": holder, "now_ms": now_ms, "record": record}
+    if ttl_ms is not None:
+        inp["ttl_ms"] = ttl_ms
+    out = call_json("store_lease", inp, backend)
+    return StoreLeaseResult(granted=out["granted"], record=out["record"])
+
+
+@dataclass
+class StoreWriteResult:
+    """What store_write returns."""
+
+    record: StoreRecord
+    """the record to write back (unchanged when not written)"""
+    version: int
+    """the record's version after the call"""
+    written: bool
+
+
+def store_write(expected_version: int, record: StoreRecord, sealed: str, *, backend: BackendArg = None) -> StoreWriteResult:
+    """File store: write a sealed session into its record if the record is still at the version the writer read.
+    expected_version: the version the writer read
+    """
+    inp: Dict[str, Any] = {"expected_version": expected_version, "record": record, "sealed": sealed}
+    out = call_json("store_write", inp, backend)
+    return StoreWriteResult(record=out["record"], version=out["version"], written=out["written"])
+
+
+@dataclass
 class VerifySignedJwtResult:
     """What verify_signed_jwt returns."""
 
@@ -1446,6 +1526,9 @@ OPS: Tuple[str, ...] = (
     "session_send_failed",
     "session_steps",
     "sign_jwt_rs256",
+    "store_keys",
+    "store_lease",
+    "store_write",
     "verify_signed_jwt",
     "version",
     "whitebit_request",
@@ -1489,6 +1572,7 @@ __all__ = [
     "Internal",
     "InvalidInput",
     "InvalidKey",
+    "LeaseAction",
     "Move",
     "MtlsCertificateResult",
     "MtlsCheckBindingResult",
@@ -1535,6 +1619,11 @@ __all__ = [
     "SignJwtRs256Result",
     "SignatureInvalid",
     "Step",
+    "StoreKeysResult",
+    "StoreLease",
+    "StoreLeaseResult",
+    "StoreRecord",
+    "StoreWriteResult",
     "TokenBinding",
     "TokenExpired",
     "TokenState",
@@ -1604,6 +1693,9 @@ __all__ = [
     "session_send_failed",
     "session_steps",
     "sign_jwt_rs256",
+    "store_keys",
+    "store_lease",
+    "store_write",
     "verify_signed_jwt",
     "version",
     "whitebit_request",
