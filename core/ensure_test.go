@@ -34,7 +34,9 @@ func TestEnsureMoves(t *testing.T) {
 	s := ccSession(hour) // margin 5 min, leeway 10 s
 	exp := s.ExpiresAtMs
 	check := func(now int64) EnsureOptions { return EnsureOptions{Stage: EnsureCheck, NowMs: now} }
-	locked := func(now int64, n int) EnsureOptions { return EnsureOptions{Stage: EnsureLocked, NowMs: now, Attempts: n} }
+	locked := func(now int64, n int) EnsureOptions {
+		return EnsureOptions{Stage: EnsureLocked, NowMs: now, Attempts: n}
+	}
 
 	if d := mustEnsure(t, s, check(exp-5*minute-1), MoveUse); d.AccessToken != "tok" {
 		t.Fatal("use without the token")

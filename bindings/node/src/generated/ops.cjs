@@ -1126,6 +1126,55 @@ function signJwtRs256(input, options) {
   return out;
 }
 
+function wireStoreKeys(input, fn) {
+  const i = s.input(input, fn, ['account', 'provider'], false, 'input');
+  const w = {};
+  w.account = s.required(i, 'account', fn);
+  w.provider = s.required(i, 'provider', fn);
+  return w;
+}
+/** The names of a session's record in every store: its id, its Redis keys (one hash tag), its file name. */
+function storeKeys(input, options) {
+  const w = wireStoreKeys(input, 'storeKeys');
+  const o = s.backend(options).call('store_keys', w);
+  const out = { file: o.file, id: o.id, lease: o.lease, session: o.session };
+  return out;
+}
+
+function wireStoreLease(input, fn) {
+  const i = s.input(input, fn, ['action', 'holder', 'nowMs', 'record', 'ttlMs'], false, 'input');
+  const w = {};
+  w.action = s.required(i, 'action', fn);
+  w.holder = s.required(i, 'holder', fn);
+  w.now_ms = s.required(i, 'nowMs', fn);
+  w.record = s.required(i, 'record', fn);
+  if (i.ttlMs !== undefined) w.ttl_ms = i.ttlMs;
+  return w;
+}
+/** File store: take, extend or release a session's refresh lease in its record (under the host's file lock). */
+function storeLease(input, options) {
+  const w = wireStoreLease(input, 'storeLease');
+  const o = s.backend(options).call('store_lease', w);
+  const out = { granted: o.granted, record: o.record };
+  return out;
+}
+
+function wireStoreWrite(input, fn) {
+  const i = s.input(input, fn, ['expectedVersion', 'record', 'sealed'], false, 'input');
+  const w = {};
+  w.expected_version = s.required(i, 'expectedVersion', fn);
+  w.record = s.required(i, 'record', fn);
+  w.sealed = s.required(i, 'sealed', fn);
+  return w;
+}
+/** File store: write a sealed session into its record if the record is still at the version the writer read. */
+function storeWrite(input, options) {
+  const w = wireStoreWrite(input, 'storeWrite');
+  const o = s.backend(options).call('store_write', w);
+  const out = { record: o.record, version: o.version, written: o.written };
+  return out;
+}
+
 function wireVerifySignedJwt(input, fn) {
   const i = s.input(input, fn, ['certificates', 'jwt', 'nowMs'], false, 'input');
   const w = {};
@@ -1245,6 +1294,9 @@ const OPS = Object.freeze([
   'session_send_failed',
   'session_steps',
   'sign_jwt_rs256',
+  'store_keys',
+  'store_lease',
+  'store_write',
   'verify_signed_jwt',
   'version',
   'whitebit_request',
@@ -1266,6 +1318,6 @@ module.exports = {
   sessionDecryptBodyRawAsync, sessionDecryptPayloadRaw, sessionDecryptPayloadRawAsync, sessionEncryptBody,
   sessionEncryptBodyRaw, sessionEncryptBodyRawAsync, sessionEncryptPayloadRaw, sessionEncryptPayloadRawAsync,
   sessionEnsure, sessionHeaders, sessionNew, sessionObserve, sessionOpen, sessionPlan, sessionRequest,
-  sessionResponse, sessionSeal, sessionSendFailed, sessionSteps, signJwtRs256, verifySignedJwt, version,
-  whitebitRequest, whitebitSign,
+  sessionResponse, sessionSeal, sessionSendFailed, sessionSteps, signJwtRs256, storeKeys, storeLease, storeWrite,
+  verifySignedJwt, version, whitebitRequest, whitebitSign,
 };

@@ -24,6 +24,7 @@ export type EnsureStage = 'check' | 'locked';
 export type Environment = 'sandbox' | 'production';
 export type ErrorCode = 'invalid_input' | 'invalid_key' | 'decrypt_failed' | 'signature_invalid' | 'unsupported' | 'too_large' | 'internal' | 'token_expired' | 'reauth_required' | 'user_action_required' | 'config_invalid' | 'rate_limited' | 'provider_error' | 'certificate_stale';
 export type Flavor = 'whitebooks' | 'onefinops' | 'keycloak' | 'masters_india';
+export type LeaseAction = 'take' | 'extend' | 'release';
 export type Move = 'use' | 'refresh' | 'renew' | 'send' | 'fail';
 export type Outcome = 'ok' | 'reauthenticate' | 'user_action' | 'configuration' | 'retry_later' | 'no_data' | 'stale_certificate' | 'provider_error';
 export type Provider = 'gstn' | 'nic_einvoice' | 'nic_ewaybill' | 'oauth_client_credentials' | 'oauth_password' | 'oauth_authorization_code' | 'whitebit' | 'whitebit_fast_key' | 'gateway_task';
@@ -282,6 +283,19 @@ export interface SessionState {
   skew_ms?: number;
   token_binding?: TokenBinding;
   user_action_at_ms?: number;
+  version: number;
+}
+
+/** The JSON form of StoreLease. */
+export interface StoreLease {
+  expires_at_ms: number;
+  holder: string;
+}
+
+/** The JSON form of StoreRecord. */
+export interface StoreRecord {
+  lease?: StoreLease;
+  sealed?: string;
   version: number;
 }
 
@@ -1045,6 +1059,54 @@ export interface SignJwtRs256Result {
 /** Sign claims as an RS256 JWT with a PEM private key or a PKCS#12 file (emulator, tests). */
 export declare function signJwtRs256(input: SignJwtRs256Input, options?: CallOptions): SignJwtRs256Result;
 
+export interface StoreKeysInput {
+  account: string;
+  provider: Provider;
+}
+export interface StoreKeysResult {
+  file: string;
+  id: string;
+  lease: string;
+  session: string;
+}
+/** The names of a session's record in every store: its id, its Redis keys (one hash tag), its file name. */
+export declare function storeKeys(input: StoreKeysInput, options?: CallOptions): StoreKeysResult;
+
+export interface StoreLeaseInput {
+  action: LeaseAction;
+  /** a name unique to the process */
+  holder: string;
+  /** the host clock, Unix ms */
+  nowMs: number;
+  /** the record as read from the file ({} before the first write) */
+  record: StoreRecord;
+  /** the lease's time to live (take, extend): 1 s to 10 min */
+  ttlMs?: number;
+}
+export interface StoreLeaseResult {
+  granted: boolean;
+  /** the record to write back (unchanged when not granted) */
+  record: StoreRecord;
+}
+/** File store: take, extend or release a session's refresh lease in its record (under the host's file lock). */
+export declare function storeLease(input: StoreLeaseInput, options?: CallOptions): StoreLeaseResult;
+
+export interface StoreWriteInput {
+  /** the version the writer read */
+  expectedVersion: number;
+  record: StoreRecord;
+  sealed: string;
+}
+export interface StoreWriteResult {
+  /** the record to write back (unchanged when not written) */
+  record: StoreRecord;
+  /** the record's version after the call */
+  version: number;
+  written: boolean;
+}
+/** File store: write a sealed session into its record if the record is still at the version the writer read. */
+export declare function storeWrite(input: StoreWriteInput, options?: CallOptions): StoreWriteResult;
+
 export interface VerifySignedJwtInput {
   /** PEM certificates; one element may hold several */
   certificates: string[];
@@ -1159,6 +1221,9 @@ export type OpName =
   | 'session_send_failed'
   | 'session_steps'
   | 'sign_jwt_rs256'
+  | 'store_keys'
+  | 'store_lease'
+  | 'store_write'
   | 'verify_signed_jwt'
   | 'version'
   | 'whitebit_request'
