@@ -13,40 +13,55 @@
 // (4-byte little-endian JSON length, params JSON, raw bytes) and returns one
 // frame (meta JSON, raw output), or the error JSON alone on failure.
 //
+// The plugin speaks the Extism ABI (the extism:host/env imports) itself,
+// in io.go, rather than through go-pdk: it moves bytes 8 at a time only
+// and writes a raw op's answer frame in place.
+//
 // The core never reads the WASI clock: time-dependent ops take now_ms from
 // the caller. Randomness comes from WASI random_get, mixed with the caller's
 // entropy where the op accepts it.
 package main
 
 import (
-	"github.com/extism/go-pdk"
-
 	"github.com/gstauth/gstauth/internal/abi"
 	"github.com/gstauth/gstauth/internal/version"
 )
 
 func callJSON(op string) int32 {
-	out, ok := abi.Call(op, pdk.Input())
-	return finish(out, ok)
+	out, ok := abi.Call(op, input())
+	if !ok {
+		return fail(out)
+	}
+	output(out, nil)
+	return 0
 }
 
+// callRaw answers a well-formed frame with the op's meta and raw output
+// written straight into one frame in the kernel (io.go); anything else
+// gets the table's own answer from abi.CallFramed, which for a frame is
+// this same frame.
 func callRaw(op string) int32 {
-	out, ok := abi.CallFramed(op, pdk.Input())
-	return finish(out, ok)
-}
-
-func finish(out []byte, ok bool) int32 {
-	pdk.Output(out)
-	if ok {
+	in := input()
+	params, data, err := abi.DecodeFrame(in)
+	if err != nil {
+		out, ok := abi.CallFramed(op, in)
+		if !ok {
+			return fail(out)
+		}
+		output(out, nil)
 		return 0
 	}
-	pdk.SetErrorString(string(out))
-	return 1
+	meta, raw, ok := abi.CallRaw(op, params, data)
+	if !ok {
+		return fail(meta)
+	}
+	output(frameHead(meta), raw)
+	return 0
 }
 
 //go:wasmexport gstauth_version
 func gstauthVersion() int32 {
-	pdk.OutputString(version.Version)
+	output([]byte(version.Version), nil)
 	return 0
 }
 

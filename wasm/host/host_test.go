@@ -132,3 +132,50 @@ func TestPluginBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestPluginMovesEveryLength: inputs and outputs of every length modulo 8
+// cross the boundary intact (the plugin moves 8 bytes a host call and
+// rewrites the last word; wasm/io.go). A raw decryption's output is its
+// plaintext, so its frame takes every length; so do the encryption's input
+// frames and the JSON inputs.
+func TestPluginMovesEveryLength(t *testing.T) {
+	p := plugin(t)
+	params := []byte(`{"key":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}`)
+	for n := 0; n <= 80; n++ {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(i*7 + n)
+		}
+		meta, ct, ok := p.CallRaw("aes_ecb_encrypt_raw", params, data)
+		nmeta, nct, nok := abi.CallRaw("aes_ecb_encrypt_raw", params, data)
+		if !ok || !nok || !bytes.Equal(meta, nmeta) || !bytes.Equal(ct, nct) {
+			t.Fatalf("encrypt %d bytes: ok=%v meta=%s", n, ok, meta)
+		}
+		meta, pt, ok := p.CallRaw("aes_ecb_decrypt_raw", params, ct)
+		if !ok || !bytes.Equal(pt, data) {
+			t.Fatalf("decrypt %d bytes: ok=%v meta=%s pt=%x", n, ok, meta, pt)
+		}
+		_, out, _ := p.P.Call("aes_ecb_decrypt_raw", abi.EncodeFrame(params, ct))
+		if want := abi.EncodeFrame(meta, data); !bytes.Equal(out, want) {
+			t.Fatalf("decrypt %d bytes: frame %x, want %x", n, out, want)
+		}
+	}
+	for n := 43; n <= 60; n++ {
+		in := []byte(`{"verifier":"` + strings.Repeat("v", n) + `"}`)
+		out, ok := p.Call("pkce_s256", in)
+		nout, nok := abi.Call("pkce_s256", in)
+		if ok != nok || !bytes.Equal(out, nout) {
+			t.Fatalf("pkce_s256 of %d bytes: %s, want %s", len(in), out, nout)
+		}
+	}
+	for _, in := range []string{"", "{", "{}", `{"a":1}`, `{"ab":1}`, `{"abc":12}`} {
+		out, ok := p.Call("pkce_s256", []byte(in))
+		nout, nok := abi.Call("pkce_s256", []byte(in))
+		if ok != nok || !bytes.Equal(out, nout) {
+			t.Fatalf("pkce_s256 %q: %s, want %s", in, out, nout)
+		}
+	}
+	if out, ok := p.Call("gstauth_version", nil); !ok || len(out) == 0 {
+		t.Fatalf("gstauth_version: %q", out)
+	}
+}
