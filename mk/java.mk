@@ -82,6 +82,10 @@ test-java-dist: $(JAVA_JAR)
 	  done; \
 	  env -i PATH=/nonexistent HOME=$$HOME $$home/bin/java $$flags -Dgstauth.backend=wasm -cp 'classes:lib/*' Main; \
 	  ran=$$((ran + 1)); \
+	  if [ -n "$$flags" ]; then \
+	    env -i PATH=/nonexistent HOME=$$HOME $$home/bin/java $$flags -Dgstauth.native=jna -cp 'classes:lib/*' Main; \
+	    ran=$$((ran + 1)); \
+	  fi; \
 	done; \
 	echo "test-java-dist: $$ran passed, 0 failed"
 

@@ -141,7 +141,7 @@ class BadInputTest {
         ByteBuffer heap = ByteBuffer.wrap("xxhelloyy".getBytes(StandardCharsets.UTF_8), 2, 5);
         ByteBuffer direct = ByteBuffer.allocateDirect(9).put("xxhelloyy".getBytes(StandardCharsets.UTF_8));
         direct.position(2).limit(7);
-        for (ByteBuffer buf : new ByteBuffer[] {heap, heap.asReadOnlyBuffer(), direct, direct.slice()}) {
+        for (ByteBuffer buf : new ByteBuffer[] {heap, heap.asReadOnlyBuffer(), direct, direct.slice(), direct.asReadOnlyBuffer()}) {
             int pos = buf.position();
             assertArrayEquals(want, b.callRaw("aes_ecb_encrypt_raw", key, buf).data(), buf.toString());
             assertEquals(pos, buf.position(), "position unchanged");
