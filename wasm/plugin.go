@@ -23,40 +23,72 @@
 package main
 
 import (
+	"runtime"
+
 	"github.com/gstauth/gstauth/internal/abi"
 	"github.com/gstauth/gstauth/internal/version"
 )
 
 func callJSON(op string) int32 {
-	out, ok := abi.Call(op, input())
-	if !ok {
-		return fail(out)
-	}
-	output(out, nil)
-	return 0
+	rc, n := runJSON(op)
+	settle(n)
+	return rc
 }
 
-// callRaw answers a well-formed frame with the op's meta and raw output
+func callRaw(op string) int32 {
+	rc, n := runRaw(op)
+	settle(n)
+	return rc
+}
+
+// runJSON runs a JSON op; it returns the export's result and the bytes it
+// moved.
+func runJSON(op string) (int32, int) {
+	in := input()
+	out, ok := abi.Call(op, in)
+	if !ok {
+		return fail(out), len(in) + len(out)
+	}
+	output(out, nil)
+	return 0, len(in) + len(out)
+}
+
+// runRaw answers a well-formed frame with the op's meta and raw output
 // written straight into one frame in the kernel (io.go); anything else
 // gets the table's own answer from abi.CallFramed, which for a frame is
 // this same frame.
-func callRaw(op string) int32 {
+func runRaw(op string) (int32, int) {
 	in := input()
 	params, data, err := abi.DecodeFrame(in)
 	if err != nil {
 		out, ok := abi.CallFramed(op, in)
 		if !ok {
-			return fail(out)
+			return fail(out), len(in) + len(out)
 		}
 		output(out, nil)
-		return 0
+		return 0, len(in) + len(out)
 	}
 	meta, raw, ok := abi.CallRaw(op, params, data)
 	if !ok {
-		return fail(meta)
+		return fail(meta), len(in) + len(meta)
 	}
 	output(frameHead(meta), raw)
-	return 0
+	return 0, len(in) + len(raw)
+}
+
+// settleAbove is the size of a call's input and output from which the
+// plugin collects its garbage before returning.
+const settleAbove = 1 << 20
+
+// settle runs the garbage collector after a call that moved n ≥
+// settleAbove bytes. The heap's target is twice what was live at the last
+// collection, so without it a second bulk call allocates beside the
+// first one's garbage: linear memory, which never shrinks, settles at
+// 37 MB after 5 MiB requests instead of 22 MB, for no measurable time.
+func settle(n int) {
+	if n >= settleAbove {
+		runtime.GC()
+	}
 }
 
 //go:wasmexport gstauth_version
