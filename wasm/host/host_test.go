@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	extism "github.com/extism/go-sdk"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gstauth/gstauth/internal/abi"
@@ -177,5 +178,46 @@ func TestPluginMovesEveryLength(t *testing.T) {
 	}
 	if out, ok := p.Call("gstauth_version", nil); !ok || len(out) == 0 {
 		t.Fatalf("gstauth_version: %q", out)
+	}
+}
+
+// TestInstanceRandomIsSecure: Instance gives each plugin instance the
+// host's crypto/rand, so two fresh instances draw different keys. With the
+// SDK's default module config they draw the same ones: wazero's default
+// random source is deterministic, which is what Instance exists to avoid.
+func TestInstanceRandomIsSecure(t *testing.T) {
+	ctx := context.Background()
+	c, err := Compile(ctx, WasmPath(), filepath.Join(RepoRoot(), ".cache", "wazero"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	key := func(p *extism.Plugin) string {
+		defer p.Close(ctx)
+		out, ok := Caller{P: p}.Call("new_app_key", []byte(`{}`))
+		if !ok {
+			t.Fatalf("new_app_key: %s", out)
+		}
+		return string(out)
+	}
+	instance := func() *extism.Plugin {
+		p, err := Instance(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if a, b := key(instance()), key(instance()); a == b {
+		t.Errorf("two instances drew the same key %s", a)
+	}
+	sdkDefault := func() *extism.Plugin {
+		p, err := c.Instance(ctx, extism.PluginInstanceConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if a, b := key(sdkDefault()), key(sdkDefault()); a != b {
+		t.Logf("the SDK's default random source is no longer deterministic (%s, %s)", a, b)
 	}
 }
