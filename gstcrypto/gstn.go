@@ -138,12 +138,16 @@ func sealGSTNPayload(key, payload []byte) (data []byte, mac string, err error) {
 	c := ecb.New(key)
 	out := make([]byte, b64.EncodedLen(paddedLen(b64.EncodedLen(len(payload)))))
 	var tag []byte
-	if useSecondCore(len(payload)) {
+	switch {
+	case oneChunkSeal(len(payload)):
+		sum := sealGSTNOneChunk(c, key, out, payload)
+		tag = sum[:]
+	case useSecondCore(len(payload)):
 		done := make(chan []byte, 1)
 		go func() { done <- hmacOfBase64(key, payload) }()
 		sealGSTNChunks(c, nil, out, payload)
 		tag = <-done
-	} else {
+	default:
 		m := newHMACSHA256(key)
 		sealGSTNChunks(c, m, out, payload)
 		tag = m.Sum()

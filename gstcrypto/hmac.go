@@ -38,25 +38,35 @@ type hmacSHA256 struct {
 	inner, outer hash.Hash
 }
 
+// The pads of RFC 2104 §2.
+const (
+	hmacInnerPad = 0x36
+	hmacOuterPad = 0x5c
+)
+
 func newHMACSHA256(key []byte) *hmacSHA256 {
 	var pad [sha256.BlockSize]byte
-	if len(key) > sha256.BlockSize {
-		k := sha256.Sum256(key)
-		copy(pad[:], k[:])
-	} else {
-		copy(pad[:], key)
-	}
 	m := &hmacSHA256{inner: sha256.New(), outer: sha256.New()}
-	for i := range pad {
-		pad[i] ^= 0x36
-	}
+	hmacKeyPad(pad[:], key, hmacInnerPad)
 	m.inner.Write(pad[:])
-	for i := range pad {
-		pad[i] ^= 0x36 ^ 0x5c
-	}
+	hmacKeyPad(pad[:], key, hmacOuterPad)
 	m.outer.Write(pad[:])
 	clear(pad[:])
 	return m
+}
+
+// hmacKeyPad writes K ⊕ pad to dst, a SHA-256 block: the key, hashed first
+// when longer than a block, zero-filled, each byte XORed with pad.
+func hmacKeyPad(dst, key []byte, pad byte) {
+	if len(key) > sha256.BlockSize {
+		k := sha256.Sum256(key)
+		key = k[:]
+	}
+	n := copy(dst[:sha256.BlockSize], key)
+	clear(dst[n:sha256.BlockSize])
+	for i := range dst[:sha256.BlockSize] {
+		dst[i] ^= pad
+	}
 }
 
 // Write adds p to the message; it never fails.
