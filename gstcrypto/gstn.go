@@ -211,7 +211,7 @@ func openGSTNData(key, data, tag []byte) ([]byte, error) {
 	// While a second core finishes the MAC, this one decodes the text into
 	// a buffer that nobody sees unless the MAC and the padding are good;
 	// on one core the MAC comes first.
-	p, err := openMACed(f, buf, n, tag, decode)
+	p, err := verifyPaddingAndMAC(f, buf, n, tag, decode)
 	if err != nil {
 		return nil, err
 	}

@@ -179,5 +179,5 @@ func openNICPayloadRek(sek, data []byte, rek, hmac string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return openMACed(f, buf, n, tag, nil)
+	return verifyPaddingAndMAC(f, buf, n, tag, nil)
 }

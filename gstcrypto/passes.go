@@ -390,16 +390,16 @@ func (f *macFollower) stop() {
 	}
 }
 
-// openMACed finishes the decryption of a MACed payload whose n ciphertext
-// bytes are now plaintext in buf: it checks the padding and the MAC, and
-// returns the unpadded plaintext. A bad padding and a bad MAC take the same
+// verifyPaddingAndMAC finishes the decryption of a MACed payload whose n
+// ciphertext bytes are now plaintext in buf: it checks the padding and the
+// MAC, and returns the unpadded plaintext. A bad padding and a bad MAC take the same
 // path: the MAC is computed either way — over the plaintext without its
 // padding, or over all of it when the padding is bad — and compared in
 // constant time, and both give the one decrypt error. When the MAC runs on
 // a second core, meanwhile (if not nil) is given that same plaintext to
 // work on until the MAC is ready; what it makes must not leave the call
-// unless openMACed succeeds.
-func openMACed(f *macFollower, buf []byte, n int, tag []byte, meanwhile func(p []byte)) ([]byte, error) {
+// unless verifyPaddingAndMAC succeeds.
+func verifyPaddingAndMAC(f *macFollower, buf []byte, n int, tag []byte, meanwhile func(p []byte)) ([]byte, error) {
 	if n == 0 || n%aesBlock != 0 {
 		f.stop()
 		return nil, NewDecryptError()

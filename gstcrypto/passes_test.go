@@ -100,7 +100,7 @@ func open(kind string, key, data, tag []byte) ([]byte, string) {
 		var n int
 		buf, n, err = decryptField("Data", nicDataLimit, ecb.New(key), data, f)
 		if err == nil {
-			out, err = openMACed(f, buf, n, tag, nil)
+			out, err = verifyPaddingAndMAC(f, buf, n, tag, nil)
 		}
 	}
 	if err != nil {
