@@ -43,6 +43,7 @@ public final class WasmBackend implements Backend {
     static final String INSTANCES_PROPERTY = "gstauth.wasm.instances";
     static final String MAX_MEMORY_PROPERTY = "gstauth.wasm.maxMemoryMiB";
     private static final int PAGE = 64 * 1024;
+    private static final byte[] EMPTY_OBJECT = {(byte) '{', (byte) '}'};
 
     private final WasmModule module;
     private final WasiOptions wasi;
@@ -78,11 +79,11 @@ public final class WasmBackend implements Backend {
         Plugin p = borrow();
         try {
             version = Utf8.decode(p.invoke("gstauth_version", new byte[0]).output());
-            JsonNode ops = ErrorJson.MAPPER.readTree(p.invoke("ops", "{}".getBytes()).output()).get("ops");
+            JsonNode ops = ErrorJson.MAPPER.readTree(p.invoke("ops", EMPTY_OBJECT).output()).get("ops");
             for (JsonNode op : ops) {
                 (op.path("raw").asBoolean(false) ? rawOps : jsonOps).add(op.get("name").asText());
             }
-            JsonNode schema = ErrorJson.MAPPER.readTree(p.invoke("schema", "{}".getBytes()).output());
+            JsonNode schema = ErrorJson.MAPPER.readTree(p.invoke("schema", EMPTY_OBJECT).output());
             maxOpNameLength = schema.path("maxOpNameLength").asInt(Integer.MAX_VALUE);
         } catch (IOException e) {
             throw new UncheckedIOException("the plugin's op list is not JSON", e);
