@@ -12,16 +12,18 @@ $(VENV)/.stamp: $(PY_REQS)
 	touch $@
 python-venv: $(VENV)/.stamp
 
-# The wheel bundles libgstauth.so and gstauth.wasm; nothing is compiled at install time.
-python-wheel: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm
+# The wheel bundles libgstauth.so, gstauth.wasm and the Redis store's scripts (store/redis/*.lua, their one source);
+# nothing is compiled at install time.
+python-wheel: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(wildcard store/redis/*.lua)
 	rm -rf $(PY_DIR)/gstauth/_lib $(PY_DIR)/build $(BUILD)/dist/gstauth-*.whl
-	mkdir -p $(PY_DIR)/gstauth/_lib $(BUILD)/dist
+	mkdir -p $(PY_DIR)/gstauth/_lib/redis $(BUILD)/dist
 	cp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(PY_DIR)/gstauth/_lib/
+	cp store/redis/*.lua $(PY_DIR)/gstauth/_lib/redis/
 	cd $(PY_DIR) && $(abspath $(VPY)) -m pip wheel --quiet --no-deps --no-build-isolation -w $(abspath $(BUILD))/dist .
 	rm -rf $(PY_DIR)/gstauth/_lib $(PY_DIR)/build $(PY_DIR)/*.egg-info
 	@ls $(BUILD)/dist/gstauth-*.whl
 
-test-python: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm test-python-wheel
+test-python: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm test-python-wheel python-redis-server
 	cd $(PY_DIR) && $(abspath $(VPY)) -m pytest -q -rfE tests
 
 # Installs the wheel into a fresh virtual environment with no Go on PATH and runs a smoke call on both backends.
@@ -37,6 +39,8 @@ test-python-wheel: python-wheel
 	   b = gstauth.aes_ecb_encrypt(key=b"k"*32, plaintext=b"x", backend="wasm"); assert a == b; \
 	   v = os.environ["GSTAUTH_VERSION_FILE"]; \
 	   assert m.version("gstauth") == gstauth.__version__ == gstauth.get_backend("wasm").version == v, v; \
+	   from gstauth.store._scripts import script, script_dir; \
+	   assert script_dir().startswith(os.path.dirname(gstauth.__file__)) and "PEXPIRE" in script("lease")[0]; \
 	   print("wheel ok:", gstauth.__file__, m.version("gstauth"))'
 
 # mypy --strict on the package and its examples (configuration: pyproject.toml).
@@ -48,3 +52,10 @@ lint-python: $(VENV)/.stamp
 bench-python: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm
 	$(VPY) $(PY_DIR)/benchmarks/bench_calls.py
 bench: bench-python
+
+# The Redis store's tests start redis-server instances of their own (Debian's redis-server 7.0), installed here when
+# the machine lacks it.
+.PHONY: python-redis-server
+python-redis-server:
+	@command -v redis-server >/dev/null || { echo "python: installing redis-server"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
