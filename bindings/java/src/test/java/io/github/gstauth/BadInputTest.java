@@ -42,6 +42,8 @@ class BadInputTest {
         m.put("unknown field", new String[] {"pkce_s256", "{\"verifier\":\"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk\",\"x\":1}"});
         m.put("bad base64", new String[] {"aes_ecb_encrypt", "{\"key\":\"!!!\",\"plaintext\":\"\"}"});
         m.put("non-ASCII verifier", new String[] {"pkce_s256", "{\"verifier\":\"\u00ff\"}"});
+        m.put("a NUL byte inside the JSON", new String[] {"pkce_s256", "{\"verifier\":\"a\u0000b\"}"});
+        m.put("a byte-order mark", new String[] {"pkce_s256", "\uFEFF{}"});
         m.put("deep nesting", new String[] {"pkce_s256", "[".repeat(100_000) + "]".repeat(100_000)});
         m.put("unknown op", new String[] {"no_such_op", "{}"});
         m.put("empty op name", new String[] {"", "{}"});
