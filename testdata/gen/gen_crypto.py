@@ -215,10 +215,11 @@ def gen_rsa():
     tests = [steps("a new app key is 32 bytes: usable as an AES-256 key", [
         {"op": "new_app_key", "input": {}, "result": "valid"},
         {"op": "aes_ecb_encrypt", "input": {"key": ref("0.output.app_key"), "plaintext": "aGk="}, "result": "valid"}]),
-        steps("with caller entropy", [
+        steps("with caller entropy: a working AES-256 key (what it encrypts decrypts back)", [
             {"op": "new_app_key", "input": {"entropy": b64(b"host entropy " * 4)}, "result": "valid"},
-            {"op": "aes_ecb_decrypt_raw", "input": {"key": ref("0.output.app_key")}, "data": b64(aes_ecb_encrypt(K1, b"x")),
-             "result": "invalid", "error": "decrypt_failed"}]),
+            {"op": "aes_ecb_encrypt", "input": {"key": ref("0.output.app_key"), "plaintext": "aGk="}, "result": "valid"},
+            {"op": "aes_ecb_decrypt", "input": {"key": ref("0.output.app_key"), "ciphertext": ref("1.output.ciphertext")},
+             "result": "valid", "output": {"plaintext": "aGk="}}]),
         invalid("entropy is not base64", {"entropy": "??"}, "invalid_input"),
         invalid("entropy over 64 KiB", {"entropy": b64(bytes(65 * 1024))}, "too_large", ["malformed"])]
     write("new_app_key", "new_app_key", "A fresh 32-byte app key (random, so checked by using it).",
