@@ -51,6 +51,30 @@ assert.throws(() => require.resolve('undici'), /Cannot find module/);
 assert.equal(require('gstauth/package.json').version, process.argv[2]);
 console.log(`require: both backends agree (${out.cshared[0]}), version ${process.argv[2]}`);
 JS
+cat >"$dir/app/store.cjs" <<'JS'
+// The shared stores from the installed package: the file store's flock through the prebuilt addon, the Redis
+// scripts it carries (the repository's store/redis, byte for byte), redis and ioredis optional and absent.
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { FileStore, RedisStore, openStore, storeKeys } = require('gstauth');
+(async () => {
+  const here = path.join(__dirname, 'node_modules', 'gstauth', 'store', 'redis');
+  for (const [name, s] of Object.entries(RedisStore.scripts)) {
+    const text = fs.readFileSync(path.join(here, `${name}.lua`), 'utf8');
+    assert.equal(s.text, text, name);
+    assert.equal(s.sha, crypto.createHash('sha1').update(text).digest('hex'));
+  }
+  const store = new FileStore(fs.mkdtempSync(path.join(os.tmpdir(), 'gstauth-pkg-')));
+  const keys = storeKeys({ provider: 'gstn', account: 'a' });
+  assert.deepEqual(await store.write(keys, 0, 'sealed'), { written: true, version: 1 });
+  assert.equal(await store.lease(keys, 'take', 'p:1', 1000), true);
+  await assert.rejects(openStore('redis://127.0.0.1:1'), /Cannot find module 'redis'/);
+  console.log('store: the file store locks through the prebuilt addon; the Redis scripts are in the package');
+})().catch((e) => { console.error(e); process.exit(1); });
+JS
 cat >"$dir/app/check.mjs" <<'JS'
 import { createRequire } from 'node:module';
 import { call, getBackend, GstAuthError, pkceS256, gstauthFetch } from 'gstauth';
@@ -71,4 +95,5 @@ try {
 JS
 run node check.cjs "$version"
 run node check.mjs
+run node store.cjs
 echo "test-package: gstauth-$version installs and runs with no compiler and no Go"

@@ -7,6 +7,7 @@
 //   src/sessions.cjs         sessions: the refresh loop of docs/hosts.md, step by step flows, sealing
 //   src/http.cjs             fetch: gstauthFetch, fetchSender, observationOf
 //   src/undici.cjs           the undici interceptor (its own entry: gstauth/undici)
+//   src/store/               the shared session stores: FileStore, RedisStore, openStore (docs/hosts.md)
 //
 // Only shorthand spreads of require() here, so that Node's ES module loader sees every name.
 
@@ -15,4 +16,5 @@ module.exports = {
   ...require('./generated/ops.cjs'),
   ...require('./sessions.cjs'),
   ...require('./http.cjs'),
+  ...require('./store/index.cjs'),
 };

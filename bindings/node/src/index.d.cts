@@ -67,3 +67,4 @@ export declare function getBackend(name?: BackendName): Backend;
 export * from './generated/ops.cjs';
 export * from './sessions.cjs';
 export * from './http.cjs';
+export * from './store.cjs';

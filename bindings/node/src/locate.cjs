@@ -37,7 +37,29 @@ function locate(env, bundled, checkout) {
   return found;
 }
 
+/**
+ * The directory of the Redis store's Lua scripts (read.lua, lease.lua, write.lua): the package's own copy
+ * (store/redis, packed by `make node` from the repository's store/redis), else a checkout's store/redis.
+ * @returns {string}
+ */
+function redisScriptsDir() {
+  const candidates = [];
+  for (let dir = PACKAGE_DIR, i = 0; i < 7; i++) {
+    candidates.push(path.join(dir, 'store', 'redis'));
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  const found = candidates.find((c) => fs.existsSync(path.join(c, 'read.lua')));
+  if (!found) {
+    throw new Error(`gstauth: cannot find the Redis store's scripts (looked in ${candidates[0]} and a checkout's ` +
+      'store/redis): reinstall the gstauth package, or run `make node` in the repository');
+  }
+  return found;
+}
+
 module.exports = {
+  redisScriptsDir,
   PLATFORM,
   addonPath: () => locate(undefined, `prebuilds/${PLATFORM}/gstauth.node`, 'node/gstauth.node'),
   libraryPath: () => locate('GSTAUTH_LIBRARY', `prebuilds/${PLATFORM}/libgstauth.so`, 'libgstauth.so'),

@@ -19,6 +19,9 @@
  *   callRaw(op, params, data)     → [meta JSON text, Buffer], or [error JSON text]
  *   callAsync / callRawAsync      → the same, as a Promise, run on the libuv thread pool
  *   callLoop(op, json, n)         → nanoseconds per gstauth_call over n calls made from C (benchmarks only)
+ *   flock(fd, lock)               → 0, or the errno of flock(2) on the descriptor: lock true takes an exclusive
+ *                                   lock without blocking (EWOULDBLOCK while another holds it), false releases it
+ *                                   (the file store's lock, src/store/file.cjs; the library is not needed for it)
  *
  * Raw data is read in place: the addon passes the Uint8Array's own memory to the library (which only reads it
  * and keeps no pointer); for the async form it holds a reference to the array until the call completes. Raw
@@ -28,6 +31,7 @@
 #include <node_api.h>
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -35,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 
 #include "gstauth.h"
@@ -459,6 +464,27 @@ static napi_value call_loop(napi_env env, napi_callback_info info) {
     return result;
 }
 
+/* --- the file store's lock ---------------------------------------------------------------------------------------- */
+
+/* flock(2) is what Go's gofrs/flock and Python's filelock take on a store's <file>.lock, so Node processes and
+ * the other languages' processes exclude each other on one directory. It never blocks: the caller polls, so the
+ * event loop and the thread pool stay free while another process holds the lock. */
+static napi_value file_lock(napi_env env, napi_callback_info info) {
+    napi_value argv[2], result;
+    int32_t fd = -1;
+    bool lock = false;
+    int rc;
+
+    if (!get_args(env, info, 2, argv)) return NULL;
+    if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return type_error(env, "fd must be a file descriptor");
+    if (napi_get_value_bool(env, argv[1], &lock) != napi_ok) return type_error(env, "lock must be a boolean");
+    do {
+        rc = flock(fd, lock ? LOCK_EX | LOCK_NB : LOCK_UN);
+    } while (rc != 0 && errno == EINTR);
+    NAPI_OK(napi_create_int32(env, rc == 0 ? 0 : errno, &result));
+    return result;
+}
+
 /* --- module ------------------------------------------------------------------------------------------------------ */
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
@@ -469,6 +495,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
         {"callAsync", NULL, call_async, NULL, NULL, NULL, napi_enumerable, NULL},
         {"callRawAsync", NULL, call_raw_async, NULL, NULL, NULL, napi_enumerable, NULL},
         {"callLoop", NULL, call_loop, NULL, NULL, NULL, napi_enumerable, NULL},
+        {"flock", NULL, file_lock, NULL, NULL, NULL, napi_enumerable, NULL},
     };
     if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
     return exports;
