@@ -37,8 +37,9 @@ export interface Store {
 
 export interface FileStoreOptions {
   /**
-   * 'flock' (default): flock(2) on <file>.lock, through the package's native addon (linux-x64, glibc); the lock
-   * Go's gofrs/flock and Python's filelock take, so processes of every language exclude each other. 'mkdir':
+   * 'flock' (default): flock(2) and an open file description record lock on <file>.lock, through the package's
+   * native addon (linux-x64, glibc): Go's gofrs/flock takes the first, the JVM's FileChannel.lock a record lock,
+   * Python's file store both, so processes of every language exclude each other. 'mkdir':
    * proper-lockfile's directory lock (<file>.mkdir.lock), for platforms without the addon; it excludes only
    * processes that take that same lock.
    */

@@ -19,19 +19,21 @@
  *   callRaw(op, params, data)     → [meta JSON text, Buffer], or [error JSON text]
  *   callAsync / callRawAsync      → the same, as a Promise, run on the libuv thread pool
  *   callLoop(op, json, n)         → nanoseconds per gstauth_call over n calls made from C (benchmarks only)
- *   flock(fd, lock)               → 0, or the errno of flock(2) on the descriptor: lock true takes an exclusive
- *                                   lock without blocking (EWOULDBLOCK while another holds it), false releases it
- *                                   (the file store's lock, src/store/file.cjs; the library is not needed for it)
+ *   lockFile(fd, lock)            → 0, or an errno: lock true takes the file store's exclusive lock on the
+ *                                   descriptor without blocking (EWOULDBLOCK while another process holds it),
+ *                                   false releases it (src/store/file.cjs; the library is not needed for it)
  *
  * Raw data is read in place: the addon passes the Uint8Array's own memory to the library (which only reads it
  * and keeps no pointer); for the async form it holds a reference to the array until the call completes. Raw
  * output is copied once into a Buffer and the library's allocation released at once (see take_buffer).
  */
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #define NAPI_VERSION 8
 #include <node_api.h>
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -466,22 +468,50 @@ static napi_value call_loop(napi_env env, napi_callback_info info) {
 
 /* --- the file store's lock ---------------------------------------------------------------------------------------- */
 
-/* flock(2) is what Go's gofrs/flock and Python's filelock take on a store's <file>.lock, so Node processes and
- * the other languages' processes exclude each other on one directory. It never blocks: the caller polls, so the
- * event loop and the thread pool stay free while another process holds the lock. */
+/* The file store's lock on <file>.lock is two locks, taken in this order by every host that takes both (Python's
+ * file store too): flock(2), which Go's gofrs/flock takes, and an open file description record lock on the whole
+ * file (F_OFD_SETLK), which excludes the POSIX record lock the JVM's FileChannel.lock takes (on Linux, flock and
+ * record locks do not see each other). Both belong to the open file description: two descriptors of one process
+ * exclude each other too, and the kernel drops both when the process dies. Nothing here blocks: the caller polls,
+ * so the event loop and the thread pool stay free while another process holds the lock. */
+static int ofd_lock(int fd, short type) {
+    struct flock fl;
+    memset(&fl, 0, sizeof fl); /* l_pid 0, as an OFD lock requires; whole file */
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+static int store_lock(int fd, bool lock) {
+    int rc, err;
+    if (!lock) {
+        rc = ofd_lock(fd, F_UNLCK);
+        err = rc == 0 ? 0 : errno;
+        rc = flock(fd, LOCK_UN);
+        return rc == 0 ? err : errno;
+    }
+    do {
+        rc = flock(fd, LOCK_EX | LOCK_NB);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) return errno;
+    do {
+        rc = ofd_lock(fd, F_WRLCK);
+    } while (rc != 0 && errno == EINTR);
+    if (rc == 0) return 0;
+    err = (errno == EACCES || errno == EAGAIN) ? EWOULDBLOCK : errno;
+    flock(fd, LOCK_UN);
+    return err;
+}
+
 static napi_value file_lock(napi_env env, napi_callback_info info) {
     napi_value argv[2], result;
     int32_t fd = -1;
     bool lock = false;
-    int rc;
 
     if (!get_args(env, info, 2, argv)) return NULL;
     if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return type_error(env, "fd must be a file descriptor");
     if (napi_get_value_bool(env, argv[1], &lock) != napi_ok) return type_error(env, "lock must be a boolean");
-    do {
-        rc = flock(fd, lock ? LOCK_EX | LOCK_NB : LOCK_UN);
-    } while (rc != 0 && errno == EINTR);
-    NAPI_OK(napi_create_int32(env, rc == 0 ? 0 : errno, &result));
+    NAPI_OK(napi_create_int32(env, store_lock(fd, lock), &result));
     return result;
 }
 
@@ -495,7 +525,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
         {"callAsync", NULL, call_async, NULL, NULL, NULL, napi_enumerable, NULL},
         {"callRawAsync", NULL, call_raw_async, NULL, NULL, NULL, napi_enumerable, NULL},
         {"callLoop", NULL, call_loop, NULL, NULL, NULL, napi_enumerable, NULL},
-        {"flock", NULL, file_lock, NULL, NULL, NULL, napi_enumerable, NULL},
+        {"lockFile", NULL, file_lock, NULL, NULL, NULL, napi_enumerable, NULL},
     };
     if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
     return exports;

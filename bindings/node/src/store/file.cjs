@@ -8,12 +8,14 @@
 //   read:    no lock (the rename is atomic: a reader sees the old record or the new one, never a mixture)
 //
 // The rules themselves (who gets the lease, when a write is refused) are the core's: this file only locks, reads
-// and writes bytes. The lock is flock(2) on <file>.lock, the lock Go's gofrs/flock and Python's filelock take, so
-// Node processes exclude the other languages' processes on the same directory; the kernel drops it when its
-// holder dies, so a killed process never leaves a stale lock. Node has no flock of its own: the package's addon
-// gives it (it needs no library). Where the addon cannot load (not linux-x64 with glibc), `lock: 'mkdir'` takes
-// proper-lockfile's lock instead (a directory <file>.mkdir.lock, stale after `staleMs`), which excludes only
-// other processes that take that same lock: Node processes of a Node-only fleet.
+// and writes bytes. The lock on <file>.lock is flock(2) and, with it, an open file description record lock on the
+// whole file (F_OFD_SETLK), as Python's file store takes them: flock excludes Go's gofrs/flock, the record lock
+// the JVM's FileChannel.lock (on Linux the two kinds do not see each other), so Node processes exclude every
+// other language's processes on one directory. The kernel drops both when their holder dies: a killed process
+// never leaves a stale lock. Node has neither: the package's addon gives them (it needs no library). Where the
+// addon cannot load (not linux-x64 with glibc), `lock: 'mkdir'` takes proper-lockfile's lock instead (a
+// directory <file>.mkdir.lock, stale after `staleMs`), which excludes only other processes that take that same
+// lock: Node processes of a Node-only fleet.
 
 const fs = require('node:fs');
 const fsp = require('node:fs/promises');
@@ -26,7 +28,7 @@ const { misuse, describe } = require('../misuse.cjs');
 const locate = require('../locate.cjs');
 
 let addon;
-/** The addon's flock, or the reason it cannot be had. */
+/** The addon's lockFile(fd, lock), or the reason it cannot be had. */
 function flockOf() {
   if (addon === undefined) {
     try {
@@ -35,12 +37,12 @@ function flockOf() {
       addon = e instanceof Error ? e : new Error(String(e));
     }
   }
-  if (addon instanceof Error || typeof addon.flock !== 'function') {
-    const why = addon instanceof Error ? addon.message : 'the addon has no flock';
-    throw new ops.UnsupportedError(`the file store's flock lock needs the package's native addon (${why}); ` +
+  if (addon instanceof Error || typeof addon.lockFile !== 'function') {
+    const why = addon instanceof Error ? addon.message : 'the addon has no lockFile';
+    throw new ops.UnsupportedError(`the file store's lock needs the package's native addon (${why}); ` +
       "on this platform use `lock: 'mkdir'` (Node processes only) or the Redis store");
   }
-  return addon.flock;
+  return addon.lockFile;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -51,7 +53,7 @@ function lockTimeout(file, ms) {
   return e;
 }
 
-/** flock(2) on <file>.lock, polled without blocking (1 ms, doubling to 16 ms) until timeoutMs. */
+/** flock(2) and the OFD record lock on <file>.lock, polled without blocking (1 ms, doubling to 16 ms) until timeoutMs. */
 async function flockLock(file, timeoutMs) {
   const flock = flockOf();
   const lockPath = `${file}.lock`;
@@ -63,7 +65,7 @@ async function flockLock(file, timeoutMs) {
       if (rc === 0) break;
       if (rc !== ERRNO.EWOULDBLOCK && rc !== ERRNO.EAGAIN) {
         const name = util.getSystemErrorName(-rc);
-        throw Object.assign(new Error(`gstauth: flock ${lockPath}: ${name}`), { code: name, errno: -rc });
+        throw Object.assign(new Error(`gstauth: locking ${lockPath}: ${name}`), { code: name, errno: -rc });
       }
       if (Date.now() >= deadline) throw lockTimeout(lockPath, timeoutMs);
       await sleep(pause);
