@@ -8,9 +8,23 @@
 // The state lock of docs/hosts.md is the event loop: every op that changes the session is called synchronously, and
 // the session's copy is replaced in the same synchronous run, so no two callers can write back stale copies. The
 // refresh lock is RefreshLock below: one holder at a time, a bounded wait for the others. A session belongs to one
-// thread; worker threads that share an account share it through a store (sealed sessions), not an object.
+// thread; worker threads and processes that share an account share it through a store (the `store` option).
+//
+// With a store (docs/hosts.md, "Many processes"; src/shared.cjs, src/store/), the same loop runs across processes:
+//   before each decision, the stored record is read and a newer version opened with the keyring (poll);
+//   at the margin (refresh), the caller that gets both the refresh lock and the store's lease refreshes, and
+//   every other caller, here or in another process, uses the still-valid token without waiting;
+//   with an unusable token (renew), the callers wait, bounded (waitTimeoutMs) and told (onStoreEvent), until a
+//   newer version is stored or the lease is theirs;
+//   under the lease: read again, the locked loop with the lease extended before each send, then one
+//   compare-and-set write of the new state at the version read; a refused write (the lease expired under a
+//   stall) opens the newer session instead, and the lease is released.
+// Every change of the state is written under the lease: a refresh, a step (an OTP given to any process), a
+// rejection seen on an API call (when the lease is free: a lease holder is renewing anyway), so that a write
+// never fences off a refresh in flight. Sealed with the first of sealKeys, opened with any of them.
 
 const ops = require('./generated/ops.cjs');
+const { SharedLink } = require('./shared.cjs');
 const { errorFromObject } = require('./errors.cjs');
 const { misuse, describe } = require('./misuse.cjs');
 const json = require('./json.cjs');
@@ -20,6 +34,7 @@ function nowMs() {
   return Date.now();
 }
 
+const kCommit = Symbol('gstauth.commit');
 const { kApply, kHeadersFor, kEncryptFor, kDecryptFor, kReloadCertificate, kSender, kRefreshSettled,
   wireResponse } = require('./internal.cjs');
 
@@ -87,6 +102,15 @@ function internal(message) {
   return new ops.InternalError(message);
 }
 
+/** The lease was lost during a locked loop (an extend refused): stop before the next send. */
+const LEASE_LOST = Symbol('gstauth.leaseLost');
+
+function waitTimeout(what) {
+  return new ops.TokenExpiredError(`timed out waiting for ${what}`);
+}
+
+const STORE_OPTIONS = ['store', 'sealKeys', 'holder', 'leaseTtlMs', 'pollIntervalMs', 'storeTimeoutMs', 'onStoreEvent'];
+
 /**
  * A session of one provider; each provider's class adds its steps as methods. See sessions.d.cts for the options.
  */
@@ -97,6 +121,10 @@ class Session {
   #state;
   #lock = new RefreshLock();
   #opt;
+  /** The link to a shared store (null without one): src/shared.cjs. */
+  #shared = null;
+  /** A read of the store in flight, shared by the callers that poll meanwhile. */
+  #reading = null;
 
   constructor(options = {}) {
     options = checkOptions(options, 'options');
@@ -137,6 +165,12 @@ class Session {
       ops.sessionPlan({ session: state, nowMs: this.clock() }, this.#opt); // the core checks it
       this.#state = state;
     }
+    if (options.store !== undefined && options.store !== null) {
+      this.#shared = new SharedLink(options, this.#state.provider, this.#state.account, backend);
+    } else {
+      const stray = STORE_OPTIONS.find((k) => k !== 'store' && options[k] !== undefined);
+      if (stray) throw misuse('ERR_INVALID_ARG_VALUE', `${stray} is an option of a session with a store`);
+    }
   }
 
   // --- state -------------------------------------------------------------------------------------------------
@@ -161,6 +195,21 @@ class Session {
   /** The backend the session's ops run on (options.backend, or the default one). */
   get backend() {
     return this.#opt.backend;
+  }
+
+  /** The shared store the session lives in, or null. */
+  get store() {
+    return this.#shared?.store ?? null;
+  }
+
+  /**
+   * With a store: the record's names (storeKeys), the version the state was read at or written as, the lease
+   * holder's name and the counts (reads, opened, leasesTaken, leasesRefused, leasesLost, exchanges, writes,
+   * writesRefused, waits, waitedMs, storeErrors); null without a store.
+   */
+  get shared() {
+    const l = this.#shared;
+    return l ? { keys: l.keys, version: l.version, holder: l.holder, unsaved: l.unsaved !== null, stats: { ...l.stats } } : null;
   }
 
   async #changed() {
@@ -209,6 +258,11 @@ class Session {
     return this.#sender(send);
   }
 
+  /** A change of the state made through the store when the session has one (#commit). */
+  [kCommit](apply) {
+    return this.#commit(apply);
+  }
+
   // --- the planner and single exchanges ---------------------------------------------------------------------
 
   /** What to do with the session at an instant (default: now): use, refresh, renew or user_action. */
@@ -233,6 +287,7 @@ class Session {
     const { sentAtMs, receivedAtMs, raiseError = true } = checkOptions(options, 'options');
     const out = this.#respond(response, sentAtMs, receivedAtMs);
     await this.#changed();
+    if (this.#shared) await this.#commit(null); // the state as it is now, under the lease
     if (raiseError && out.error) throw errorFromObject(out.error);
     return out.outcome;
   }
@@ -251,25 +306,224 @@ class Session {
   async exchange(step, options = {}) {
     const { send, credentials, params } = checkOptions(options, 'options');
     const sender = this.#sender(send);
+    const deadline = Date.now() + this.waitTimeoutMs;
     if (!(await this.#lock.acquire(this.waitTimeoutMs))) {
       throw new ops.TokenExpiredError('timed out waiting for another caller\'s renewal of the token');
     }
     try {
-      for (let reloaded = false; ; reloaded = true) {
-        const sent = this.clock();
-        const request = this.build(step, { credentials, params, atMs: sent });
-        const out = this.#respond(await sender(request), sent);
-        await this.#changed();
-        if (out.outcome === 'stale_certificate' && !reloaded && this.loadCertificate) {
-          await this[kReloadCertificate]();
-          continue;
+      if (!this.#shared) return await this.#step(step, sender, credentials, params, null);
+      // With a store: under the lease, on the newest stored session, written at the end (docs/hosts.md).
+      await this.#awaitLease(deadline, `the lease of the session for the step ${String(step)}`);
+      return (await this.#underLease(() => this.#step(step, sender, credentials, params, () => this.#shared.extend()))).result;
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  async #step(step, sender, credentials, params, beforeSend) {
+    for (let reloaded = false; ; reloaded = true) {
+      if (beforeSend && !(await beforeSend())) throw waitTimeout(`the lease: it was lost before the step ${String(step)}`);
+      const sent = this.clock();
+      const request = this.build(step, { credentials, params, atMs: sent });
+      const response = await sender(request);
+      if (this.#shared) this.#shared.stats.exchanges++;
+      const out = this.#respond(response, sent);
+      await this.#changed();
+      if (out.outcome === 'stale_certificate' && !reloaded && this.loadCertificate) {
+        await this[kReloadCertificate]();
+        continue;
+      }
+      if (out.error) throw errorFromObject(out.error);
+      return out.outcome;
+    }
+  }
+
+  // --- the shared store (docs/hosts.md, "Many processes") ---------------------------------------------------
+
+  /**
+   * Reads the record and opens it when it is newer than the state (poll). `owner`: the caller holds the refresh
+   * lock (a refresh or a step of this session is its own); the others never replace the state while a refresh
+   * or a step of this process is in flight, and they share one read in flight. Store failures leave the state.
+   */
+  async #pull(owner) {
+    const link = this.#shared;
+    let rec;
+    if (owner) {
+      rec = await link.read();
+    } else {
+      this.#reading ??= link.read().finally(() => {
+        this.#reading = null;
+      });
+      rec = await this.#reading;
+    }
+    if (rec === null || (!owner && this.#lock.held)) return;
+    if (rec.version > link.version) {
+      let state;
+      try {
+        state = link.open(rec.sealed);
+        link.unopenable = null;
+      } catch (e) {
+        // A record this keyring cannot open (its key is not in sealKeys): told, and the state kept while its token
+        // is valid; a renewal over it would only be refused (ensure throws this error instead).
+        if (link.unopenable?.version !== rec.version) {
+          link.emit('store_error', { op: 'open', error: e, version: rec.version });
+          link.stats.storeErrors++;
         }
-        if (out.error) throw errorFromObject(out.error);
-        return out.outcome;
+        link.unopenable = { version: rec.version, error: e };
+        return;
+      }
+      if (rec.version > link.version && (owner || !this.#lock.held)) {
+        this.#state = state;
+        link.version = rec.version;
+        link.unsaved = null;
+        link.stats.opened++;
+        link.emit('opened', { version: rec.version });
+      }
+    } else if (link.unsaved && rec.version === link.unsaved.base && !owner && this.#lock.tryAcquire()) {
+      // A change the store failed to take, and no one wrote since: written now, under the lease.
+      try {
+        if (await link.take()) {
+          try {
+            await this.#write(link.unsaved.base);
+          } finally {
+            await link.release();
+          }
+        }
+      } finally {
+        this.#lock.release();
+      }
+    }
+  }
+
+  /**
+   * Writes the state at `base` (the version it was read at): the new version on success; a refused write opens
+   * the newer session (this change is fenced off); a store failure leaves the change unsaved, retried later.
+   */
+  async #write(base) {
+    const link = this.#shared;
+    const sealed = link.seal(this.#state);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await link.write(base, sealed);
+      if (r === null) {
+        await new Promise((res) => setTimeout(res, 100 * (attempt + 1)));
+        continue;
+      }
+      if (r.written) {
+        link.version = r.version;
+        link.unsaved = null;
+        return true;
+      }
+      link.unsaved = null;
+      await this.#pull(true);
+      return false;
+    }
+    link.unsaved = { base };
+    link.emit('unsaved', { base });
+    return false;
+  }
+
+  /** Waits (bounded by deadline, told as a wait) until the lease is this session's; with the refresh lock held. */
+  async #awaitLease(deadline, what) {
+    const link = this.#shared;
+    let waitedFrom = 0;
+    try {
+      for (;;) {
+        if (await link.take()) return;
+        const now = Date.now();
+        if (!waitedFrom) {
+          waitedFrom = now;
+          link.stats.waits++;
+          link.emit('wait', { for: 'lease', deadlineMs: deadline });
+        }
+        if (now >= deadline) throw waitTimeout(what);
+        await link.pause(deadline, now);
+      }
+    } finally {
+      if (waitedFrom) {
+        link.stats.waitedMs += Date.now() - waitedFrom;
+        link.emit('waited', { for: 'lease', waitedMs: Date.now() - waitedFrom });
+      }
+    }
+  }
+
+  /**
+   * With the refresh lock and the lease held: the newest stored session opened, f run, the state written at the
+   * version read when f changed it (a refused write opens the newer session: `fenced`), the lease released.
+   * {result, fenced}, or f's error.
+   */
+  async #underLease(f) {
+    const link = this.#shared;
+    try {
+      await this.#pull(true);
+      const base = link.version;
+      const before = JSON.stringify(this.#state);
+      let result;
+      let failure;
+      let failed = false;
+      try {
+        result = await f();
+      } catch (e) {
+        failed = true;
+        failure = e;
+      }
+      let fenced = false;
+      if (JSON.stringify(this.#state) !== before) fenced = !(await this.#write(base)) && link.unsaved === null;
+      if (failed) throw failure;
+      return { result, fenced };
+    } finally {
+      await link.release();
+    }
+  }
+
+  /**
+   * A change that is not an exchange (an authorization URL, a WhiteBIT nonce, a response handed back by hand, or
+   * none: the state as it is), made under the lease on the newest stored session and written; a refused write
+   * (the lease lost under a stall) makes it again on the newer session, at most three times.
+   */
+  async #commit(apply) {
+    const deadline = Date.now() + this.waitTimeoutMs;
+    if (!(await this.#lock.acquire(this.waitTimeoutMs))) throw waitTimeout('another caller\'s change of the session');
+    try {
+      for (let attempt = 0; ; attempt++) {
+        await this.#awaitLease(deadline, 'the lease of the session');
+        const link = this.#shared;
+        let out;
+        let written;
+        try {
+          if (apply) await this.#pull(true);
+          const base = link.version;
+          if (apply) out = this[kApply](apply);
+          written = await this.#write(base);
+        } finally {
+          await link.release();
+        }
+        if (written || !apply || attempt === 2 || link.unsaved) return out;
       }
     } finally {
       this.#lock.release();
     }
+  }
+
+  /**
+   * With a store: reads the record now and opens it when it is newer than the state; the version the state is
+   * at. Without a store: 0.
+   */
+  async pull() {
+    if (!this.#shared) return 0;
+    await this.#pull(false);
+    return this.#shared.version;
+  }
+
+  /**
+   * With a store: writes the state as it is (a session made or opened here, not yet in the store) under the
+   * lease, at the version it was read at; a refused write opens the stored session instead. Resolves to
+   * whether it was written.
+   */
+  async save() {
+    if (!this.#shared) throw misuse('ERR_INVALID_ARG_VALUE', 'save() needs a session with a store');
+    const before = this.#shared.stats.writes;
+    await this.#commit(null);
+    return this.#shared.stats.writes > before;
   }
 
   // --- the refresh loop (docs/hosts.md) --------------------------------------------------------------------
@@ -287,6 +541,7 @@ class Session {
    */
   async ensure(options = {}) {
     const { send } = checkOptions(options, 'options');
+    if (this.#shared) return this.#sharedEnsure(this.#sender(send));
     const d = this.#decide('check', 0);
     switch (d.move) {
       case 'use':
@@ -311,8 +566,91 @@ class Session {
     }
   }
 
-  /** The locked loop: ask the core, send what it says, hand the answer back, until it says use or fail. */
-  async #locked(send) {
+  /**
+   * ensure() with a store (docs/hosts.md, "Many processes"): poll; use; fail; at the margin, refresh only with
+   * the lease, else use the still-valid token at once; with an unusable token, wait (bounded, told) for a newer
+   * stored version or for the lease; under the lease, the locked loop and one fenced write.
+   */
+  async #sharedEnsure(send) {
+    const link = this.#shared;
+    const deadline = Date.now() + this.waitTimeoutMs;
+    let locked = false; // this call holds the refresh lock
+    let waitedFrom = 0;
+    let fencedOff = 0;
+    const waiting = () => {
+      if (waitedFrom) return;
+      waitedFrom = Date.now();
+      link.stats.waits++;
+      link.emit('wait', { for: 'renewal', deadlineMs: deadline });
+    };
+    try {
+      for (;;) {
+        await this.#pull(locked);
+        const d = this.#decide('check', 0);
+        if (link.unopenable && (d.move === 'refresh' || d.move === 'renew')) {
+          // The stored session is newer than ours and this keyring cannot open it: ours is valid → used as it is;
+          // not valid → the reason, rather than a renewal the store would refuse.
+          if (d.move === 'refresh') return d.accessToken ?? '';
+          const { version, error } = link.unopenable;
+          const e = new ops.InvalidKeyError(`the stored session (version ${version}) cannot be opened with sealKeys: ${error.message}`);
+          e.cause = error;
+          throw e;
+        }
+        switch (d.move) {
+          case 'use':
+            return d.accessToken ?? '';
+          case 'fail':
+            throw errorFromObject(d.error);
+          case 'refresh':
+            // One refresher in the fleet; everyone else, here or elsewhere, goes on with the valid token.
+            if (!locked && !this.#lock.tryAcquire()) return d.accessToken ?? '';
+            locked = true;
+            if (!(await link.take())) return d.accessToken ?? '';
+            break;
+          case 'renew': {
+            if (!locked) {
+              if (!this.#lock.tryAcquire()) {
+                waiting(); // for the caller of this process that renews
+                if (!(await this.#lock.acquire(Math.max(0, deadline - Date.now())))) {
+                  throw waitTimeout('another caller\'s renewal of the token');
+                }
+              }
+              locked = true;
+              continue; // a caller of this process may have renewed meanwhile: read and decide again
+            }
+            if (await link.take()) break;
+            waiting();
+            const now = Date.now();
+            if (now >= deadline) throw waitTimeout(`the renewal of the token (${this.waitTimeoutMs} ms; the lease is another process's)`);
+            await link.pause(deadline, now);
+            continue;
+          }
+          default:
+            throw internal(`the core answered an unexpected move ${String(d.move)}`);
+        }
+        const { result, fenced } = await this.#underLease(() => this.#locked(send, () => link.extend()).catch((e) => {
+          if (e === LEASE_LOST) return LEASE_LOST;
+          throw e;
+        }));
+        if (result !== LEASE_LOST && !fenced) return result;
+        // The lease went to another process under a stall (lost before a send, or the write refused: the newer
+        // stored session is open now): decide again, a few times at most.
+        if (++fencedOff >= 3) throw waitTimeout('a renewal that is not fenced off (the lease was lost three times)');
+      }
+    } finally {
+      if (locked) this.#lock.release();
+      if (waitedFrom) {
+        link.stats.waitedMs += Date.now() - waitedFrom;
+        link.emit('waited', { for: 'renewal', waitedMs: Date.now() - waitedFrom });
+      }
+    }
+  }
+
+  /**
+   * The locked loop: ask the core, send what it says, hand the answer back, until it says use or fail.
+   * beforeSend (with a store: the lease extended) answering false stops it before the send (LEASE_LOST).
+   */
+  async #locked(send, beforeSend) {
     let reloaded = false;
     let cause;
     for (let attempts = 0; ; attempts++) {
@@ -324,7 +662,9 @@ class Session {
         throw e;
       }
       if (d.move !== 'send' || !d.request) throw internal(`the core answered an unexpected move ${String(d.move)}`);
+      if (beforeSend && !(await beforeSend())) throw LEASE_LOST;
       const sent = this.clock();
+      if (this.#shared) this.#shared.stats.exchanges++;
       let response;
       try {
         response = await send(d.request);
@@ -407,11 +747,49 @@ class Session {
     const received = receivedAtMs ?? Math.max(this.clock(), sentAtMs ?? 0);
     const out = this[kApply]((session, o) => ops.sessionObserve({ session, response: wireResponse(response),
       sentAtMs: sentAtMs ?? received, receivedAtMs: received, accessToken }, o));
-    const after = this.#state;
-    if (after.rejected !== before.rejected || JSON.stringify(after.last_error) !== JSON.stringify(before.last_error)) {
+    const learnt = (a, b) => a.rejected !== b.rejected || JSON.stringify(a.last_error) !== JSON.stringify(b.last_error);
+    if (learnt(this.#state, before)) {
       await this.#changed();
+      if (this.#shared) {
+        await this.#publish((state) => {
+          const again = ops.sessionObserve({ session: state, response: wireResponse(response), sentAtMs: sentAtMs ?? received,
+            receivedAtMs: received, accessToken }, this.#opt).session;
+          return learnt(again, state) ? again : null;
+        });
+      }
     }
     return out.error ? { outcome: out.outcome, error: out.error } : { outcome: out.outcome };
+  }
+
+  /**
+   * With a store: what an API call's answer taught the state (a rejected token), written when the lease is free
+   * (its holder is renewing the token and will write anyway): read, apply, write; a refused write reads the newer
+   * session and applies it again (reapply answers null when the newer one has nothing to learn).
+   */
+  async #publish(reapply) {
+    const link = this.#shared;
+    if (!this.#lock.tryAcquire()) return;
+    try {
+      if (!(await link.take())) return;
+      try {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const r = await link.write(link.version, link.seal(this.#state));
+          if (r === null) return; // unsaved: the renewal that follows writes under the lease
+          if (r.written) {
+            link.version = r.version;
+            return;
+          }
+          await this.#pull(true);
+          const again = reapply(this.#state);
+          if (again === null) return;
+          this.#state = again;
+        }
+      } finally {
+        await link.release();
+      }
+    } finally {
+      this.#lock.release();
+    }
   }
 
   [kEncryptFor](state, body) {
@@ -555,7 +933,8 @@ class AuthorizationCodeSession extends Session {
 
   /** The URL to send the user to; the PKCE verifier and the state are kept in the session. */
   async authorizationUrl() {
-    const out = this[kApply]((session, o) => ops.oauthAuthorizationUrl({ session, nowMs: this.clock() }, o));
+    const apply = (session, o) => ops.oauthAuthorizationUrl({ session, nowMs: this.clock() }, o);
+    const out = this.store ? await this[kCommit](apply) : this[kApply](apply);
     if (this.onChange) await this.onChange(this);
     return out.url;
   }
@@ -575,8 +954,9 @@ class WhiteBITSession extends AuthorizationCodeSession {
 
   /** A signed private-API request with the session's next nonce (the session is stored before it is sent). */
   async signedRequest(apiKey, secret, path, params) {
-    const out = this[kApply]((session, o) => ops.whitebitRequest({ session, nowMs: this.clock(), apiKey, secret, path,
-      params }, o));
+    const apply = (session, o) => ops.whitebitRequest({ session, nowMs: this.clock(), apiKey, secret, path, params }, o);
+    // With a store, the nonce is taken under the lease on the newest stored session and written before it is used.
+    const out = this.store ? await this[kCommit](apply) : this[kApply](apply);
     if (this.onChange) await this.onChange(this);
     return out.request;
   }

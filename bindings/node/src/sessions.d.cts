@@ -2,7 +2,8 @@
 /// <reference types="node" />
 import type { Backend, BackendName } from './index.cjs';
 import type { Config, Credentials, ErrorObject, HTTPRequest, JsonPayload, Outcome, Plan, Provider, SessionState,
-  Step } from './generated/ops.cjs';
+  Step, StoreKeysResult } from './generated/ops.cjs';
+import type { Store } from './store.cjs';
 
 /** A response handed back to the core: its status, headers (names in any case) and body (text or bytes). */
 export interface ResponseLike {
@@ -43,6 +44,70 @@ export interface SessionOptions {
   waitTimeoutMs?: number;
   /** Loads the provider's current public certificate (PEM) when the one in credentials.public_key is stale. */
   loadCertificate?: (() => string | Promise<string>) | null;
+
+  // --- a session shared by many processes (docs/hosts.md, "Many processes") ---
+  /** The store the session lives in, shared with other processes; the options below go with it. */
+  store?: Store | null;
+  /** The sealing keys: the first seals, every one opens (a key rotation: [new, old], then [new]). */
+  sealKeys?: readonly SealingKey[];
+  /** This process's name as a lease holder: 1-128 of A-Z a-z 0-9 _ . : @ / -; default <host>:<pid>:<random>. */
+  holder?: string;
+  /** The refresh lease's time to live, a little above the longest exchange; default 30 000 ms. */
+  leaseTtlMs?: number;
+  /** How often a waiting caller reads the store again (±20 %); default 100 ms. */
+  pollIntervalMs?: number;
+  /** The bound of each store call: a store that does not answer in time is a failed store; default 5000 ms. */
+  storeTimeoutMs?: number;
+  /** Told of the lease taken, lost and released, waits, versions opened and written, refused writes, store errors. */
+  onStoreEvent?: ((event: StoreEvent) => void) | null;
+}
+
+/** A sealing key: its id (written into what it seals) and its 32 bytes. */
+export interface SealingKey {
+  keyId: string;
+  key: Uint8Array;
+}
+
+/** What a shared session tells its onStoreEvent: every event has the record's id, the provider and the account. */
+export type StoreEvent = { id: string; provider: Provider; account: string } & (
+  | { type: 'opened' | 'written'; version: number }
+  | { type: 'write_refused'; expected: number; version: number }
+  | { type: 'lease_taken'; holder: string; ttlMs: number }
+  | { type: 'lease_lost'; holder: string }
+  | { type: 'lease_released'; holder: string; held: boolean }
+  | { type: 'wait'; for: 'renewal' | 'lease'; deadlineMs: number }
+  | { type: 'waited'; for: 'renewal' | 'lease'; waitedMs: number }
+  | { type: 'unsaved'; base: number }
+  | { type: 'store_error'; op: string; error: unknown; version?: number });
+
+/** What a shared session counts. */
+export interface StoreStats {
+  reads: number;
+  /** Newer stored versions opened. */
+  opened: number;
+  leasesTaken: number;
+  leasesRefused: number;
+  leasesLost: number;
+  /** Exchanges this process made under the lease (refreshes, renewals, steps). */
+  exchanges: number;
+  writes: number;
+  writesRefused: number;
+  /** Waits for a renewal or the lease, and their total time. */
+  waits: number;
+  waitedMs: number;
+  storeErrors: number;
+}
+
+/** A shared session's link to its store. */
+export interface SharedInfo {
+  /** The record's names in every store. */
+  keys: StoreKeysResult;
+  /** The version of the record the state was read at or written as (0: none). */
+  version: number;
+  holder: string;
+  /** A change the store failed to take, written later under the lease. */
+  unsaved: boolean;
+  stats: StoreStats;
 }
 
 export interface OpenOptions extends Omit<SessionOptions, 'state' | 'account' | 'config'> {
@@ -87,6 +152,17 @@ export declare class Session {
   onChange: ((session: Session) => void | Promise<void>) | null;
   waitTimeoutMs: number;
   loadCertificate: (() => string | Promise<string>) | null;
+  /** The shared store the session lives in, or null. */
+  readonly store: Store | null;
+  /** With a store: the record's names, the version the state is at, the holder and the counts; else null. */
+  readonly shared: SharedInfo | null;
+  /** With a store: reads the record and opens it when newer; the version the state is at (0 without a store). */
+  pull(): Promise<number>;
+  /**
+   * With a store: writes the state as it is (a session made or opened here) under the lease, at the version it
+   * was read at; a refused write opens the stored session instead. Whether it was written.
+   */
+  save(): Promise<boolean>;
 
   /** The session sealed (XChaCha20-Poly1305) under a 32-byte key, for storage. */
   seal(key: Uint8Array, keyId: string): string;

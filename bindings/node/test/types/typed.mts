@@ -7,6 +7,8 @@ import {
   Session, SESSION_CLASSES, sessionEnsure, sessionNew, sessionPlan, verifySignedJwt, version,
   type Config, type Credentials, type ErrorCode, type HTTPRequest, type Outcome, type Plan, type Provider,
   type ResponseLike, type SessionState, type Step,
+  FileStore, openStore, RedisStore, storeKeys, type SharedInfo, type Store, type StoredSession, type StoreEvent,
+  type WriteResult,
 } from 'gstauth';
 import { dispatcherSender, gstauthInterceptor } from 'gstauth/undici';
 
@@ -73,6 +75,24 @@ async function flows(): Promise<void> {
     }
   }
   void t; void h; void outcome; void opened; void any; void r; void handled; void p; void cls2;
+}
+// A session shared by processes through a store.
+export async function shared(): Promise<void> {
+  const store: Store = new FileStore('/tmp/store', { lock: 'flock', lockTimeoutMs: 5000 });
+  const redis = await openStore('redis://127.0.0.1:6379', { client: 'ioredis', onError: (e) => void e.message });
+  const keys = storeKeys({ provider: 'gstn', account: 'a' });
+  const rec: StoredSession = await store.read(keys);
+  const granted: boolean = await redis.lease(keys, 'take', 'worker-1:42', 30_000);
+  const w: WriteResult = await store.write(keys, rec.version, 'sealed');
+  const s = new GstnSession({ account: 'a', store, sealKeys: [{ keyId: 'k2', key }, { keyId: 'k1', key }],
+    holder: 'worker-1:42', leaseTtlMs: 30_000, waitTimeoutMs: 10_000,
+    onStoreEvent: (e: StoreEvent) => { if (e.type === 'wait') void e.deadlineMs; } });
+  const version: number = await s.pull();
+  const saved: boolean = await s.save();
+  const info: SharedInfo | null = s.shared;
+  const exchanges: number | undefined = info?.stats.exchanges;
+  const viaClient = new RedisStore({ evalSha: async () => 0, eval: async () => 0 });
+  void granted; void w; void version; void saved; void exchanges; void viaClient; void RedisStore.scripts.read.sha;
 }
 // @ts-expect-error a session needs an object of options
 new GstnSession('a');
