@@ -13,13 +13,17 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import (Any, Callable, ClassVar, Dict, Generator, Mapping, Optional, Tuple, Type, TypeVar, Union,
-                    cast)
+from typing import (TYPE_CHECKING, Any, Callable, ClassVar, Dict, Generator, Mapping, Optional, Tuple, Type, TypeVar,
+                    Union, cast)
 
 from . import _ops
 from ._call import BackendArg, Bytes, JSONPayload, b64e, json_text
 from ._ops import Config, Credentials, Error, HTTPRequest, Outcome, Plan, Provider, SessionState, Step
 from .errors import GstAuthError, error_from, make_error
+
+if TYPE_CHECKING:
+    from .store import Fleet, FleetStats
+    from .store._member import Member
 
 
 def now_ms() -> int:
@@ -90,6 +94,19 @@ class PreparedCall:
     state: SessionState
 
 
+@dataclass
+class Pause:
+    """A step of the token loop that is not a request: wait this many seconds, then go on (a shared session waiting
+    for another process's renewal). A driver sleeps (``time.sleep``, or ``asyncio.sleep`` on an event loop) and sends
+    None back."""
+
+    seconds: float
+
+
+Steps = Generator[Union[Request, Pause], Optional[Response], str]
+"""The token loop as a generator: it yields each request to send (and takes its response; a send that raised is
+thrown in) or a Pause, and returns the token to use."""
+
 Send = Callable[[Request], Response]
 S = TypeVar("S", bound="Session")
 
@@ -104,6 +121,11 @@ class Session:
     bounds, in seconds, how long a caller waits for another caller's renewal of an unusable token. ``certificate``,
     when given, loads the provider's current public certificate (PEM) when the provider says the one in
     ``credentials["public_key"]`` is stale: the session takes it and sends once more.
+
+    ``fleet`` shares the session with other processes through a store (:class:`gstauth.store.Fleet`): the stored
+    session, when there is one, replaces ``state``; every ``ensure`` reads the store first; refreshes happen under
+    the store's lease, once for the whole fleet; changes are written by compare-and-set (docs/hosts.md, "Many
+    processes").
     """
 
     provider: ClassVar[str] = ""
@@ -112,7 +134,7 @@ class Session:
                  credentials: Optional[Credentials] = None, send: Optional[Send] = None, backend: BackendArg = None,
                  clock: Callable[[], int] = now_ms, on_change: Optional[Callable[["Session"], None]] = None,
                  state: Optional[SessionState] = None, wait_timeout: float = 60.0,
-                 certificate: Optional[Callable[[], str]] = None):
+                 certificate: Optional[Callable[[], str]] = None, fleet: Optional["Fleet"] = None):
         name = provider or type(self).provider
         if not name:
             raise TypeError("provider is required")
@@ -134,6 +156,10 @@ class Session:
             state = _ops.session_new(account=account, provider=cast(Provider, name), config=config,
                                      backend=backend).session
         self._state: SessionState = state
+        self._member: Optional["Member"] = None
+        if fleet is not None:
+            from .store._member import Member
+            self._member = Member(fleet, self)
 
     # --- state -------------------------------------------------------------------------------------------
 
@@ -152,6 +178,37 @@ class Session:
 
     def to_json(self) -> str:
         return json.dumps(self._state, separators=(",", ":"))
+
+    @property
+    def fleet(self) -> Optional["Fleet"]:
+        """The fleet the session is shared with, or None."""
+        return self._member.fleet if self._member is not None else None
+
+    @property
+    def fleet_stats(self) -> "FleetStats":
+        """What this process did with the shared store for this session (a shared session only)."""
+        if self._member is None:
+            raise TypeError("the session is not shared: pass fleet= to its constructor")
+        return self._member.stats
+
+    @property
+    def store_version(self) -> int:
+        """The version of the stored session this one is based on (0: none yet, or not shared)."""
+        return self._member.version if self._member is not None else 0
+
+    def sync(self) -> bool:
+        """A shared session: read the store and open a newer stored session; True when one was opened."""
+        return self._member.sync(self) if self._member is not None else False
+
+    def publish(self) -> bool:
+        """A shared session: write the session to the store by compare-and-set on the version it is based on; on a
+        refusal (another process wrote meanwhile) the newer session is opened instead and False is returned.
+        ``ensure``, ``exchange`` and ``observe`` publish their changes themselves; call this after changes made by
+        hand (``build``/``handle``, ``authorization_url``). Raises StoreUnavailable when the store is out of
+        reach."""
+        if self._member is None:
+            raise TypeError("the session is not shared: pass fleet= to its constructor")
+        return self._member.publish(self, strict=True)
 
     def _set(self, state: SessionState) -> bool:
         """Replace the state (the state lock held); reports whether it changed."""
@@ -234,8 +291,15 @@ class Session:
     def exchange(self, step: Optional[Step] = None, *, send: Optional[Send] = None,
                  credentials: Optional[Credentials] = None, params: Optional[Dict[str, str]] = None) -> Outcome:
         """Build a step's request, send it, and hand the response back (raising a provider failure). A stale
-        certificate is replaced through ``certificate`` and the step sent once more."""
+        certificate is replaced through ``certificate`` and the step sent once more. A shared session makes the
+        exchange under the store's lease (waiting, at most wait_timeout, for it) and writes the result."""
         sender = self._sender(send)
+        if self._member is not None:
+            return self._member.leased(self, sender, lambda snd: self._exchange(step, snd, credentials, params))
+        return self._exchange(step, sender, credentials, params)
+
+    def _exchange(self, step: Optional[Step], sender: Send, credentials: Optional[Credentials],
+                  params: Optional[Dict[str, str]]) -> Outcome:
         for attempt in (0, 1):
             sent = self.clock()
             req = self.build(step, credentials=credentials, params=params, at_ms=sent)
@@ -278,7 +342,13 @@ class Session:
 
     def _check(self) -> Tuple[Optional[str], _ops.Move]:
         """The first question of the loop, with no lock held: the token to use now (use; or refresh while another
-        caller holds the refresh lock, which the caller checks), or None and the move that needs the lock."""
+        caller holds the refresh lock, which the caller checks), or None and the move that needs the lock. A shared
+        session reads the store first and opens a newer session."""
+        if self._member is not None:
+            self._member.sync(self)
+        return self._check_local()
+
+    def _check_local(self) -> Tuple[Optional[str], _ops.Move]:
         d = self._ensure("check", 0)
         if d.move == "use":
             return d.access_token or "", d.move
@@ -290,24 +360,51 @@ class Session:
             return None, d.move
         raise make_error("internal", f"ensure answered {d.move!r} outside the refresh lock")
 
-    def _token_steps(self) -> Generator[Request, Response, str]:
-        """The locked loop, the refresh lock held by the caller: yields each request to send and takes its response;
-        returns the token to use."""
+    def _token_steps(self) -> Steps:
+        """The locked loop, the refresh lock held by the caller: yields each request to send and takes its response
+        (a send that raised is thrown in: the core records that no response came and decides); returns the token to
+        use."""
         attempts, reloaded = 0, False
+        failure: Optional[BaseException] = None
         while True:
             d = self._ensure("locked", attempts)
             if d.move == "use":
                 return d.access_token or ""
             if d.move != "send" or d.request is None:
-                raise error_from(d.error or {"code": "internal", "message": f"ensure answered {d.move!r}"})
+                raise error_from(d.error or {"code": "internal", "message": f"ensure answered {d.move!r}"}) \
+                    from failure
             sent = self.clock()
-            response = yield Request._of(d.request)
+            try:
+                response = yield Request._of(d.request)
+            except Exception as e:  # no response at all: a network error, a timeout
+                failure = e
+                self._send_failed()
+                attempts += 1
+                continue
+            if response is None:
+                raise TypeError("the token loop takes a Response for each request")
             outcome, error = self._handle(response, sent)
             attempts += 1
             if outcome == "stale_certificate":
                 if reloaded or not self._reload_certificate():
                     return self._token_despite(error)
                 reloaded = True
+
+    def _send_failed(self) -> None:
+        """The request in flight got no response: the core drops it and backs off."""
+        now = self.clock()
+        with self._state_lock:
+            out = _ops.session_send_failed(session=self._state, now_ms=now, backend=self.backend)
+            changed = self._set(out.session)
+        if changed:
+            self._changed()
+
+    def _locked_steps(self, move: _ops.Move, token: Optional[str], deadline: float) -> Steps:
+        """What runs with the process's refresh lock held: the locked loop, or for a shared session the fleet's
+        rules around it (the lease, the wait for another process's renewal, the fenced write)."""
+        if self._member is not None:
+            return (yield from self._member.steps(self, move, token or "", deadline))
+        return (yield from self._token_steps())
 
     def _token_despite(self, error: Optional[Error]) -> str:
         """After a failure the core does not back off from (a stale certificate that cannot be replaced): a token that
@@ -322,17 +419,18 @@ class Session:
 
         Single flight: one thread refreshes while the others keep using the valid token; during a renewal the
         others wait (at most wait_timeout) for it. Raises UserActionRequired when a person must act, RateLimited
-        during a backoff."""
+        during a backoff. A shared session does the same across processes (see :class:`gstauth.store.Fleet`)."""
         token, move = self._check()
         if move == "use":
             return token or ""
+        deadline = time.monotonic() + self.wait_timeout
         if move == "refresh":
             if not self._refresh_lock.acquire(blocking=False):
                 return token or ""
         elif not self._refresh_lock.acquire(timeout=self.wait_timeout):
             raise make_error("token_expired", "timed out waiting for another caller's renewal of the token")
         try:
-            return run_steps(self._token_steps(), self._sender(send))
+            return run_steps(self._locked_steps(move, token, deadline), self._sender(send))
         finally:
             self._refresh_lock.release()
 
@@ -381,15 +479,22 @@ class Session:
     def observe(self, response: Response, *, sent_at_ms: int, received_at_ms: Optional[int] = None,
                 access_token: Optional[str] = None) -> Observation:
         """After an ordinary API call: measure skew, classify the answer (the error catalogue) and mark a rejected
-        token. access_token is the token the call was made with."""
-        received = self.clock() if received_at_ms is None else received_at_ms
+        token. access_token is the token the call was made with. A shared session writes what a failed call
+        changed (a rejected token) to the store, reapplying it to a newer stored session when another process
+        wrote meanwhile."""
+        received = max(self.clock() if received_at_ms is None else received_at_ms, sent_at_ms)
+        wire = response._wire()
+
+        def apply(state: SessionState) -> _ops.SessionObserveResult:
+            return _ops.session_observe(session=state, response=wire, sent_at_ms=sent_at_ms, received_at_ms=received,
+                                        access_token=access_token, backend=self.backend)
         with self._state_lock:
-            out = _ops.session_observe(session=self._state, response=response._wire(), sent_at_ms=sent_at_ms,
-                                       received_at_ms=max(received, sent_at_ms), access_token=access_token,
-                                       backend=self.backend)
+            out = apply(self._state)
             changed = self._set(out.session)
         if changed:
             self._changed()
+        if changed and self._member is not None and out.outcome not in ("ok", "no_data"):
+            self._member.publish(self, reapply=lambda state: apply(state).session)
         return Observation(out.outcome, out.error)
 
     def encrypt_body(self, body: Union[Bytes, str]) -> bytes:
@@ -468,15 +573,27 @@ def merge_headers(app: Optional[Mapping[str, str]], session: Mapping[str, str]) 
     return out
 
 
-def run_steps(steps: Generator[Request, Response, str], send: Send) -> str:
-    """Drive a session's locked loop with a send callable."""
+def run_steps(steps: Steps, send: Send) -> str:
+    """Drive a session's locked loop with a send callable: each request is sent (a send that raises is thrown into
+    the loop, which records that no response came), each Pause slept."""
     try:
-        request = next(steps)
+        item = next(steps)
         while True:
-            request = steps.send(send(request))
+            if isinstance(item, Pause):
+                time.sleep(item.seconds)
+                item = steps.send(None)
+                continue
+            try:
+                response = send(item)
+            except Exception as e:
+                item = steps.throw(e)
+                continue
+            item = steps.send(response)
     except StopIteration as done:
         token: str = done.value
         return token
+    finally:
+        steps.close()
 
 
 def _bytes(body: Union[None, Bytes, str]) -> bytes:
@@ -610,6 +727,6 @@ SESSION_CLASSES: Dict[str, Type[Session]] = {c.provider: c for c in (
     OAuthPasswordSession, AuthorizationCodeSession, WhiteBITSession, WhiteBITFastKeySession)}
 """The session class of each provider."""
 
-__all__ = ["Session", "Request", "Response", "Observation", "PreparedCall", "Send", "now_ms", "merge_headers", "run_steps", "GstnSession", "GatewayTaskSession",
+__all__ = ["Session", "Request", "Response", "Observation", "PreparedCall", "Send", "Pause", "Steps", "now_ms", "merge_headers", "run_steps", "GstnSession", "GatewayTaskSession",
            "EInvoiceSession", "EWayBillSession", "OAuthClientCredentialsSession", "OAuthPasswordSession",
            "AuthorizationCodeSession", "WhiteBITSession", "WhiteBITFastKeySession", "SESSION_CLASSES", "GstAuthError"]

@@ -15,13 +15,14 @@ return-call options as ``Transport(session, ret_period=...)`` or per request wit
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from typing import AsyncGenerator, Awaitable, Callable, Dict, Generator, Mapping, Optional, Tuple
 
 import httpx
 
 from ..errors import make_error
-from ..sessions import PreparedCall, Request, Response, Session
+from ..sessions import Pause, PreparedCall, Request, Response, Session, Steps
 
 __all__ = ["Transport", "AsyncTransport", "Auth", "sender", "async_sender"]
 
@@ -108,6 +109,7 @@ def _token_flow(session: Session) -> Generator[httpx.Request, httpx.Response, st
     token, move = session._check()
     if move == "use" and token is not None:
         return token
+    deadline = time.monotonic() + session.wait_timeout
     lock = session._refresh_lock
     if move == "refresh":
         if not lock.acquire(blocking=False):
@@ -115,22 +117,51 @@ def _token_flow(session: Session) -> Generator[httpx.Request, httpx.Response, st
     elif not lock.acquire(timeout=session.wait_timeout):
         raise make_error("token_expired", "timed out waiting for another caller's renewal of the token")
     try:
-        return (yield from _httpx_steps(session))
+        return (yield from _httpx_steps(session._locked_steps(move, token, deadline)))
     finally:
         lock.release()
 
 
-def _httpx_steps(session: Session) -> Generator[httpx.Request, httpx.Response, str]:
-    steps = session._token_steps()
+def _httpx_steps(steps: Steps) -> Generator[httpx.Request, httpx.Response, str]:
+    """A session's token loop with its requests yielded to httpx (its pauses slept here)."""
     try:
-        req = next(steps)
+        item = next(steps)
         while True:
-            r = yield _to_httpx(req)
+            if isinstance(item, Pause):
+                time.sleep(item.seconds)
+                item = steps.send(None)
+                continue
+            r = yield _to_httpx(item)
             r.read()
-            req = steps.send(_to_session(r))
+            item = steps.send(_to_session(r))
     except StopIteration as done:
         result: str = done.value
         return result
+    finally:
+        steps.close()
+
+
+async def _drive_async(steps: Steps, send: Callable[[Request], Awaitable[Response]]) -> str:
+    """A session's token loop on an event loop: requests sent with send (a send that raises is thrown into the
+    loop), pauses slept with asyncio.sleep."""
+    try:
+        item = next(steps)
+        while True:
+            if isinstance(item, Pause):
+                await asyncio.sleep(item.seconds)
+                item = steps.send(None)
+                continue
+            try:
+                response = await send(item)
+            except Exception as e:
+                item = steps.throw(e)
+                continue
+            item = steps.send(response)
+    except StopIteration as done:
+        result: str = done.value
+        return result
+    finally:
+        steps.close()
 
 
 class Transport(httpx.BaseTransport):
@@ -193,23 +224,18 @@ async def _acquire(session: Session, lock: asyncio.Lock) -> None:
 
 
 async def _ensure_async(session: Session, send: Callable[[Request], Awaitable[Response]]) -> str:
-    """The loop of docs/hosts.md on an event loop: the session's asyncio lock is the refresh lock."""
+    """The loop of docs/hosts.md on an event loop: the session's asyncio lock is the refresh lock. (A shared
+    session's store calls are short blocking calls; its waits are asyncio sleeps.)"""
     token, move = session._check()
     if move == "use" and token is not None:
         return token
+    deadline = time.monotonic() + session.wait_timeout
     lock = _async_lock(session)
     if move == "refresh" and lock.locked():
         return token or ""
     await _acquire(session, lock)
     try:
-        steps = session._token_steps()
-        try:
-            req = next(steps)
-            while True:
-                req = steps.send(await send(req))
-        except StopIteration as done:
-            result: str = done.value
-            return result
+        return await _drive_async(session._locked_steps(move, token, deadline), send)
     finally:
         lock.release()
 
@@ -288,19 +314,26 @@ class Auth(httpx.Auth):
             # The token loop's auth requests go through this flow, one at a time per session and event loop.
             token, move = s._check()
             if move != "use":
+                deadline = time.monotonic() + s.wait_timeout
                 lock = _async_lock(s)
                 if move == "renew" or not lock.locked():
                     await _acquire(s, lock)
                     try:
-                        steps = s._token_steps()
+                        steps = s._locked_steps(move, token, deadline)
                         try:
-                            req = next(steps)
+                            item = next(steps)
                             while True:
-                                auth_response = yield _to_httpx(req)
+                                if isinstance(item, Pause):
+                                    await asyncio.sleep(item.seconds)
+                                    item = steps.send(None)
+                                    continue
+                                auth_response = yield _to_httpx(item)
                                 await auth_response.aread()
-                                req = steps.send(_to_session(auth_response))
+                                item = steps.send(_to_session(auth_response))
                         except StopIteration:
                             pass
+                        finally:
+                            steps.close()
                     finally:
                         lock.release()
             call = self.options.prepare(s, request, plain)

@@ -1,0 +1,391 @@
+"""One session's membership of a fleet: the rules of docs/hosts.md ("Many processes") around the session's loop.
+
+    token():
+        read the store; newer → open it                                   (sync, before every check)
+        check: use → the token; fail → its error
+        refresh → lease refused: the still-valid token (no wait)
+        renew   → until the deadline: read, newer and usable → its token; lease granted → go on; pause
+        with the lease: read again; the locked loop, extending the lease before each send;
+                        write by compare-and-set on the version read; refused → open the newer one; release
+
+The session's own refresh lock is held around all of this, so one thread per process talks to the store's lease.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Callable, Generator, Optional, TypeVar, Union
+
+from .. import _ops
+from .._ops import SessionState
+from ..errors import GstAuthError, make_error
+from . import Fleet, FleetStats, Record, StoreUnavailable
+
+if TYPE_CHECKING:
+    from ..sessions import Pause, Request, Response, Send, Session, Steps
+
+    Wait = Generator[Union[Request, Pause], Optional[Response], Optional[str]]
+
+log = logging.getLogger("gstauth.fleet")
+T = TypeVar("T")
+
+
+class _Fenced(Exception):
+    """The lease was lost before a send, or the write was refused: the newer session (if any) is open; ask again."""
+
+
+class Member:
+    """The store-facing state of one shared session in this process."""
+
+    def __init__(self, fleet: Fleet, session: "Session"):
+        self.fleet = fleet
+        self.store = fleet.store
+        st = session._state
+        self.provider, self.account = st["provider"], st["account"]
+        self.keys = self.store.keys(self.provider, self.account)
+        self.version = 0          # the stored version the local session is based on
+        self.dirty = False        # a change the store has not taken yet (it was out of reach, or busy)
+        self.busy = False         # a thread of this process is in a leased section
+        self.stats = FleetStats()
+        self._write_lock = threading.Lock()
+        self._down_since: Optional[float] = None
+        self._down_logged = 0.0
+        self._unopenable = 0
+        self.sync(session)
+
+    # --- logging ------------------------------------------------------------------------------------------
+
+    def _log(self, level: int, msg: str, *args: object) -> None:
+        if log.isEnabledFor(level):
+            log.log(level, "%s %s: " + msg, self.provider, self.keys.id[:12], *args)
+
+    def _unreachable(self, e: BaseException) -> None:
+        self.stats.store_errors += 1
+        now = time.monotonic()
+        if self._down_since is None:
+            self._down_since = self._down_logged = now
+            self._log(logging.WARNING, "the store is out of reach (%s); the session goes on with its own copy", e)
+        elif now - self._down_logged >= 10:
+            self._down_logged = now
+            self._log(logging.WARNING, "the store is still out of reach after %.0f s (%s)", now - self._down_since, e)
+
+    def _reachable(self) -> None:
+        if self._down_since is not None:
+            self._log(logging.INFO, "the store answers again after %.1f s", time.monotonic() - self._down_since)
+            self._down_since = None
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    def _read(self) -> Optional[Record]:
+        try:
+            rec = self.store.read(self.keys)
+        except StoreUnavailable as e:
+            self._unreachable(e)
+            return None
+        self._reachable()
+        return rec
+
+    def sync(self, s: "Session", force: bool = False) -> bool:
+        """Read the store and open a newer session (skipped while another thread of this process holds the lease:
+        that thread reads for itself). Also writes a change the store missed. True when a newer session opened."""
+        with s._state_lock:
+            if self.busy and not force:
+                return False
+            dirty = self.dirty
+        if dirty:
+            self._flush(s)
+        rec = self._read()
+        return rec is not None and self._adopt(s, rec)
+
+    def _adopt(self, s: "Session", rec: Record) -> bool:
+        if rec.version < self.version:
+            # The store went back (a record deleted, a Redis that lost its data): write ours again.
+            with s._state_lock:
+                if rec.version < self.version:
+                    self._log(logging.WARNING, "the store is at version %d, behind this session's %d: writing it "
+                              "again", rec.version, self.version)
+                    self.version, self.dirty = rec.version, True
+            return False
+        if rec.version == self.version or not rec.sealed:
+            return False
+        try:
+            state = _ops.session_open(keys=self.fleet.keyring, sealed=rec.sealed, provider=self.provider,
+                                      account=self.account, backend=self.fleet.backend).session
+        except GstAuthError as e:
+            self.stats.store_errors += 1
+            if self._unopenable != rec.version:
+                self._unopenable = rec.version
+                self._log(logging.ERROR, "cannot open the stored version %d (%s: %s); keeping this copy", rec.version,
+                          e.code, e.message)
+            return False
+        with s._state_lock:
+            if rec.version <= self.version:
+                return False
+            s._set(state)
+            self.version, self.dirty = rec.version, False
+        self.stats.opened += 1
+        self._log(logging.DEBUG, "opened version %d", rec.version)
+        s._changed()
+        return True
+
+    # --- the lease ----------------------------------------------------------------------------------------
+
+    def _lease(self, action: _ops.LeaseAction) -> Optional[bool]:
+        try:
+            return self.store.lease(self.keys, action, self.fleet.holder, self.fleet.lease_ttl_ms)
+        except StoreUnavailable as e:
+            self._unreachable(e)
+            return None
+
+    def _take(self) -> bool:
+        ok = self._lease("take")
+        if ok:
+            self.stats.leases += 1
+            self._log(logging.INFO, "lease taken by %s (version %d)", self.fleet.holder, self.version)
+        elif ok is not None:
+            self.stats.leases_refused += 1
+        return bool(ok)
+
+    def _extend(self) -> bool:
+        ok = self._lease("extend")
+        if not ok:
+            self.stats.leases_lost += 1
+            self._log(logging.WARNING, "lease lost before a send (%s): nothing sent",
+                      "the store is out of reach" if ok is None else "it expired and another process took it")
+        return bool(ok)
+
+    def _release(self) -> None:
+        if self._lease("release") is not None:
+            self._log(logging.DEBUG, "lease released")
+
+    # --- writing ------------------------------------------------------------------------------------------
+
+    def _write(self, s: "Session", expected: int, state: SessionState) -> Optional[bool]:
+        """Write state by compare-and-set on expected: True when written, False when refused (the newer session is
+        opened instead), None when the store is out of reach (the change stays pending)."""
+        sealed = _ops.session_seal(session=state, key=self.fleet.seal_key, key_id=self.fleet.seal_key_id,
+                                   backend=self.fleet.backend).sealed
+        with self._write_lock:
+            try:
+                w = self.store.write(self.keys, expected, sealed)
+            except StoreUnavailable as e:
+                self._unreachable(e)
+                with s._state_lock:
+                    self.dirty = True
+                return None
+        self._reachable()
+        if w.written:
+            with s._state_lock:
+                if self.version == expected:
+                    self.version = w.version
+                self.dirty = False
+            self.stats.writes += 1
+            self._log(logging.INFO, "wrote version %d", w.version)
+            return True
+        self.stats.writes_refused += 1
+        self._log(logging.WARNING, "write over version %d refused: the store is at version %d; opening it",
+                  expected, w.version)
+        rec = self._read()
+        if rec is not None:
+            self._adopt(s, rec)
+        return False
+
+    def _flush(self, s: "Session") -> None:
+        with s._state_lock:
+            if not self.dirty:
+                return
+            state, expected = s._state, self.version
+        self._write(s, expected, state)
+
+    def publish(self, s: "Session", reapply: Optional[Callable[[SessionState], SessionState]] = None,
+                strict: bool = False) -> bool:
+        """Write the local session by compare-and-set; on a refusal open the newer one and, with reapply, apply the
+        change to it again and retry."""
+        with s._state_lock:
+            if self.busy:  # the leased section writes the session when it ends; a later change is flushed
+                self.dirty = True
+                return True
+        for _ in range(8):
+            with s._state_lock:
+                state, expected = s._state, self.version
+            written = self._write(s, expected, state)
+            if written is None:
+                if strict:
+                    raise StoreUnavailable("the store is out of reach: the change is kept and written later")
+                return False
+            if written:
+                return True
+            if reapply is None:
+                return False
+            with s._state_lock:
+                current = s._state
+                again = reapply(current)
+                if again == current:
+                    return True  # the newer session already says it
+                s._set(again)
+            s._changed()
+        return False
+
+    # --- the token loop -----------------------------------------------------------------------------------
+
+    def steps(self, s: "Session", move: _ops.Move, token: str, deadline: float) -> "Steps":
+        """The fleet's rules with the session's refresh lock held (see the module's documentation)."""
+        while True:
+            if move == "refresh":
+                if not self._take():
+                    return token  # another process refreshes: the others do not wait
+            else:
+                got = yield from self._await_lease(s, deadline)
+                if got is not None:
+                    return got
+            try:
+                return (yield from self._leased_steps(s))
+            except _Fenced:
+                pass
+            self.sync(s)
+            t, move = s._check_local()
+            if move in ("use", "refresh"):
+                return t or ""
+
+    def _await_lease(self, s: "Session", deadline: float) -> "Wait":
+        """Renew: wait, bounded (and logged), for another process's new session, or for the lease. Returns the
+        token of a usable session, or None with the lease granted."""
+        from ..sessions import Pause
+        started = time.monotonic()
+        waiting = False
+        try:
+            while True:
+                self.sync(s)
+                t, move = s._check_local()
+                if move in ("use", "refresh"):
+                    if waiting:
+                        self._log(logging.INFO, "the fleet's renewal arrived after %.1f s (version %d)",
+                                  time.monotonic() - started, self.version)
+                    return t or ""
+                if self._take():
+                    return None
+                now = time.monotonic()
+                if not waiting:
+                    waiting = True
+                    self.stats.waits += 1
+                    self._log(logging.WARNING, "the token is unusable and another process holds the lease: waiting "
+                              "for its renewal (at most %.1f s)", max(0.0, deadline - now))
+                if now >= deadline:
+                    self._log(logging.ERROR, "no renewal after %.1f s: giving up", now - started)
+                    raise make_error("token_expired", f"waited {now - started:.1f} s for another process's renewal "
+                                     "of the token (the store's lease stayed taken; see wait_timeout)")
+                yield Pause(min(self.fleet.poll_interval, deadline - now))
+        finally:
+            if waiting:
+                self.stats.waited_ms += int((time.monotonic() - started) * 1000)
+
+    def _enter(self, s: "Session") -> None:
+        with s._state_lock:
+            self.busy = True
+
+    def _leave(self, s: "Session") -> None:
+        with s._state_lock:
+            self.busy = False
+        self._release()
+
+    def _leased_steps(self, s: "Session") -> "Steps":
+        """The locked loop with the lease held: read first, extend before each send, write what changed."""
+        self._enter(s)
+        try:
+            self.sync(s, force=True)
+            with s._state_lock:
+                before, expected = s._state, self.version
+            error: Optional[GstAuthError] = None
+            token = ""
+            try:
+                token = yield from self._extended(s._token_steps())
+            except GstAuthError as e:  # a failure the core decided (and recorded): the fleet must see it too
+                error = e
+            with s._state_lock:
+                after = s._state
+            if after != before and self._write(s, expected, after) is False:
+                raise _Fenced()
+            if error is not None:
+                raise error
+            return token
+        finally:
+            self._leave(s)
+
+    def _extended(self, steps: "Steps") -> "Steps":
+        """The session's locked loop, the lease extended before each send (lost: the loop ends, nothing sent)."""
+        from ..sessions import Pause
+        try:
+            item = next(steps)
+            while True:
+                if isinstance(item, Pause):
+                    yield item
+                    item = steps.send(None)
+                    continue
+                if not self._extend():
+                    raise _Fenced()
+                self.stats.exchanges += 1
+                try:
+                    response = yield item
+                except GeneratorExit:
+                    raise
+                except Exception as e:
+                    item = steps.throw(e)
+                    continue
+                item = steps.send(response)
+        except StopIteration as done:
+            token: str = done.value
+            return token
+        finally:
+            steps.close()
+
+    # --- exchanges under the lease --------------------------------------------------------------------------
+
+    def leased(self, s: "Session", sender: "Send", fn: Callable[["Send"], T]) -> T:
+        """Run one exchange (a login, a step a person drives) under the lease, waiting at most the session's
+        wait_timeout for it, and write its result by compare-and-set."""
+        deadline = time.monotonic() + s.wait_timeout
+        if not s._refresh_lock.acquire(timeout=s.wait_timeout):
+            raise make_error("token_expired", "timed out waiting for another caller's exchange")
+        try:
+            waiting = False
+            while not self._take():
+                now = time.monotonic()
+                if now >= deadline:
+                    raise make_error("token_expired", "timed out waiting for the store's lease, which another "
+                                     "process holds")
+                if not waiting:
+                    waiting = True
+                    self._log(logging.WARNING, "waiting for the store's lease before an exchange")
+                time.sleep(min(self.fleet.poll_interval, deadline - now))
+            self._enter(s)
+            try:
+                self.sync(s, force=True)
+                with s._state_lock:
+                    before, expected = s._state, self.version
+
+                def send(req: "Request") -> "Response":
+                    if not self._extend():
+                        raise _Fenced()
+                    self.stats.exchanges += 1
+                    return sender(req)
+                error: Optional[GstAuthError] = None
+                result: Optional[T] = None
+                try:
+                    result = fn(send)
+                except GstAuthError as e:
+                    error = e
+                except _Fenced:
+                    raise StoreUnavailable("the store's lease was lost before the send; nothing was sent") from None
+                with s._state_lock:
+                    after = s._state
+                if after != before and self._write(s, expected, after) is False:
+                    self._log(logging.ERROR, "the exchange's result was refused by the store (the lease must have "
+                              "expired under it); the newer stored session is in use")
+                if error is not None:
+                    raise error
+                return result  # type: ignore[return-value]
+            finally:
+                self._leave(s)
+        finally:
+            s._refresh_lock.release()
