@@ -1,0 +1,370 @@
+"""The shared session store (docs/hosts.md, "Many processes"): the file store across real processes, the Redis store
+against real redis-server instances (one node and a three-node cluster), and the fleet's rules on top of sessions:
+one refresh at the margin while the others do not wait, bounded waits, a stale write refused, a killed lease holder
+replaced after the lease's ttl, sealing keys rotated."""
+import logging
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import gstauth
+from gstauth.store import Fleet, Record, StoreUnavailable, Written, open_store
+from gstauth.store.file import FileStore
+
+import fleet_helpers as fh
+from fleet_helpers import EXPIRED_MS, KEYS, MARGIN_MS, ROTATED
+
+SPAWN = mp.get_context("spawn")
+
+
+# --- stores ------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def redis_server():
+    srv = fh.RedisServer()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_cluster():
+    c = fh.RedisCluster()
+    yield c
+    c.stop()
+
+
+def _flush(url):
+    st = open_store(url)
+    try:
+        if url.startswith("redis-cluster://"):
+            st.client.flushall(target_nodes="primaries")
+        else:
+            st.client.flushall()
+    finally:
+        st.close()
+
+
+@pytest.fixture(params=["file", "redis", "cluster"])
+def store_url(request, tmp_path):
+    """Each test's empty store: a directory, a flushed redis-server, a flushed three-node Redis Cluster."""
+    if request.param == "file":
+        return f"file:{tmp_path}/store"
+    url = request.getfixturevalue("redis_server" if request.param == "redis" else "redis_cluster").url
+    _flush(url)
+    return url
+
+
+@pytest.fixture
+def server():
+    srv = fh.TokenServer()
+    yield srv
+    srv.close()
+
+
+def test_store_rules(store_url):
+    """The same answers from both stores: the lease (take, extend, release, expiry) and the compare-and-set."""
+    st = open_store(store_url)
+    k = st.keys("gstn", "27AAACR5055K1Z7/user")
+    assert k.file.endswith(".json") and "{" + k.id + "}" in k.session and "{" + k.id + "}" in k.lease
+    assert st.read(k) == Record(0, "")
+    assert st.lease(k, "take", "a:1", 1000) and not st.lease(k, "take", "b:1", 1000)
+    assert st.lease(k, "take", "a:1", 1000), "taking one's own lease renews it"
+    assert st.lease(k, "extend", "a:1", 1000) and not st.lease(k, "extend", "b:1", 1000)
+    assert not st.lease(k, "release", "b:1") and st.lease(k, "release", "a:1")
+    assert not st.lease(k, "extend", "a:1", 1000), "a released lease cannot be extended"
+    assert st.lease(k, "take", "b:1", 1000)
+    time.sleep(1.1)
+    assert st.lease(k, "take", "a:1", 1000), "an expired lease is taken over"
+    assert not st.lease(k, "extend", "b:1", 1000) and not st.lease(k, "release", "b:1")
+    assert st.write(k, 0, "s1") == Written(True, 1)
+    assert st.write(k, 0, "s2") == Written(False, 1), "a stale version is refused"
+    assert st.write(k, 1, "s2") == Written(True, 2) and st.read(k) == Record(2, "s2")
+    other = st.keys("gstn", "another")
+    assert st.read(other) == Record(0, "") and st.lease(other, "take", "b:1", 1000)
+    st.close()
+
+
+def test_file_store_writes_atomically_and_locks(tmp_path):
+    st = FileStore(str(tmp_path))
+    k = st.keys("nic_einvoice", "x")
+    st.lease(k, "take", "a:1", 5000)
+    st.write(k, 0, "sealed")
+    rec = st.record(k)
+    assert rec["version"] == 1 and rec["sealed"] == "sealed" and rec["lease"]["holder"] == "a:1"
+    names = sorted(os.listdir(tmp_path))
+    assert names == [k.file, k.file + ".lock"], names  # no temporary file left behind
+    assert oct(os.stat(tmp_path / k.file).st_mode & 0o777) == "0o600"
+    # 8 threads x 25 increments through the lock: none lost.
+    def bump():
+        for _ in range(25):
+            while True:
+                v = st.read(k).version
+                if st.write(k, v, f"v{v + 1}").written:
+                    break
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert st.read(k).version == 201
+
+
+def test_redis_store_reloads_scripts_after_noscript(redis_server):
+    _flush(redis_server.url)
+    st = open_store(redis_server.url)
+    k = st.keys("gstn", "a")
+    assert st.write(k, 0, "s1").written
+    st.client.script_flush()
+    assert st.read(k) == Record(1, "s1"), "EVAL after NOSCRIPT"
+    assert st.client.script_exists(*[__import__("gstauth.store._scripts", fromlist=["x"]).script("read")[1]])[0]
+    st.close()
+
+
+def test_redis_store_unreachable_is_store_unavailable():
+    st = open_store(f"redis://127.0.0.1:{fh.free_port()}", socket_connect_timeout=0.5)
+    with pytest.raises(StoreUnavailable):
+        st.read(st.keys("gstn", "a"))
+
+
+# --- one session, many processes ------------------------------------------------------------------------
+
+def _seed(store_url, server):
+    """The fleet's session, logged in once (tok-1, version 1)."""
+    s = fh.session(server.url, fh.fleet(store_url, "seed:1"))
+    assert s.ensure() == "tok-1" and s.store_version == 1
+    return s
+
+
+def _run_children(store_url, server, n, offset_ms, ttl_ms=10_000, wait_timeout=20.0):
+    barrier, results = SPAWN.Barrier(n), SPAWN.Queue()
+    procs = [SPAWN.Process(target=fh.ensure_in_child, args=(store_url, server.url, f"w{i}:{i}", offset_ms, ttl_ms,
+                                                             wait_timeout, barrier, results)) for i in range(n)]
+    for p in procs:
+        p.start()
+    try:
+        out = fh.collect(results, n)
+    finally:
+        for p in procs:
+            p.join(30)
+    for r in out:
+        assert "error" not in r or r["error"] is None, fh.dump(out)
+    return out
+
+
+N = 6
+
+
+def test_one_refresh_at_the_margin_others_do_not_wait(store_url, server):
+    """N processes find the token due at once: one takes the lease and refreshes (slowly); the others keep using
+    the still-valid token without waiting; the server sees one refresh."""
+    _seed(store_url, server)
+    server.delay = 1.5
+    out = _run_children(store_url, server, N, MARGIN_MS)
+    refreshers = [r for r in out if r["exchanges"]]
+    assert server.issued == 2, fh.dump(out)
+    assert len(refreshers) == 1 and refreshers[0]["exchanges"] == 1 and refreshers[0]["token"] == "tok-2"
+    assert refreshers[0]["elapsed"] >= 1.5
+    for r in out:
+        if r is not refreshers[0]:
+            # It answered with the still-valid token before the refresh ended (or, on a machine so busy that it
+            # came late, read the new one): it never waited.
+            assert r["waits"] == 0 and r["leases"] == 0, fh.dump(out)
+            assert (r["token"] == "tok-1" and r["done_at"] < refreshers[0]["done_at"]) or r["token"] == "tok-2", \
+                f"a process waited for the refresh: {fh.dump(out)}"
+    assert fh.record_of(store_url)["version"] == 2
+
+
+def test_renewal_once_and_the_others_wait_bounded(store_url, server):
+    """The token is unusable (expired) in N processes: one renews, the others wait for it and use its token."""
+    _seed(store_url, server)
+    server.delay = 1.0
+    out = _run_children(store_url, server, N, EXPIRED_MS)
+    assert server.issued == 2, fh.dump(out)
+    assert [r["token"] for r in out] == ["tok-2"] * N, fh.dump(out)
+    assert sum(r["exchanges"] for r in out) == 1
+    waiters = [r for r in out if not r["exchanges"]]
+    assert all(r["waits"] <= 1 and r["elapsed"] < 10 for r in waiters), fh.dump(out)
+    assert any(r["waits"] == 1 for r in waiters), "nobody waited for the renewal"
+
+
+def test_a_wait_for_a_stuck_holder_is_bounded(store_url, server, caplog):
+    _seed(store_url, server)
+    st = open_store(store_url)
+    assert st.lease(st.keys("oauth_client_credentials", "client-1"), "take", "stuck:1", 30_000)
+    s = fh.session(server.url, fh.fleet(store_url, "me:1"), EXPIRED_MS, wait_timeout=1.0)
+    t0 = time.monotonic()
+    with caplog.at_level(logging.INFO, logger="gstauth.fleet"), pytest.raises(gstauth.TokenExpired) as e:
+        s.ensure()
+    assert 1.0 <= time.monotonic() - t0 < 5
+    assert "waited" in str(e.value) and server.issued == 1
+    assert s.fleet_stats.waits == 1 and s.fleet_stats.waited_ms >= 1000
+    assert any("waiting for its renewal" in r.getMessage() for r in caplog.records), "the wait is not visible"
+    st.close()
+
+
+def test_a_stale_write_is_refused(store_url, server):
+    """A's lease expires while its refresh stalls; B takes the lease and writes; A's late write is refused and A
+    opens B's session."""
+    _seed(store_url, server)
+    started, proceed = threading.Event(), threading.Event()
+
+    def slow_send(req):
+        started.set()
+        assert proceed.wait(30)  # A stalls past its 1 s lease, until B has written
+        return fh.http_send(req)
+
+    a = fh.session(server.url, fh.fleet(store_url, "a:1", ttl_ms=1000), EXPIRED_MS, send=slow_send)
+    b = fh.session(server.url, fh.fleet(store_url, "b:1", ttl_ms=1000), EXPIRED_MS)
+    got = {}
+    t = threading.Thread(target=lambda: got.setdefault("a", a.ensure()))
+    t.start()
+    assert started.wait(10)
+    time.sleep(1.2)
+    try:
+        assert b.ensure() == "tok-2" and b.fleet_stats.writes == 1
+    finally:
+        proceed.set()
+        t.join(30)
+    assert server.issued == 3, "A's refresh was made (and its answer fenced off)"
+    assert got["a"] == "tok-2" and a.access_token == "tok-2"
+    assert a.fleet_stats.writes_refused == 1 and a.fleet_stats.writes == 0 and a.store_version == 2
+    assert fh.record_of(store_url)["version"] == 2
+
+
+def test_a_killed_lease_holder_is_replaced_after_the_ttl(store_url, server):
+    _seed(store_url, server)
+    server.hold = 2  # the first refresh (the seed's token was request 1) never gets an answer
+    barrier, results = SPAWN.Barrier(1), SPAWN.Queue()
+    victim = SPAWN.Process(target=fh.ensure_in_child, args=(store_url, server.url, "victim:1", EXPIRED_MS, 3000,
+                                                            20.0, barrier, results))
+    victim.start()
+    try:
+        server.arrived.clear()
+        deadline = time.monotonic() + 30
+        while server.token_requests < 2:
+            assert time.monotonic() < deadline and victim.is_alive(), "the victim never sent its refresh"
+            time.sleep(0.02)
+        killed_at = time.monotonic()
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.join(10)
+    finally:
+        if victim.is_alive():
+            victim.kill()
+    s = fh.session(server.url, fh.fleet(store_url, "heir:1"), EXPIRED_MS, wait_timeout=15.0)
+    assert s.ensure() == "tok-2"
+    took = time.monotonic() - killed_at
+    assert took < 3 + 5, f"took over after {took:.1f} s (lease ttl 3 s)"
+    assert s.fleet_stats.waits == 1 and s.fleet_stats.waited_ms > 0, "the heir found the lease free at once"
+    assert s.fleet_stats.exchanges == 1 and s.store_version == 2
+    assert server.issued == 2, "the killed holder's request was never answered"
+
+
+def test_sealing_keys_rotate(store_url, server, caplog):
+    old = fh.session(server.url, fh.fleet(store_url, "old:1", keys={"k1": KEYS["k1"]}))
+    assert old.ensure() == "tok-1" and fh.record_of(store_url)["key_id"] == "k1"
+    new = fh.session(server.url, fh.fleet(store_url, "new:1", keys=ROTATED), EXPIRED_MS)
+    assert new.access_token == "tok-1", "the new keyring opens the old key's session"
+    assert new.ensure() == "tok-2"
+    rec = fh.record_of(store_url)
+    assert rec["version"] == 2 and rec["key_id"] == "k2", "sealed with the new key"
+    other = fh.session(server.url, fh.fleet(store_url, "other:1", keys=ROTATED))
+    assert other.access_token == "tok-2" and other.store_version == 2
+    with caplog.at_level(logging.ERROR, logger="gstauth.fleet"):
+        assert not old.sync(), "a worker without the new key cannot open it"
+    assert old.access_token == "tok-1" and old.fleet_stats.store_errors == 1
+    assert any("cannot open the stored version 2" in r.getMessage() for r in caplog.records)
+
+
+def test_a_rejection_is_shared_and_reapplied(store_url, server):
+    a = _seed(store_url, server)
+    b = fh.session(server.url, fh.fleet(store_url, "b:1"))
+    c = fh.session(server.url, fh.fleet(store_url, "c:1"))
+    server.oauth.revoke()
+    r = a.request("GET", server.url + "/api")
+    assert r.status == 200 and r.observation.ok and server.issued == 2
+    assert a.store_version == 3, "the rejection (version 2), then the renewal (version 3)"
+    assert b.ensure() == "tok-2" and b.fleet_stats.exchanges == 0 and b.store_version == 3
+    # C still holds version 1 when its call with tok-1 is rejected: the store is newer, the rejection of a token
+    # the newer session no longer uses changes nothing, and nothing is written.
+    seen = c.observe(gstauth.Response(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}),
+                     sent_at_ms=fh.Clock()(), access_token="tok-1")
+    assert seen.outcome == "reauthenticate"
+    assert c.access_token == "tok-2" and c.store_version == 3 and not c.state.get("rejected")
+    assert c.fleet_stats.writes_refused == 1 and fh.record_of(store_url)["version"] == 3
+    assert c.ensure() == "tok-2" and server.issued == 2
+
+
+def test_an_exchange_is_made_under_the_lease_and_written(store_url, server):
+    s = fh.session(server.url, fh.fleet(store_url, "login:1"))
+    s.exchange("client_credentials")
+    assert s.access_token == "tok-1" and s.store_version == 1 and s.fleet_stats.leases == 1
+    other = fh.session(server.url, fh.fleet(store_url, "other:1"))
+    assert other.access_token == "tok-1"
+    st = open_store(store_url)
+    assert st.lease(st.keys("oauth_client_credentials", "client-1"), "take", "x:1", 1000), "the lease was released"
+    st.close()
+
+
+def test_a_session_goes_on_while_redis_is_down(server, tmp_path):
+    """Redis stops: a still-valid token is used; an unusable one waits, bounded; Redis comes back (its data kept)
+    and the session writes again."""
+    srv = fh.RedisServer(persist=True)
+    try:
+        s = _seed(srv.url, server)
+        srv.stop()
+        s.clock.offset_ms = MARGIN_MS
+        assert s.ensure() == "tok-1", "no lease to be had: the still-valid token"
+        assert s.fleet_stats.store_errors >= 1 and server.issued == 1
+        s.clock.offset_ms = EXPIRED_MS
+        s.wait_timeout = 1.0
+        t0 = time.monotonic()
+        with pytest.raises(gstauth.TokenExpired):
+            s.ensure()
+        assert time.monotonic() - t0 < 6
+        srv.start()
+        assert s.ensure() == "tok-2" and s.store_version == 2 and server.issued == 2
+    finally:
+        srv.stop()
+
+
+def test_the_store_going_back_is_rewritten(tmp_path, server):
+    url = f"file:{tmp_path}"
+    s = _seed(url, server)
+    for name in os.listdir(tmp_path):
+        os.unlink(tmp_path / name)
+    assert not s.sync() and s.ensure() == "tok-1"
+    assert fh.record_of(url)["version"] == 1, "the session was written again"
+
+
+def test_fleet_checks_its_arguments(tmp_path):
+    st = FileStore(str(tmp_path))
+    with pytest.raises(gstauth.InvalidInput):
+        Fleet(st, KEYS, holder="has space")
+    with pytest.raises(gstauth.InvalidInput):
+        Fleet(st, KEYS, lease_ttl_ms=500)
+    with pytest.raises(TypeError):
+        Fleet(st, {})
+    with pytest.raises(TypeError):
+        Fleet(st, KEYS, seal_key_id="nope")
+    f = Fleet(st, ROTATED)
+    assert f.seal_key_id == "k2" and ":" in f.holder
+
+
+def test_send_failures_in_the_token_loop(server):
+    """A refresh that gets no response keeps the still-valid token (the core backs off); a renewal that gets none
+    raises the core's error with the send's error as cause."""
+    def broken(req):
+        raise ConnectionError("connection reset")
+    s = fh.session(server.url, None)
+    assert s.ensure() == "tok-1"
+    s.send = broken
+    s.clock.offset_ms = MARGIN_MS
+    assert s.ensure() == "tok-1" and s.state.get("retry_not_before_ms")
+    fresh = fh.session(server.url, None, send=broken)
+    with pytest.raises(gstauth.GstAuthError) as e:
+        fresh.ensure()
+    assert isinstance(e.value.__cause__, ConnectionError)
