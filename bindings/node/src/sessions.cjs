@@ -351,13 +351,26 @@ class Session {
     if (owner) {
       rec = await link.read();
     } else {
-      this.#reading ??= link.read().finally(() => {
-        this.#reading = null;
-      });
-      rec = await this.#reading;
+      if (!this.#reading) {
+        const epoch = link.epoch;
+        this.#reading = link.read().then((r) => ({ r, epoch })).finally(() => {
+          this.#reading = null;
+        });
+      }
+      const { r, epoch } = await this.#reading;
+      // A read that began before this process wrote or opened a version tells nothing newer than that.
+      rec = epoch === link.epoch ? r : null;
     }
     if (rec === null || (!owner && this.#lock.held)) return;
-    if (rec.version > link.version) {
+    if (rec.version === 0 && link.version > 0) {
+      // The store lost the record (a Redis restarted without persistence, a directory wiped): this state is
+      // written again, under the lease, at version 0 (the next poll, or this refresh's write).
+      link.emit('store_reset', { version: link.version });
+      link.version = 0;
+      link.unsaved = { base: 0 };
+    }
+    if (rec.version > link.version || (rec.version < link.version && rec.version > 0)) {
+      // Newer; or older than this state's after the store lost its record, yet written since: the store's word.
       let state;
       try {
         state = link.open(rec.sealed);
@@ -372,7 +385,7 @@ class Session {
         link.unopenable = { version: rec.version, error: e };
         return;
       }
-      if (rec.version > link.version && (owner || !this.#lock.held)) {
+      if (owner || !this.#lock.held) {
         this.#state = state;
         link.version = rec.version;
         link.unsaved = null;

@@ -53,8 +53,20 @@ class StoreTimeout extends Error {
 
 /** The link of one session to its record in a store. */
 class SharedLink {
+  #version = 0;
+  /** Counts the changes of version: a read that began before one is out of date. */
+  epoch = 0;
+
   /** The version of the record the session's state was read at, or written as (0: none). */
-  version = 0;
+  get version() {
+    return this.#version;
+  }
+
+  set version(v) {
+    this.#version = v;
+    this.epoch++;
+  }
+
   /** A change the store did not take (it failed): {base}, written later under the lease if no one wrote since. */
   unsaved = null;
   /** A newer stored version this keyring cannot open: {version, error}. */

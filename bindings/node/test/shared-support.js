@@ -134,6 +134,12 @@ async function ping(port, deadline) {
   }
 }
 
+// Every redis-server started here is killed when the test process exits, however it exits.
+const servers = new Set();
+process.on('exit', () => {
+  for (const p of servers) p.kill('SIGKILL');
+});
+
 /**
  * A redis-server of the test's own on a free loopback port (persistence off unless dir and appendonly), stopped
  * by stop(). The same port can be started again (restart) with start().
@@ -147,6 +153,8 @@ export async function redisServer({ cluster = false, port, dir } = {}) {
       '--daemonize', 'no', '--protected-mode', 'no', '--loglevel', 'warning'];
     if (cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${srv.port}.conf`, '--cluster-node-timeout', '2000');
     srv.proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    servers.add(srv.proc);
+    srv.proc.once('exit', () => servers.delete(srv.proc));
     let err = '';
     srv.proc.stderr.on('data', (c) => { err += c; });
     const exited = new Promise((_, reject) => srv.proc.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${err}`))));
