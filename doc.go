@@ -24,6 +24,11 @@
 //     session: the provider's headers, the payload encrypted and the
 //     answer decrypted (GSTN, NIC), the token renewed and the call replayed
 //     once when the provider rejects it.
+//   - Many processes share one session through a [Store] ([FileStore] on
+//     one machine, [RedisStore] across machines) when [Options].Shared is
+//     set: one process refreshes per window, under the store's lease, and
+//     writes the result with a compare-and-set that the others read
+//     ([Shared]; docs/hosts.md, "Many processes").
 //
 // Every decision is the core's: a host never writes a provider's header
 // name, error code or refresh instant, so this package behaves exactly as

@@ -45,6 +45,10 @@ type Options struct {
 	// ids and sealing nonces; nil means crypto/rand. It is only read with
 	// the session's state lock held.
 	Random io.Reader
+	// Shared, when set, makes the session one of a fleet's: many
+	// processes share it through a store and refresh it once per window
+	// ([Shared]). nil: the session is this process's alone.
+	Shared *Shared
 }
 
 // Session is one authenticated account of one provider, safe for
@@ -68,6 +72,10 @@ type Session struct {
 	certificate func(context.Context) (string, error)
 	clock       func() time.Time
 	random      io.Reader
+
+	// fleet is the shared session's state (Options.Shared); nil when the
+	// session is this process's alone.
+	fleet *fleet
 }
 
 // NewSession returns a session of provider p for account, with no token
@@ -78,7 +86,7 @@ func NewSession(p core.Provider, account string, cfg core.Config, o Options) (*S
 	if err != nil {
 		return nil, err
 	}
-	return newSession(st, o), nil
+	return newSession(st, o, false)
 }
 
 // FromCore returns a session that continues from a copy of st (the core's
@@ -88,7 +96,7 @@ func FromCore(st *core.Session, o Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newSession(c, o), nil
+	return newSession(c, o, true)
 }
 
 // Open restores a session sealed with [Session.Seal], with the key of the
@@ -101,10 +109,13 @@ func Open(sealed string, keyring []core.SealKey, p core.Provider, account string
 	if err != nil {
 		return nil, err
 	}
-	return newSession(st, o), nil
+	return newSession(st, o, true)
 }
 
-func newSession(st *core.Session, o Options) *Session {
+// newSession makes a session of st. held says st is a session the caller
+// brings (FromCore, Open): a shared one then writes it to its store unless
+// the store holds a newer token.
+func newSession(st *core.Session, o Options, held bool) (*Session, error) {
 	s := &Session{state: st, creds: o.Credentials, refresh: make(chan struct{}, 1), client: o.HTTPClient,
 		onChange: o.OnChange, certificate: o.Certificate, clock: o.Clock, random: o.Random}
 	if s.client == nil {
@@ -113,7 +124,15 @@ func newSession(st *core.Session, o Options) *Session {
 	if s.clock == nil {
 		s.clock = time.Now
 	}
-	return s
+	if o.Shared != nil {
+		f, err := newFleet(o.Shared, st.Provider, st.Account)
+		if err != nil {
+			return nil, err
+		}
+		s.fleet = f
+		f.dirty = held
+	}
+	return s, nil
 }
 
 // Provider is the session's provider.
@@ -183,7 +202,13 @@ func (s *Session) Seal(key core.SealKey) (string, error) {
 // Retryable with RetryAfterMs; ...); a cancelled
 // ctx gives ctx.Err(); a failed send of a renewal gives the HTTP client's
 // error.
+//
+// A shared session ([Options].Shared) follows the fleet's rules as well
+// (see [Shared]).
 func (s *Session) Token(ctx context.Context) (string, error) {
+	if s.fleet != nil {
+		return s.fleetToken(ctx)
+	}
 	d, err := s.ensure(core.EnsureCheck, 0)
 	if err != nil {
 		return "", err
@@ -205,13 +230,15 @@ func (s *Session) Token(ctx context.Context) (string, error) {
 		return "", unexpectedMove(d.Move)
 	}
 	defer s.unlock()
-	return s.refreshLocked(ctx)
+	return s.refreshLocked(ctx, nil)
 }
 
 // refreshLocked is the locked loop of docs/hosts.md: ask the core, send
 // what it says, hand the answer back, until it says use or fail. The core
-// bounds the loop (core.MaxEnsureAttempts).
-func (s *Session) refreshLocked(ctx context.Context) (string, error) {
+// bounds the loop (core.MaxEnsureAttempts). beforeSend, when set, runs
+// before each exchange and may stop it (a shared session extends its
+// lease there).
+func (s *Session) refreshLocked(ctx context.Context, beforeSend func(context.Context) error) (string, error) {
 	if err := s.loadMissingCertificate(ctx); err != nil {
 		return s.tokenDespite(err)
 	}
@@ -229,6 +256,11 @@ func (s *Session) refreshLocked(ctx context.Context) (string, error) {
 		case core.MoveSend:
 		default:
 			return "", unexpectedMove(d.Move)
+		}
+		if beforeSend != nil {
+			if err := beforeSend(ctx); err != nil {
+				return s.tokenDespite(err)
+			}
 		}
 		parseErr, err := s.exchange(ctx, d.Request)
 		if err != nil {
@@ -277,6 +309,7 @@ func (s *Session) exchange(ctx context.Context, req *core.HTTPRequest) (parseErr
 	}
 	s.mu.Lock()
 	err = core.ParseResponse(s.state, resp, sent, received)
+	s.markChangedLocked()
 	s.mu.Unlock()
 	s.changed()
 	return err, nil

@@ -11,7 +11,9 @@ import (
 // Flows a person drives, one exchange per step (docs/hosts.md, "Step by
 // step flows"): a GSTN OTP, an OAuth authorization code. Each step holds
 // the session's refresh lock while it runs, so it never interleaves with a
-// refresh (both use the session's one request in flight).
+// refresh (both use the session's one request in flight); a shared
+// session's step holds the store's lease as well and writes its result, so
+// that a step taken in any process completes the session for the fleet.
 
 // Exchange sends one step of the session's provider (core.Steps lists
 // them) with the session's credentials, overlaid with the non-empty fields
@@ -56,10 +58,17 @@ func (s *Session) AuthorizationURL(ctx context.Context) (string, error) {
 		return "", err
 	}
 	defer s.unlock()
-	now := s.nowMs()
-	s.mu.Lock()
-	u, err := core.AuthorizationURL(s.state, core.RequestOptions{NowMs: now, Random: s.random})
-	s.mu.Unlock()
+	var u string
+	err := s.leasedStep(ctx, func() error {
+		now := s.nowMs()
+		s.mu.Lock()
+		var err error
+		if u, err = core.AuthorizationURL(s.state, core.RequestOptions{NowMs: now, Random: s.random}); err == nil {
+			s.markChangedLocked()
+		}
+		s.mu.Unlock()
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
@@ -75,13 +84,15 @@ func (s *Session) CompleteAuthorization(ctx context.Context, redirectURL string)
 		return err
 	}
 	defer s.unlock()
-	s.mu.Lock()
-	r, err := core.ParseAuthorizationRedirect(s.state, redirectURL)
-	s.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	return s.stepLocked(ctx, core.StepAuthorizationCode, &core.Credentials{Code: r.Code, State: r.State}, nil)
+	return s.leasedStep(ctx, func() error {
+		s.mu.Lock()
+		r, err := core.ParseAuthorizationRedirect(s.state, redirectURL)
+		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		return s.stepLocked(ctx, core.StepAuthorizationCode, &core.Credentials{Code: r.Code, State: r.State}, nil)
+	})
 }
 
 func (s *Session) step(ctx context.Context, step core.Step, extra *core.Credentials, params map[string]string) error {
@@ -89,7 +100,7 @@ func (s *Session) step(ctx context.Context, step core.Step, extra *core.Credenti
 		return err
 	}
 	defer s.unlock()
-	return s.stepLocked(ctx, step, extra, params)
+	return s.leasedStep(ctx, func() error { return s.stepLocked(ctx, step, extra, params) })
 }
 
 // stepLocked builds, sends and parses one step, with the refresh lock

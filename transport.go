@@ -183,6 +183,9 @@ func (s *Session) observe(resp *http.Response, body []byte, c core.APICall) (cor
 	rejected, lastError := s.state.Rejected, s.state.LastError
 	r, err := core.ObserveAPIResponse(s.state, coreResponse(resp, body), c)
 	changed := s.state.Rejected != rejected || s.state.LastError != lastError
+	if changed {
+		s.markChangedLocked()
+	}
 	s.mu.Unlock()
 	if changed {
 		s.changed()
