@@ -101,13 +101,24 @@ export function assertOnePerWindow(ep, gapMs) {
 
 // --- Redis servers of the tests' own ---------------------------------------------------------------------------
 
-/** A free TCP port on loopback. */
-export async function freePort() {
+async function listenOn(port) {
   const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
+  const ok = await new Promise((resolve) => {
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  const bound = ok ? s.address().port : 0;
+  if (ok) await new Promise((r) => s.close(r));
+  return bound;
+}
+
+/** A free TCP port on loopback; with bus, one whose cluster bus port (port + 10000) is free too. */
+export async function freePort(bus = false) {
+  for (let i = 0; i < 100; i++) {
+    const port = await listenOn(0);
+    if (!bus || (port + 10000 <= 65535 && (await listenOn(port + 10000)))) return port;
+  }
+  throw new Error('no free port');
 }
 
 export function redisServerPath() {
@@ -147,7 +158,7 @@ process.on('exit', () => {
 export async function redisServer({ cluster = false, port, dir } = {}) {
   const bin = redisServerPath();
   assert.ok(bin, 'redis-server is not installed (make test-node installs it: apt-get install redis-server)');
-  const srv = { port: port ?? await freePort(), dir: dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gstauth-redis-')) };
+  const srv = { port: port ?? await freePort(cluster), dir: dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gstauth-redis-')) };
   srv.start = async () => {
     const args = ['--port', String(srv.port), '--bind', '127.0.0.1', '--dir', srv.dir, '--save', '', '--appendonly', 'no',
       '--daemonize', 'no', '--protected-mode', 'no', '--loglevel', 'warning'];
