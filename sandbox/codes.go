@@ -89,6 +89,7 @@ var (
 	einvBadUser        = providerCode("einvoice", "1017", "Incorrect user id/User does not exists", "UserName is not the sandbox user", srcEInv)
 	einvBadPassword    = providerCode("einvoice", "1019", "Incorrect Password", "Password is wrong", srcEInv)
 	einvDuplicateIRN   = providerCode("einvoice", "2150", "Duplicate IRN", "an invoice whose IRN was generated before (with InfoDtls DUPIRN)", srcEInvIRN)
+	einvUnknownGSTIN   = providerCode("einvoice", "3028", "GSTIN is not present in the taxpayer master", "Get GSTIN Details for a text that is not a GSTIN of a GST state", srcEInvIRN)
 	einvSellerGSTIN    = providerCode("einvoice", "2211", "Seller GSTIN does not match the Gstin header", "SellerDtls.Gstin is not the session's GSTIN", srcOwn)
 	einvBadData        = providerCode("einvoice", "5002", "Data must be the invoice JSON encrypted with the SEK (no inner base64)", "Data does not decrypt under the SEK to invoice JSON, e.g. the GSTN convention with an inner base64", srcOwn+" (NIC uses 5002 for schema validation errors)")
 	einvSignFailure    = providerCode("einvoice", "5000", "signing failed", "the emulator could not sign (HTTP 500; should not happen)", srcOwn)

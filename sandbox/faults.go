@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -13,6 +15,9 @@ import (
 //	"status"         answer Status (e.g. 429, 503) with Retry-After seconds when set
 //	"invalid_token"  answer the provider's invalid-token error: GSTN AUTH4033, NIC 1005, e-way bill 238
 //	"slow"           wait DelayMs before handling the request normally
+//	"stall"          wait DelayMs, then handle the request normally; a client
+//	                 that goes away meanwhile gets nothing, and its request is
+//	                 never handled (as one lost before it reached the service)
 //	"skew"           handle normally with the Date header shifted by SkewMs
 type Fault struct {
 	Kind       string `json:"kind"`
@@ -48,7 +53,7 @@ func (s *Server) handleFaults(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, f := range body.Faults {
 		switch f.Kind {
-		case "status", "invalid_token", "slow", "skew":
+		case "status", "invalid_token", "slow", "stall", "skew":
 		default:
 			s.writeJSON(w, 400, map[string]string{"error": "unknown fault kind " + f.Kind})
 			return
@@ -81,11 +86,26 @@ func (s *Server) takeFault(r *http.Request) (Fault, bool) {
 }
 
 // applyBefore applies a fault; it reports whether the response is complete.
-func (f Fault) applyBefore(w *statusRecorder, s *Server, path string) bool {
+func (f Fault) applyBefore(w *statusRecorder, s *Server, r *http.Request) bool {
 	switch f.Kind {
 	case "slow":
 		time.Sleep(time.Duration(f.DelayMs) * time.Millisecond)
 		return false
+	case "stall":
+		// The body is read first: net/http notices a client that closes
+		// its connection (and cancels the request's context) only once the
+		// handler has read the body.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		t := time.NewTimer(time.Duration(f.DelayMs) * time.Millisecond)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return false
+		case <-r.Context().Done():
+			w.status = 0 // dropped: nothing was answered
+			return true
+		}
 	case "skew":
 		w.Header().Set("X-Sandbox-Skew-Ms", itoa(f.SkewMs))
 		w.ResponseWriter = &skewWriter{ResponseWriter: w.ResponseWriter, skew: time.Duration(f.SkewMs) * time.Millisecond}
@@ -97,7 +117,7 @@ func (f Fault) applyBefore(w *statusRecorder, s *Server, path string) bool {
 		s.writeJSON(w, f.Status, map[string]string{"error": "injected fault", "status": itoa(int64(f.Status))})
 		return true
 	case "invalid_token":
-		s.writeJSON(w, 200, invalidTokenBody(path))
+		s.writeJSON(w, 200, invalidTokenBody(r.URL.Path))
 		return true
 	}
 	return false

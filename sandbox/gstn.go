@@ -181,7 +181,15 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 		}
 		s.issueGSTN(w, &gstnSession{username: id.username, stateCd: stateCd, gstin: gstin, windowEnds: now.Add(s.opts.AccessWindow)}, k, now)
 	case "REFRESHTOKEN":
-		s.count(id, func(st *SessionStats) { st.RefreshRequests++ })
+		s.mu.Lock()
+		again := s.gstnRefreshed[body.AuthToken]
+		s.countLocked(id, func(st *SessionStats) {
+			st.RefreshRequests++
+			if again {
+				st.DuplicateRefreshRequests++
+			}
+		})
+		s.mu.Unlock()
 		sess, ok := s.gstnSessionOf(w, body.AuthToken, id, now, false)
 		if !ok {
 			return
@@ -201,6 +209,7 @@ func (s *Server) gstnAuthenticate(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Lock()
 		delete(s.gstn, sess.token)
+		s.gstnRefreshed[sess.token] = true
 		s.mu.Unlock()
 		s.issueGSTN(w, &gstnSession{username: sess.username, stateCd: sess.stateCd, gstin: sess.gstin, windowEnds: sess.windowEnds}, k, now)
 	case "LOGOUT":

@@ -19,6 +19,7 @@ import (
 //
 //	POST /eivital/v1.04/auth         {"Data": b64(RSA(b64(json {UserName, Password, AppKey, ForceRefreshAccessToken})))}
 //	POST /eicore/v1.03/Invoice       Generate IRN: {"Data": b64(AES(SEK, invoice json))} → SignedInvoice, SignedQRCode
+//	GET  /eivital/v1.03/Master/gstin/{gstin}  Get GSTIN details → {"Data": b64(AES(SEK, details json))}
 //	POST /auth/                      e-way bill ACCESSTOKEN, encrypted the same way
 //	POST /ewayapi/                   GENEWAYBILL: {"action":"GENEWAYBILL","data": b64(AES(SEK, json))}
 //	GET  /ewayapi/GetEwayBill?ewbNo= an e-way bill, answered with rek and hmac
@@ -46,7 +47,7 @@ const forceRefreshWindow = 10 * time.Minute
 type nicSession struct {
 	token, username, gstin string
 	sek                    []byte
-	expires                time.Time
+	issued, expires        time.Time
 	ewb                    bool
 }
 
@@ -80,6 +81,7 @@ func (s *Server) nicRoutes() {
 	s.mux.HandleFunc("POST /eivital/v1.04/auth", func(w http.ResponseWriter, r *http.Request) { s.nicAuth(w, r, false) })
 	s.mux.HandleFunc("POST /auth/", func(w http.ResponseWriter, r *http.Request) { s.nicAuth(w, r, true) })
 	s.mux.HandleFunc("POST /eicore/v1.03/Invoice", s.generateIRN)
+	s.mux.HandleFunc("GET /eivital/v1.03/Master/gstin/{gstin}", s.gstinDetails)
 	s.mux.HandleFunc("POST /ewayapi/", s.generateEWB)
 	s.mux.HandleFunc("GET /ewayapi/GetEwayBill", s.getEWB)
 }
@@ -217,6 +219,9 @@ func (s *Server) nicAuth(w http.ResponseWriter, r *http.Request, ewb bool) {
 		switch {
 		case sess != nil && forced:
 			st.RefreshRequests++
+			if now.Before(sess.issued.Add(sess.expires.Sub(sess.issued) / 2)) {
+				st.DuplicateRefreshRequests++
+			}
 		case sess != nil:
 			st.ReauthRequests++
 		}
@@ -235,7 +240,7 @@ func (s *Server) nicAuth(w http.ResponseWriter, r *http.Request, ewb bool) {
 		}
 		sek, _ := gstcrypto.NewAppKey(nil, nil)
 		sess = &nicSession{token: randomToken(map[bool]string{false: "einv-", true: "ewb-"}[ewb]), username: user,
-			gstin: gstin, sek: sek, expires: now.Add(s.opts.TokenLifetime).Truncate(time.Second), ewb: ewb}
+			gstin: gstin, sek: sek, issued: now, expires: now.Add(s.opts.TokenLifetime).Truncate(time.Second), ewb: ewb}
 		s.nic[sess.token] = sess
 	}
 	s.mu.Unlock()
@@ -302,6 +307,26 @@ func (s *Server) nicSessionOf(w http.ResponseWriter, r *http.Request, ewb bool) 
 		return nil, false
 	}
 	return sess, true
+}
+
+// gstinDetails answers NIC's Get GSTIN Details for any GSTIN of a GST
+// state (the emulator has no taxpayer master): a business call with no
+// body, whose answer is encrypted under the SEK like Generate IRN's.
+func (s *Server) gstinDetails(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.nicSessionOf(w, r, false)
+	if !ok {
+		return
+	}
+	gstin := r.PathValue("gstin")
+	if gstinStateCode(gstin) == "" {
+		s.nicFail(w, einvUnknownGSTIN)
+		return
+	}
+	out, _ := json.Marshal(map[string]any{"Gstin": gstin, "TradeName": "SANDBOX TRADERS " + gstin[2:7], "LegalName": "Sandbox Traders",
+		"AddrBnm": "Sandbox House", "AddrLoc": "Mumbai", "StateCode": gstin[:2], "AddrPncd": 400001, "TxpType": "REG",
+		"Status": "ACT", "BlkStatus": "U"})
+	data, _ := gstcrypto.EncryptNICRequest(sess.sek, out)
+	s.writeJSON(w, 200, map[string]any{"Status": 1, "Data": data, "ErrorDetails": nil, "InfoDtls": nil})
 }
 
 type invoice struct {

@@ -101,17 +101,18 @@ type Server struct {
 	gstnKey, nicKey, signKey    *rsa.PrivateKey
 	gstnCert, nicCert, signCert []byte // PEM
 
-	mu          sync.Mutex
-	faults      []Fault
-	gstn        map[string]*gstnSession // by auth token
-	gstnOTP     map[string][]byte       // session key (state and user) → app key of the last OTPREQUEST
-	nic         map[string]*nicSession  // by auth token (e-invoice and e-way bill)
-	irns        map[string]bool         // generated document numbers
-	counter     int64
-	returns     map[string][]json.RawMessage // gstin|ret_period → saved payloads
-	requests    int64
-	stats       map[string]*SessionStats // by SessionStats.Session
-	ewbAuthHits map[string]*authWindow   // e-way bill ACCESSTOKEN requests by GSTIN and user
+	mu            sync.Mutex
+	faults        []Fault
+	gstn          map[string]*gstnSession // by auth token
+	gstnRefreshed map[string]bool         // auth tokens a REFRESHTOKEN replaced
+	gstnOTP       map[string][]byte       // session key (state and user) → app key of the last OTPREQUEST
+	nic           map[string]*nicSession  // by auth token (e-invoice and e-way bill)
+	irns          map[string]bool         // generated document numbers
+	counter       int64
+	returns       map[string][]json.RawMessage // gstin|ret_period → saved payloads
+	requests      int64
+	stats         map[string]*SessionStats // by SessionStats.Session
+	ewbAuthHits   map[string]*authWindow   // e-way bill ACCESSTOKEN requests by GSTIN and user
 }
 
 // New makes an emulator with fresh keys.
@@ -128,7 +129,7 @@ func New(opts Options) (*Server, error) {
 	if opts.EWBAuthLimit == 0 {
 		opts.EWBAuthLimit = 5
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux(), gstn: map[string]*gstnSession{}, gstnOTP: map[string][]byte{},
+	s := &Server{opts: opts, mux: http.NewServeMux(), gstn: map[string]*gstnSession{}, gstnRefreshed: map[string]bool{}, gstnOTP: map[string][]byte{},
 		nic: map[string]*nicSession{}, irns: map[string]bool{}, returns: map[string][]json.RawMessage{},
 		stats: map[string]*SessionStats{}, ewbAuthHits: map[string]*authWindow{}}
 	var err error
@@ -174,7 +175,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests++
 	s.mu.Unlock()
 	if f, ok := s.takeFault(r); ok {
-		if f.applyBefore(rec, s, r.URL.Path) {
+		if f.applyBefore(rec, s, r) {
 			s.log(r, rec.status)
 			return
 		}

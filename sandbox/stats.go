@@ -7,8 +7,9 @@ import (
 )
 
 // The emulator counts, per session, what a well-behaved client keeps rare:
-// OTP requests, authentications while a session is still alive, refreshes,
-// and calls made with an expired token. Tests read the counts at
+// OTP requests, authentications while a session is still alive, refreshes
+// (and second refreshes of one token), and calls made with an expired
+// token. Tests read the counts at
 // GET /_sandbox/stats and clear them with DELETE /_sandbox/stats.
 //
 // A session is who the provider logs in, so a token chain keeps one entry
@@ -52,6 +53,15 @@ type SessionStats struct {
 	// ExpiredTokenRequests counts requests that carried a token of the
 	// session after it expired (business calls, REFRESHTOKEN, LOGOUT).
 	ExpiredTokenRequests int64 `json:"expired_token_requests"`
+	// DuplicateRefreshRequests counts the refreshes (among
+	// RefreshRequests) of a token that had been replaced already, the
+	// second refresh of one window: GSTN REFRESHTOKENs presenting a token
+	// an earlier REFRESHTOKEN replaced; e-invoice ForceRefreshAccessToken
+	// auths while the live token is in the first half of its lifetime,
+	// that is, just issued (NIC's force refresh names no token; no client
+	// refreshes at its margin that early, since margins are at most a
+	// quarter of the lifetime).
+	DuplicateRefreshRequests int64 `json:"duplicate_refresh_requests"`
 }
 
 // sessionID names a session; see SessionStats.Session.

@@ -1,7 +1,11 @@
 package sandbox
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -105,5 +109,95 @@ func TestStatsReset(t *testing.T) {
 	g.gstnLogin(gstnHeaders("27"), 32) // the token from before the reset is alive
 	if st := g.statsOf("gstn/27/sandbox_user"); st.AuthRequests != 1 || st.ReauthRequests != 1 || st.OTPRequests != 1 {
 		t.Fatalf("%+v", st)
+	}
+}
+
+// TestStatsDuplicateRefreshes: a second refresh of one window is counted
+// as a duplicate: GSTN, the REFRESHTOKEN of a token another REFRESHTOKEN
+// replaced; e-invoice, a forced refresh while the live token is in the
+// first half of its lifetime.
+func TestStatsDuplicateRefreshes(t *testing.T) {
+	g := newRig(t, Options{TokenLifetime: time.Hour})
+	h := gstnHeaders("27")
+	first := g.gstnLogin(h, 32)
+	g.advance(50 * time.Minute)
+	second, _ := g.gstnRefresh(h, first, 32)
+	if _, m := g.gstnRefresh(h, first, 32); errorCodeOf(t, m) != "AUTH4033" {
+		t.Fatalf("refreshing the replaced token again: %v", m)
+	}
+	g.gstnRefresh(h, second, 32) // early, but of the live token: no duplicate
+	if st := g.statsOf("gstn/27/sandbox_user"); st.RefreshRequests != 3 || st.DuplicateRefreshRequests != 1 {
+		t.Fatalf("GSTN %+v, want 3 refreshes of which 1 duplicate", st)
+	}
+
+	g = newRig(t, Options{TokenLifetime: 20 * time.Minute})
+	g.einvAuth(gstin, 32, false)
+	g.advance(15 * time.Minute)
+	g.einvAuth(gstin, 32, true) // at 3/4 of the lifetime: a refresh
+	g.advance(9 * time.Minute)
+	g.einvAuth(gstin, 32, true) // 9 of 20 minutes into the new token: a duplicate
+	g.advance(time.Minute)
+	g.einvAuth(gstin, 32, true) // at half the lifetime: a refresh again
+	st := g.statsOf("einvoice/sandbox-client/" + gstin + "/sandbox_user")
+	if st.RefreshRequests != 3 || st.DuplicateRefreshRequests != 1 {
+		t.Fatalf("e-invoice %+v, want 3 refreshes of which 1 duplicate", st)
+	}
+}
+
+// TestStallDropsARequestWhoseClientLeft: a stalled request is handled once
+// the wait is over; one whose client went away meanwhile never is.
+func TestStallDropsARequestWhoseClientLeft(t *testing.T) {
+	g := newRig(t, Options{TokenLifetime: time.Hour})
+	h := gstnHeaders("27")
+	l := g.gstnLogin(h, 32)
+	refresh := func(ctx context.Context) error {
+		b, _ := json.Marshal(map[string]string{"action": "REFRESHTOKEN", "app_key": b64(ecbEncrypt(l.ek, randomBytes(32))),
+			"username": Username, "auth_token": l.token})
+		req, _ := http.NewRequestWithContext(ctx, "POST", g.base+"/taxpayerapi/v1.0/authenticate", bytes.NewReader(b))
+		for k, v := range h {
+			req.Header[k] = []string{v}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	g.srv.Inject(Fault{Kind: "stall", DelayMs: 1000, PathPrefix: "/taxpayerapi/v1.0/authenticate"})
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if err := refresh(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a client that gave up: %v", err)
+	}
+	time.Sleep(1200 * time.Millisecond) // past the stall
+	if st := g.statsOf("gstn/27/sandbox_user"); st.RefreshRequests != 0 {
+		t.Fatalf("%+v: the abandoned refresh was handled", st)
+	}
+	g.srv.Inject(Fault{Kind: "stall", DelayMs: 100})
+	if err := refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := g.statsOf("gstn/27/sandbox_user"); st.RefreshRequests != 1 {
+		t.Fatalf("%+v: the patient refresh was not handled", st)
+	}
+}
+
+// TestGSTINDetails: a business call with the e-invoice token, answered
+// under the SEK; a text that is no GSTIN is 3028.
+func TestGSTINDetails(t *testing.T) {
+	g := newRig(t, Options{})
+	l, _ := g.einvAuth(gstin, 32, false)
+	h := einvHeaders(gstin, "AuthToken", l.token, "user_name", Username)
+	_, m := g.call("GET", "/eivital/v1.03/Master/gstin/29AABCU9603R1ZJ", h, nil)
+	var d map[string]any
+	if m["Status"] != float64(1) || json.Unmarshal(ecbDecrypt(t, l.sek, unb64(t, m["Data"].(string))), &d) != nil || d["Gstin"] != "29AABCU9603R1ZJ" {
+		t.Fatalf("GSTIN details: %v %v", m, d)
+	}
+	if _, m := g.call("GET", "/eivital/v1.03/Master/gstin/NOTAGSTIN", h, nil); errorCodeOf(t, m) != "3028" {
+		t.Fatalf("not a GSTIN: %v", m)
+	}
+	h["AuthToken"] = "einv-unknown"
+	if _, m := g.call("GET", "/eivital/v1.03/Master/gstin/29AABCU9603R1ZJ", h, nil); errorCodeOf(t, m) != "1005" {
+		t.Fatalf("unknown token: %v", m)
 	}
 }
