@@ -14,6 +14,12 @@
 //   OAUTH_REFRESH_TOKEN_TTL  refresh token lifetime in seconds (default 3600)
 //   OAUTH_LOG                "1" logs one line per request (method, path, status) to stderr
 //
+// Besides oidc-provider's endpoints it serves, for the tests' counts (README.md,
+// "Counts"): GET /api/resource, a resource server that takes the JWT access
+// tokens this server issues and counts calls made with an expired or unknown
+// token; GET /_admin/stats (and DELETE, to clear) for those counts and the token
+// requests per client.
+//
 // See README.md for the clients, resources and endpoints it serves.
 
 import * as crypto from 'node:crypto';
@@ -221,6 +227,111 @@ function providerConfiguration() {
   };
 }
 
+// Counts for the tests: token requests per client, and the resource's calls.
+// A token request is "early" when it arrives while the client's newest access
+// token is in the first half of its lifetime: a second token in one window,
+// which no client refreshing at its margin (at most a quarter of the lifetime,
+// and a little jitter, before expiry) asks for.
+let stats;
+function resetStats() {
+  stats = { clients: {}, resource: { calls: 0, ok: 0, expired_token_calls: 0, unknown_token_calls: 0 } };
+}
+resetStats();
+
+function clientStats(id) {
+  stats.clients[id] ??= { token_requests: 0, tokens_issued: 0, early_token_requests: 0, resource_calls: 0 };
+  return stats.clients[id];
+}
+
+// The newest access token issued to each client: when, and for how long.
+const newestToken = new Map();
+
+async function countTokenRequests(ctx, next) {
+  if (ctx.method !== 'POST' || ctx.path !== '/token') {
+    await next();
+    return;
+  }
+  const arrived = Date.now();
+  try {
+    await next();
+  } finally {
+    const id = ctx.oidc?.client?.clientId ?? '(unauthenticated)';
+    const c = clientStats(id);
+    c.token_requests += 1;
+    const newest = newestToken.get(id);
+    if (newest && arrived < newest.issuedAt + (newest.lifetime * 1000) / 2) {
+      c.early_token_requests += 1;
+    }
+    if (ctx.status === 200 && ctx.body && typeof ctx.body.access_token === 'string') {
+      c.tokens_issued += 1;
+      newestToken.set(id, { issuedAt: arrived, lifetime: Number(ctx.body.expires_in) || accessTokenTTL });
+    }
+  }
+}
+
+const b64url = (text) => Buffer.from(text, 'base64url');
+const publicKey = crypto.createPublicKey(privateKey);
+
+// verifyAccessToken checks a JWT access token of this server (RFC 9068) for
+// the JWT resource: 'ok' with its claims, 'expired' (a valid token past exp),
+// or 'unknown' (anything else: no token, not a JWT, another key, another
+// audience, a bad signature).
+function verifyAccessToken(authorization) {
+  const m = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(authorization ?? '');
+  if (!m) return { verdict: 'unknown' };
+  let header;
+  let claims;
+  try {
+    header = JSON.parse(b64url(m[1]).toString('utf8'));
+    claims = JSON.parse(b64url(m[2]).toString('utf8'));
+  } catch {
+    return { verdict: 'unknown' };
+  }
+  if (header.alg !== 'RS256' || header.kid !== signingKey.kid) return { verdict: 'unknown' };
+  const signed = crypto.verify('RSA-SHA256', Buffer.from(`${m[1]}.${m[2]}`), publicKey, b64url(m[3]));
+  const audience = [].concat(claims.aud ?? []);
+  if (!signed || !audience.includes(RESOURCE_JWT) || typeof claims.exp !== 'number') return { verdict: 'unknown' };
+  if (Date.now() >= claims.exp * 1000) return { verdict: 'expired', claims };
+  return { verdict: 'ok', claims };
+}
+
+function sendJSON(res, status, body, headers = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+// serveTestEndpoints answers /api/resource and /_admin/stats; false for any
+// other path (oidc-provider's).
+function serveTestEndpoints(req, res) {
+  const path = new URL(req.url, 'http://x').pathname;
+  if (path === '/api/resource') {
+    if (req.method !== 'GET') return sendJSON(res, 405, { error: 'method_not_allowed' }), true;
+    stats.resource.calls += 1;
+    const { verdict, claims } = verifyAccessToken(req.headers.authorization);
+    if (verdict !== 'ok') {
+      stats.resource[verdict === 'expired' ? 'expired_token_calls' : 'unknown_token_calls'] += 1;
+      const description = verdict === 'expired' ? 'the access token expired' : 'the access token is not one of this server';
+      // RFC 6750 §3.1.
+      sendJSON(res, 401, { error: 'invalid_token', error_description: description },
+        { 'www-authenticate': `Bearer error="invalid_token", error_description="${description}"` });
+      return true;
+    }
+    stats.resource.ok += 1;
+    clientStats(claims.client_id).resource_calls += 1;
+    sendJSON(res, 200, { ok: true, client_id: claims.client_id, exp: claims.exp });
+    return true;
+  }
+  if (path === '/_admin/stats') {
+    if (req.method === 'GET') sendJSON(res, 200, stats);
+    else if (req.method === 'DELETE') {
+      resetStats();
+      sendJSON(res, 200, stats);
+    } else sendJSON(res, 405, { error: 'method_not_allowed' });
+    return true;
+  }
+  return false;
+}
+
 const server = http.createServer();
 server.listen(port, host, () => {
   const address = server.address();
@@ -234,10 +345,14 @@ server.listen(port, host, () => {
       process.stderr.write(`oauth-server: ${ctx.method} ${ctx.path} ${ctx.status}\n`);
     });
   }
+  provider.use(countTokenRequests);
   provider.on('server_error', (ctx, err) => {
     process.stderr.write(`oauth-server: server_error on ${ctx.path}: ${err.stack || err}\n`);
   });
-  server.on('request', provider.callback());
+  const callback = provider.callback();
+  server.on('request', (req, res) => {
+    if (!serveTestEndpoints(req, res)) callback(req, res);
+  });
   const urlFile = process.env.OAUTH_URL_FILE || process.env.E2E_URL_FILE;
   if (urlFile) {
     fs.writeFileSync(`${urlFile}.tmp`, `${issuer}\n`);
