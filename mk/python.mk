@@ -23,7 +23,7 @@ python-wheel: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(wild
 	rm -rf $(PY_DIR)/gstauth/_lib $(PY_DIR)/build $(PY_DIR)/*.egg-info
 	@ls $(BUILD)/dist/gstauth-*.whl
 
-test-python: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm test-python-wheel python-redis-server
+test-python: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm test-python-wheel
 	cd $(PY_DIR) && $(abspath $(VPY)) -m pytest -q -rfE tests
 
 # Installs the wheel into a fresh virtual environment with no Go on PATH and runs a smoke call on both backends.
@@ -53,9 +53,3 @@ bench-python: $(VENV)/.stamp $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm
 	$(VPY) $(PY_DIR)/benchmarks/bench_calls.py
 bench: bench-python
 
-# The Redis store's tests start redis-server instances of their own (Debian's redis-server 7.0), installed here when
-# the machine lacks it.
-.PHONY: python-redis-server
-python-redis-server:
-	@command -v redis-server >/dev/null || { echo "python: installing redis-server"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }

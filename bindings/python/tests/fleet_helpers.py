@@ -3,7 +3,6 @@ instances of the tests' own, and the worker functions that spawned processes run
 (multiprocessing passes it the parent's sys.path)."""
 import json
 import os
-import random
 import shutil
 import socket
 import subprocess
@@ -74,7 +73,7 @@ class TokenServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
@@ -151,23 +150,10 @@ def collect(results: Any, n: int, timeout: float = 60) -> List[Dict[str, Any]]:
 
 # --- redis-server instances of the tests' own ------------------------------------------------------------
 
-def free_port(cluster: bool = False) -> int:
-    """A free loopback port; for a cluster node, one whose bus port (port + 10000) is free too."""
-    if not cluster:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return int(s.getsockname()[1])
-    rng = random.Random()
-    for _ in range(100):
-        port = rng.randrange(20000, 50000)
-        try:
-            with socket.socket() as a, socket.socket() as b:
-                a.bind(("127.0.0.1", port))
-                b.bind(("127.0.0.1", port + 10000))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free port pair for a cluster node")
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _ping(port: int, timeout: float = 10) -> None:
@@ -185,8 +171,30 @@ def _ping(port: int, timeout: float = 10) -> None:
         time.sleep(0.05)
 
 
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+REDIS_SH = os.path.join(ROOT, "e2e", "scripts", "redis.sh")
+
+
+class ScriptRedis:
+    """A Redis instance of e2e/scripts/redis.sh (which installs redis-server when missing): one server, or a
+    three-node cluster with ``cluster=True``; persistence on. ``url`` is its store URL."""
+
+    def __init__(self, name: str, cluster: bool = False):
+        self.name = name
+        args = [REDIS_SH, "start", name] + (["--cluster"] if cluster else [])
+        r = subprocess.run(args, capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            raise RuntimeError(f"redis.sh start {name} failed:\n{r.stderr}")
+        addr = r.stdout.strip().splitlines()[-1]
+        self.url = ("redis-cluster://" if cluster else "redis://") + addr
+
+    def stop(self) -> None:
+        subprocess.run([REDIS_SH, "stop", self.name], capture_output=True, timeout=60)
+
+
 class RedisServer:
-    """One redis-server on loopback, in a temporary directory, no persistence unless asked; stopped by stop()."""
+    """One redis-server on loopback that a test stops and starts again itself (on the same port, from the same
+    data when persist is set)."""
 
     def __init__(self, port: Optional[int] = None, *args: str, persist: bool = False, dir: Optional[str] = None):
         exe = shutil.which("redis-server")
@@ -224,47 +232,6 @@ class RedisServer:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
-
-
-class RedisCluster:
-    """A three-node Redis Cluster (no replicas) on loopback."""
-
-    def __init__(self) -> None:
-        self.nodes: List[RedisServer] = []
-        try:
-            for _ in range(3):
-                d = tempfile.mkdtemp(prefix="gstauth-redis-cluster-")
-                self.nodes.append(RedisServer(free_port(cluster=True), "--cluster-enabled", "yes", "--cluster-config-file",
-                                              os.path.join(d, "nodes.conf"), "--cluster-node-timeout", "5000", dir=d))
-            cli = shutil.which("redis-cli") or "redis-cli"
-            subprocess.run([cli, "--cluster", "create", *[f"127.0.0.1:{n.port}" for n in self.nodes],
-                            "--cluster-replicas", "0", "--cluster-yes"], check=True, capture_output=True, timeout=60)
-            self._wait_ok()
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_ok(self) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            states = []
-            for n in self.nodes:
-                with socket.create_connection(("127.0.0.1", n.port), timeout=1) as c:
-                    c.sendall(b"CLUSTER INFO\r\n")
-                    states.append(b"cluster_state:ok" in c.recv(4096))
-            if all(states):
-                return
-            if time.monotonic() >= deadline:
-                raise RuntimeError("the Redis Cluster did not come up")
-            time.sleep(0.1)
-
-    @property
-    def url(self) -> str:
-        return "redis-cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
-
-    def stop(self) -> None:
-        for n in self.nodes:
-            n.stop()
 
 
 def record_of(store_url: str, keys_of: Any = None) -> Dict[str, Any]:
