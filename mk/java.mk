@@ -6,7 +6,7 @@
 #   make test-java-dist   → a plain program compiled with javac against the dist jar alone, run on each JDK and
 #                           backend with no Go and no Maven reachable
 #   make bench-java       → per-call overhead and the 5 MiB GSTN request against a JCE peer (bindings/java/README.md)
-#   make java-generate    → rewrites the checked-in ErrorCode enum from the library's error_codes op
+#   make java-generate    → rewrites the generated sources (ErrorCode, Types, Ops) from the schema: internal/gen
 #
 # The JDKs are found at build time (JAVA17_HOME / JAVA25_HOME, else /usr/lib/jvm, else the javac on PATH). Maven
 # runs on the newest one found, so the FFM class (Java 22, META-INF/versions/22) compiles; the rest targets Java 17.
@@ -89,11 +89,9 @@ test-java-dist: $(JAVA_JAR)
 	done; \
 	echo "test-java-dist: $$ran passed, 0 failed"
 
-java-generate: $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm java-jdks
-	$(JAVA_MVN) -DskipTests -Dskip.jdk17=true -Dskip.jdk25=true verify dependency:build-classpath \
-	  -Dmdep.outputFile=target/test.classpath
-	cd $(JAVA_DIR) && $(JAVA_MVN_HOME)/bin/java -cp target/test-classes:target/gstauth-$(JAVA_VER).jar:$$(cat target/test.classpath) \
-	  io.github.gstauth.ErrorCodeGenerator .
+# The typed surface is internal/gen's (go test ./internal/gen/ fails when it is stale); this rewrites every binding's.
+java-generate:
+	$(GO) run ./internal/gen
 
 # Per-call overhead beyond the C caller's own cost (measured here by the C harness of cshared/test) and the 5 MiB
 # GSTN request against a JCE pipeline; never asserted anywhere.
