@@ -7,7 +7,8 @@
 // Each session of the configuration is a gstauth session in the configured store (file:, redis://,
 // redis-cluster://), sealed with the first of seal_keys and opened with any of them, its lease held as
 // "<worker>:<pid>". Every call_interval_ms (±20 %) each session makes its one API call through gstauthFetch, the
-// package's fetch wrapper (token, headers, encryption, one replay after a rejected token, decryption). At
+// package's fetch wrapper (token, headers, encryption, one replay after a rejected token, decryption); `calls`
+// counts the answered ones, and an answer that is not ok (or no_data) is also an error. At
 // duration_ms or on SIGTERM (SIGINT) the worker lets the calls in flight finish, prints one line of JSON to
 // stdout and exits: 0, or 1 when something unexpected happened (the summary's errors). Everything else goes to
 // stderr, one line each, prefixed with the worker's name.
@@ -161,11 +162,9 @@ async function apiCall(m) {
   if (body !== undefined && body !== null) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await m.fetch(url, init);
   await res.arrayBuffer();
+  m.calls++; // an answered call; anything but ok or no_data is an unexpected one besides
   const o = observationOf(res);
-  if (o?.outcome === 'ok' || o?.outcome === 'no_data') {
-    m.calls++;
-    return;
-  }
+  if (o?.outcome === 'ok' || o?.outcome === 'no_data') return;
   const e = o?.error;
   unexpected(`${m.name}: ${method} ${url} answered ${res.status} (${o?.outcome ?? 'not observed'}${e ? `: ${e.code} ${e.provider_code ?? ''} ${e.message}` : ''})`);
 }
@@ -197,17 +196,16 @@ const progress = setInterval(() => {
 
 log(`started: store ${cfg.store}, holder ${holder}, lease ${leaseTtlMs} ms, ${members.length} sessions, every ${intervalMs} ms for ${durationMs} ms`);
 const runs = Promise.all(members.map((m) => run(m).catch((e) => unexpected(`${m.name}: ${e?.stack ?? e}`))));
-// Once stopping, the calls in flight get 10 s to finish (a call may be in a bounded wait for a renewal).
+// Once stopping, the calls in flight get 30 s to finish (a call may be in a bounded wait for a renewal).
 await new Promise((resolve) => {
   runs.then(resolve);
   const check = setInterval(() => {
     if (!stopping) return;
     clearInterval(check);
     setTimeout(() => {
-      const busy = members.filter((m) => m.busy).map((m) => m.name);
-      if (busy.length) log(`calls still in flight after 10 s: ${busy.join(', ')}; not counted`);
+      for (const m of members.filter((x) => x.busy)) unexpected(`${m.name}: its call did not end within 30 s of the stop`);
       resolve();
-    }, 10_000).unref();
+    }, 30_000);
   }, 50);
   runs.then(() => clearInterval(check));
 });
