@@ -41,3 +41,9 @@ test-abi: wasm cshared cli
 bench-abi: wasm cshared
 	$(GO) test -run '^$$' -bench . -benchmem ./wasm/host/ ./cshared/test/
 bench: bench-abi
+
+# Every command the README marks as runnable, run as written (e2e/scripts/readme-commands.sh).
+.PHONY: test-readme
+TEST_TARGETS += test-readme
+test-readme: cli
+	e2e/scripts/readme-commands.sh
