@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/google/go-cmp/cmp"
+	"github.com/tetratelabs/wazero"
 
 	"github.com/gstauth/gstauth/internal/abi"
 	"github.com/gstauth/gstauth/internal/vectors"
@@ -136,13 +138,20 @@ func TestPluginBadInput(t *testing.T) {
 
 // TestPluginMovesEveryLength: inputs and outputs of every length modulo 8
 // cross the boundary intact (the plugin moves 8 bytes a host call and
-// rewrites the last word; wasm/io.go). A raw decryption's output is its
+// rewrites the last word; wasm/io.go), small and over 64 KiB. A raw decryption's output is its
 // plaintext, so its frame takes every length; so do the encryption's input
 // frames and the JSON inputs.
 func TestPluginMovesEveryLength(t *testing.T) {
 	p := plugin(t)
 	params := []byte(`{"key":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}`)
+	lengths := []int{}
 	for n := 0; n <= 80; n++ {
+		lengths = append(lengths, n)
+	}
+	for n := 64<<10 - 80; n <= 64<<10+16; n++ {
+		lengths = append(lengths, n)
+	}
+	for _, n := range lengths {
 		data := make([]byte, n)
 		for i := range data {
 			data[i] = byte(i*7 + n)
@@ -219,5 +228,33 @@ func TestInstanceRandomIsSecure(t *testing.T) {
 	}
 	if a, b := key(sdkDefault()), key(sdkDefault()); a != b {
 		t.Logf("the SDK's default random source is no longer deterministic (%s, %s)", a, b)
+	}
+}
+
+// TestPluginImports: the plugin imports from extism:host/env only what it
+// always has. Every host provides these; the Java binding's own kernel
+// links nothing else, so a new import is a change of the plugin's contract.
+func TestPluginImports(t *testing.T) {
+	ctx := context.Background()
+	wasm, err := os.ReadFile(WasmPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	m, err := r.CompileModule(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range m.ImportedFunctions() {
+		if mod, name, _ := f.Import(); mod == "extism:host/env" {
+			got = append(got, name)
+		}
+	}
+	sort.Strings(got)
+	want := []string{"alloc", "error_set", "input_length", "input_load_u64", "input_load_u8", "output_set", "store_u64", "store_u8"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("extism:host/env imports (-want +got):\n%s", d)
 	}
 }
