@@ -479,9 +479,9 @@ class Session:
     def observe(self, response: Response, *, sent_at_ms: int, received_at_ms: Optional[int] = None,
                 access_token: Optional[str] = None) -> Observation:
         """After an ordinary API call: measure skew, classify the answer (the error catalogue) and mark a rejected
-        token. access_token is the token the call was made with. A shared session writes what a failed call
-        changed (a rejected token) to the store, reapplying it to a newer stored session when another process
-        wrote meanwhile."""
+        token. access_token is the token the call was made with. A shared session writes to the store what a failed
+        call changed in the session's plan (a rejected token: use → renew), reapplying it to a newer stored session
+        when another process wrote meanwhile; a change of nothing but the measured clock skew stays local."""
         received = max(self.clock() if received_at_ms is None else received_at_ms, sent_at_ms)
         wire = response._wire()
 
@@ -489,11 +489,13 @@ class Session:
             return _ops.session_observe(session=state, response=wire, sent_at_ms=sent_at_ms, received_at_ms=received,
                                         access_token=access_token, backend=self.backend)
         with self._state_lock:
-            out = apply(self._state)
+            before = self._state
+            out = apply(before)
             changed = self._set(out.session)
         if changed:
             self._changed()
-        if changed and self._member is not None and out.outcome not in ("ok", "no_data"):
+        if changed and self._member is not None and out.outcome not in ("ok", "no_data") and \
+                self._member.plans_differ(self, before, out.session):
             self._member.publish(self, reapply=lambda state: apply(state).session)
         return Observation(out.outcome, out.error)
 

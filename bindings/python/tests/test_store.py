@@ -369,3 +369,16 @@ def test_send_failures_in_the_token_loop(server):
     with pytest.raises(gstauth.GstAuthError) as e:
         fresh.ensure()
     assert isinstance(e.value.__cause__, ConnectionError)
+
+
+def test_a_failed_call_that_changes_no_plan_is_not_written(tmp_path, server):
+    """A provider error (or anything but a rejection) changes at most the measured skew: nothing for the fleet."""
+    from email.utils import formatdate
+    url = f"file:{tmp_path}"
+    s = _seed(url, server)
+    for _ in range(3):
+        seen = s.observe(gstauth.Response(404, {"Date": formatdate(time.time() + 90, usegmt=True)}, "{}"),
+                         sent_at_ms=fh.Clock()())
+        assert seen.outcome == "provider_error"
+    assert s.state.get("skew_ms"), "the skew was measured"
+    assert s.fleet_stats.writes == 1 and fh.record_of(url)["version"] == 1

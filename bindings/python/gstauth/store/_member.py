@@ -221,11 +221,21 @@ class Member:
             with s._state_lock:
                 current = s._state
                 again = reapply(current)
-                if again == current:
-                    return True  # the newer session already says it
                 s._set(again)
             s._changed()
+            if not self.plans_differ(s, current, again):
+                return True  # the change means nothing for the newer session (a rejection of a replaced token)
         return False
+
+    def plans_differ(self, s: "Session", before: SessionState, after: SessionState) -> bool:
+        """Whether a change alters what the session plans now (the core's answer: use, refresh, renew,
+        user_action). What does not (a clock skew measured) is not worth a write for the fleet."""
+        if before == after:
+            return False
+        now = s.clock()
+        a = _ops.session_plan(session=before, now_ms=now, backend=s.backend)
+        b = _ops.session_plan(session=after, now_ms=now, backend=s.backend)
+        return a["action"] != b["action"] or a["reason"] != b["reason"]
 
     # --- the token loop -----------------------------------------------------------------------------------
 
