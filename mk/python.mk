@@ -43,9 +43,10 @@ test-python-wheel: python-wheel
 	   assert script_dir().startswith(os.path.dirname(gstauth.__file__)) and "PEXPIRE" in script("lease")[0]; \
 	   print("wheel ok:", gstauth.__file__, m.version("gstauth"))'
 
-# mypy --strict on the package and its examples (configuration: pyproject.toml).
+# mypy --strict on the package, its examples and the fleet worker (configuration: pyproject.toml).
 lint-python: $(VENV)/.stamp
-	cd $(PY_DIR) && $(abspath $(VPY)) -m mypy --strict --cache-dir $(abspath $(CACHE))/mypy gstauth examples
+	cd $(PY_DIR) && $(abspath $(VPY)) -m mypy --strict --cache-dir $(abspath $(CACHE))/mypy gstauth examples \
+	  $(abspath e2e/fleet/python/worker.py)
 
 # Per-call overhead and payload throughput from Python, on both backends.
 .PHONY: bench-python
