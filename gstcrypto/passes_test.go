@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gstauth/gstauth/internal/ecb"
 )
@@ -302,8 +303,10 @@ func TestSecondCoreFollowerStops(t *testing.T) {
 		_, err = DecryptGSTNRequest(key, data[:len(data)-24]+"AAAAAAAA", "AAAA")
 		wantCode(t, err, CodeDecryptFailed)
 	}
-	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
-		runtime.Gosched()
+	// A goroutine that has delivered its MAC may take a moment to exit; a
+	// leaked one never does.
+	for deadline := time.Now().Add(2 * time.Second); runtime.NumGoroutine() > before && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
 	}
 	if runtime.NumGoroutine() > before {
 		t.Fatalf("%d goroutines left behind", runtime.NumGoroutine()-before)
