@@ -28,6 +28,9 @@
 // Sizes an attacker controls are checked against their limits (limits.go)
 // before anything is allocated for them.
 //
+// The payloads go through in one pass over cache-sized chunks, and large ones
+// on two cores (passes.go); docs/performance.md has the measurements.
+//
 // The token lifecycle built on top of this package (sessions, the planner,
 // the providers' requests and responses, sealing) is package core.
 package gstcrypto
