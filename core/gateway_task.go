@@ -70,7 +70,7 @@ func (gatewayTaskProvider) build(s *Session, step Step, c *Credentials, o *Reque
 	}
 	appKey := string(b64.Encode(key))
 	if c.PublicKey != "" {
-		if appKey, err = rsaAppKey(c, o, key); err != nil {
+		if appKey, err = rsaAppKey(c, key); err != nil {
 			return nil, err
 		}
 	}

@@ -210,7 +210,7 @@ func (gstnProvider) build(s *Session, step Step, c *Credentials, o *RequestOptio
 				return nil, err
 			}
 		}
-		if body["app_key"], err = rsaAppKey(c, o, key); err != nil {
+		if body["app_key"], err = rsaAppKey(c, key); err != nil {
 			return nil, err
 		}
 		body["action"] = "OTPREQUEST"
@@ -247,7 +247,7 @@ func (gstnProvider) build(s *Session, step Step, c *Credentials, o *RequestOptio
 		if s.AccessToken == "" || len(s.AppKey) != gstcrypto.AppKeySize {
 			return nil, newError(gstcrypto.CodeInvalidInput, "there is no GSTN session to log out of")
 		}
-		if body["app_key"], err = rsaAppKey(c, o, s.AppKey); err != nil {
+		if body["app_key"], err = rsaAppKey(c, s.AppKey); err != nil {
 			return nil, err
 		}
 		body["action"], body["auth_token"] = "LOGOUT", s.AccessToken
@@ -270,12 +270,12 @@ func (gstnProvider) build(s *Session, step Step, c *Credentials, o *RequestOptio
 var panPattern = regexp.MustCompile(`^[A-Z]{5}[0-9]{4}[A-Z]$`)
 
 // rsaAppKey encrypts an app key to the GSTN public key, base64.
-func rsaAppKey(c *Credentials, o *RequestOptions, key []byte) (string, error) {
+func rsaAppKey(c *Credentials, key []byte) (string, error) {
 	pub, err := publicKeyOf(c, "GSTN")
 	if err != nil {
 		return "", err
 	}
-	ct, err := gstcrypto.EncryptRSA(o.Random, pub, key)
+	ct, err := gstcrypto.EncryptRSA(pub, key)
 	if err != nil {
 		return "", err
 	}

@@ -39,7 +39,7 @@ func ExampleEncryptRSA() {
 		fmt.Println(err)
 		return
 	}
-	ct, err := gstcrypto.EncryptRSA(nil, pub, exampleAppKey)
+	ct, err := gstcrypto.EncryptRSA(pub, exampleAppKey)
 	if err != nil {
 		fmt.Println(err)
 		return

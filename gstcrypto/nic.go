@@ -66,7 +66,7 @@ func DecryptNICResponseRekData(sek, data []byte, rek, hmac string) ([]byte, erro
 // {action, username, password, app_key}) for the NIC public key:
 // base64(RSA-PKCS1-v1_5(base64(json))).
 func EncryptNICAuthPayload(pub *rsa.PublicKey, payload []byte) (string, error) {
-	ct, err := EncryptRSA(nil, pub, encodeB64(payload))
+	ct, err := EncryptRSA(pub, encodeB64(payload))
 	if err != nil {
 		return "", err
 	}

@@ -194,7 +194,7 @@ func FuzzParseRSAPublicKey(f *testing.F) {
 		if k.N.BitLen() < MinRSABits {
 			t.Fatalf("accepted a %d-bit key", k.N.BitLen())
 		}
-		if _, err := EncryptRSA(nil, k, []byte("k")); err != nil {
+		if _, err := EncryptRSA(k, []byte("k")); err != nil {
 			t.Fatalf("an accepted key does not encrypt: %v", err)
 		}
 	})

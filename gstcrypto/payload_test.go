@@ -211,18 +211,18 @@ func TestRSAKeysAndEncryption(t *testing.T) {
 				t.Fatal("not the test key")
 			}
 			appKey := testKey32(7)
-			ct, err := EncryptRSA(nil, pub, appKey)
+			ct, err := EncryptRSA(pub, appKey)
 			wantCode(t, err, "")
 			back, err := rsa.DecryptPKCS1v15(nil, priv, ct)
 			if err != nil || !bytes.Equal(back, appKey) {
 				t.Fatalf("PKCS#1 v1.5 decryption by the standard library failed: %v", err)
 			}
 			// Randomised padding: two encryptions differ.
-			ct2, _ := EncryptRSA(nil, pub, appKey)
+			ct2, _ := EncryptRSA(pub, appKey)
 			if bytes.Equal(ct, ct2) {
 				t.Fatal("two encryptions are equal")
 			}
-			_, err = EncryptRSA(nil, pub, make([]byte, pub.Size()-10))
+			_, err = EncryptRSA(pub, make([]byte, pub.Size()-10))
 			wantCode(t, err, CodeInvalidInput)
 		})
 	}
@@ -266,7 +266,7 @@ func TestRSAKeysAndEncryption(t *testing.T) {
 	}
 	_, err = ParseRSAPublicKey(make([]byte, MaxKeySize+1))
 	wantCode(t, err, CodeTooLarge)
-	_, err = EncryptRSA(nil, nil, []byte("x"))
+	_, err = EncryptRSA(nil, []byte("x"))
 	wantCode(t, err, CodeInvalidKey)
 	_, err = ParseRSAPrivateKey(signingTestFile(t, "weak-1024.key"))
 	wantCode(t, err, CodeInvalidKey)
@@ -624,10 +624,6 @@ func TestRandomFailure(t *testing.T) {
 	wantCode(t, err, CodeInternal)
 	_, _, _, err = EncryptNICResponseRek(iotest.ErrReader(errors.New("x")), testKey32(19), []byte("{}"))
 	wantCode(t, err, CodeInternal)
-	_, err = EncryptRSA(iotest.ErrReader(errors.New("x")), &gstnTestKey(t).PublicKey, []byte("k"))
-	if err == nil {
-		t.Fatal("RSA encryption without randomness succeeded")
-	}
 }
 
 func gstnTestKey(t *testing.T) *rsa.PrivateKey {

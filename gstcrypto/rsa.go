@@ -1,10 +1,10 @@
 package gstcrypto
 
 import (
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"io"
 )
 
 // MinRSABits is the smallest RSA modulus gstauth accepts.
@@ -83,16 +83,16 @@ func checkRSAPublic(pub any) (*rsa.PublicKey, error) {
 
 // EncryptRSA encrypts plaintext with RSAES-PKCS1-v1_5 (RFC 8017 §7.2), never
 // OAEP: GSTN encrypts the app key and NIC the auth payload this way (the
-// .NET sample calls RSA.Encrypt(bytes, false)). random is the padding's
-// entropy; nil means crypto/rand.
-func EncryptRSA(random io.Reader, pub *rsa.PublicKey, plaintext []byte) ([]byte, error) {
+// .NET sample calls RSA.Encrypt(bytes, false)). The padding's entropy
+// comes from crypto/rand: since Go 1.26 crypto/rsa takes no other source.
+func EncryptRSA(pub *rsa.PublicKey, plaintext []byte) ([]byte, error) {
 	if pub == nil {
 		return nil, newError(CodeInvalidKey, "no public key")
 	}
 	if max := pub.Size() - 11; len(plaintext) > max {
 		return nil, newError(CodeInvalidInput, "plaintext is %d bytes; a %d-bit RSA key takes at most %d", len(plaintext), pub.N.BitLen(), max)
 	}
-	ct, err := rsa.EncryptPKCS1v15(randOrDefault(random), pub, plaintext)
+	ct, err := rsa.EncryptPKCS1v15(rand.Reader, pub, plaintext)
 	if err != nil {
 		return nil, newError(CodeInvalidKey, "RSA encryption failed")
 	}

@@ -267,7 +267,7 @@ func opRSAEncrypt(in *rsaEncryptIn) (*rsaEncryptOut, error) {
 	if err != nil {
 		return nil, err
 	}
-	ct, err := gstcrypto.EncryptRSA(nil, pub, in.Plaintext)
+	ct, err := gstcrypto.EncryptRSA(pub, in.Plaintext)
 	if err != nil {
 		return nil, err
 	}
