@@ -8,6 +8,8 @@ TEST_TARGETS += test-go
 test-go:
 	$(GO) test -race -count=1 $(GO_PKGS)
 	$(GO) test -count=1 -run '^TestGSTNFileStreamsInConstantMemory$$' -v ./gstcrypto/
+	# The portable code the plugin and other CPUs run, without the assembly.
+	$(GO) test -count=1 -tags purego ./internal/ecb ./internal/b64 ./gstcrypto
 
 # Benchmarks of the payload path (numbers become targets later).
 bench:
