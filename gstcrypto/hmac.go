@@ -46,7 +46,7 @@ const (
 
 func newHMACSHA256(key []byte) *hmacSHA256 {
 	var pad [sha256.BlockSize]byte
-	m := &hmacSHA256{inner: sha256.New(), outer: sha256.New()}
+	m := &hmacSHA256{inner: newSHA256(), outer: newSHA256()}
 	hmacKeyPad(pad[:], key, hmacInnerPad)
 	m.inner.Write(pad[:])
 	hmacKeyPad(pad[:], key, hmacOuterPad)

@@ -123,7 +123,7 @@ func Encode(b []byte) []byte {
 
 // EncodeTo writes the text of b to dst, which must hold EncodedLen(len(b))
 // bytes.
-func EncodeTo(dst, b []byte) { std.Encode(dst, b) }
+func EncodeTo(dst, b []byte) { encodeTo(dst, b) }
 
 // EncodeToString returns the text of b.
 func EncodeToString(b []byte) string {

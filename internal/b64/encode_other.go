@@ -1,0 +1,5 @@
+//go:build !wasm
+
+package b64
+
+func encodeTo(dst, b []byte) { std.Encode(dst, b) }
