@@ -110,20 +110,26 @@ bench-java: $(JAVA_JAR)
 	done
 bench: bench-java
 
-# End-to-end: e2e/java/E2eTest.java (through Surefire, on the newest JDK) against the GST emulator and oidc-provider,
-# both started here on loopback and stopped on exit, also on failure.
+# End-to-end: e2e/java/E2eTest.java against the GST emulator and oidc-provider, and the shared session store
+# (io.github.gstauth.store: StoreTest, SharedProcessesTest with four child JVMs) against a Redis server and a
+# three-node Redis Cluster; through Surefire on the newest JDK. Every server is started here on loopback and stopped
+# on exit, also on failure.
 JAVA_E2E_SERVERS := $(abspath e2e/scripts)
 JAVA_E2E_JDK      = $(if $(JDK25_HOME),-Dskip.jdk17=true -Djdk25.java=$(JDK25_HOME)/bin/java,-Dskip.jdk25=true -Djdk17.java=$(JDK17_HOME)/bin/java)
 .PHONY: test-java-e2e demo-java
 TEST_TARGETS += test-java-e2e
 test-java-e2e: $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(BUILD)/gstauth oauth-server-deps java-jdks
 	@trap '$(JAVA_E2E_SERVERS)/server.sh stop java-e2e-sandbox >/dev/null; \
-	  $(JAVA_E2E_SERVERS)/stop-oauth-server.sh java-e2e-oauth >/dev/null' EXIT; \
+	  $(JAVA_E2E_SERVERS)/stop-oauth-server.sh java-e2e-oauth >/dev/null; \
+	  $(JAVA_E2E_SERVERS)/redis.sh stop java-e2e-redis; $(JAVA_E2E_SERVERS)/redis.sh stop java-e2e-cluster' EXIT; \
 	sandbox="$$($(JAVA_E2E_SERVERS)/server.sh start java-e2e-sandbox /_sandbox/health 30 -- \
 	  $(abspath $(BUILD))/gstauth sandbox --token-lifetime 30m)"; \
 	oauth="$$(OAUTH_ACCESS_TOKEN_TTL=120 $(JAVA_E2E_SERVERS)/start-oauth-server.sh java-e2e-oauth)"; \
-	export GSTAUTH_SANDBOX_URL="$$sandbox" GSTAUTH_OAUTH_URL="$$oauth"; \
-	$(JAVA_MVN) $(JAVA_E2E_JDK) -Dtest=E2eTest -Dsurefire.failIfNoSpecifiedTests=false verify
+	redis="$$($(JAVA_E2E_SERVERS)/redis.sh start java-e2e-redis)"; \
+	cluster="$$($(JAVA_E2E_SERVERS)/redis.sh start java-e2e-cluster --cluster)"; \
+	export GSTAUTH_SANDBOX_URL="$$sandbox" GSTAUTH_OAUTH_URL="$$oauth" GSTAUTH_TEST_REDIS="$$redis" \
+	  GSTAUTH_TEST_REDIS_CLUSTER="$$cluster" GSTAUTH_TEST_PROCESSES=1; \
+	$(JAVA_MVN) $(JAVA_E2E_JDK) -Dtest='E2eTest,StoreTest,SharedProcessesTest' -Dsurefire.failIfNoSpecifiedTests=false verify
 
 # The demo's Java part (mk/demo.mk runs it after Python and Node, with GSTAUTH_SANDBOX_URL and GSTAUTH_OAUTH_URL set):
 # e2e/java/Demo.java compiled with javac against the dist jar and its dependencies alone.

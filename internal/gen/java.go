@@ -57,7 +57,7 @@ func init() {
 	for _, k := range strings.Fields(`abstract assert boolean break byte case catch char class const continue default
 		do double else enum extends final finally float for goto if implements import instanceof int interface long
 		native new package private protected public return short static strictfp super switch synchronized this throw
-		throws transient try void volatile while true false null var yield record sealed permits`) {
+		throws transient try void volatile while true false null`) {
 		javaKeywords[k] = true
 	}
 }

@@ -2069,35 +2069,35 @@ public final class Ops {
     /**
      * The JSON form of SessionOpenInput.
      * @param keys {@code keys}: the keyring: every key a sealed session may name
-     * @param sealed_ {@code sealed}
+     * @param sealed {@code sealed}
      * @param account {@code account}: when given, the session must be for this account (optional: null when absent)
      * @param provider {@code provider}: when given, the session must be of this provider (optional: null when absent)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record SessionOpenInput(
             @JsonProperty("keys") List<Types.SealKey> keys,
-            @JsonProperty("sealed") String sealed_,
+            @JsonProperty("sealed") String sealed,
             @JsonProperty("account") String account,
             @JsonProperty("provider") Types.Provider provider) {
         /** Checks that the required members are there. */
         public SessionOpenInput {
             Objects.requireNonNull(keys, "keys");
-            Objects.requireNonNull(sealed_, "sealed_");
+            Objects.requireNonNull(sealed, "sealed");
         }
 
         /** The required members alone; every optional member absent. */
-        public SessionOpenInput(List<Types.SealKey> keys, String sealed_) {
-            this(keys, sealed_, null, null);
+        public SessionOpenInput(List<Types.SealKey> keys, String sealed) {
+            this(keys, sealed, null, null);
         }
 
         /** A copy with {@code account} set (null: absent). */
         public SessionOpenInput withAccount(String account) {
-            return new SessionOpenInput(keys, sealed_, account, provider);
+            return new SessionOpenInput(keys, sealed, account, provider);
         }
 
         /** A copy with {@code provider} set (null: absent). */
         public SessionOpenInput withProvider(Types.Provider provider) {
-            return new SessionOpenInput(keys, sealed_, account, provider);
+            return new SessionOpenInput(keys, sealed, account, provider);
         }
     }
 
@@ -2328,14 +2328,14 @@ public final class Ops {
 
     /**
      * The JSON form of SessionSealOutput.
-     * @param sealed_ {@code sealed}
+     * @param sealed {@code sealed}
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record SessionSealOutput(
-            @JsonProperty("sealed") String sealed_) {
+            @JsonProperty("sealed") String sealed) {
         /** Checks that the required members are there. */
         public SessionSealOutput {
-            Objects.requireNonNull(sealed_, "sealed_");
+            Objects.requireNonNull(sealed, "sealed");
         }
     }
 
@@ -2489,7 +2489,7 @@ public final class Ops {
      * @param action {@code action}
      * @param holder {@code holder}: a name unique to the process
      * @param nowMs {@code now_ms}: the host clock, Unix ms
-     * @param record_ {@code record}: the record as read from the file ({} before the first write)
+     * @param record {@code record}: the record as read from the file ({} before the first write)
      * @param ttlMs {@code ttl_ms}: the lease's time to live (take, extend): 1 s to 10 min (optional: null when absent)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -2497,73 +2497,73 @@ public final class Ops {
             @JsonProperty("action") Types.LeaseAction action,
             @JsonProperty("holder") String holder,
             @JsonProperty("now_ms") long nowMs,
-            @JsonProperty("record") Types.StoreRecord record_,
+            @JsonProperty("record") Types.StoreRecord record,
             @JsonProperty("ttl_ms") Long ttlMs) {
         /** Checks that the required members are there. */
         public StoreLeaseInput {
             Objects.requireNonNull(action, "action");
             Objects.requireNonNull(holder, "holder");
-            Objects.requireNonNull(record_, "record_");
+            Objects.requireNonNull(record, "record");
         }
 
         /** The required members alone; every optional member absent. */
-        public StoreLeaseInput(Types.LeaseAction action, String holder, long nowMs, Types.StoreRecord record_) {
-            this(action, holder, nowMs, record_, null);
+        public StoreLeaseInput(Types.LeaseAction action, String holder, long nowMs, Types.StoreRecord record) {
+            this(action, holder, nowMs, record, null);
         }
 
         /** A copy with {@code ttl_ms} set (null: absent). */
         public StoreLeaseInput withTtlMs(Long ttlMs) {
-            return new StoreLeaseInput(action, holder, nowMs, record_, ttlMs);
+            return new StoreLeaseInput(action, holder, nowMs, record, ttlMs);
         }
     }
 
     /**
      * The JSON form of StoreLeaseOutput.
      * @param granted {@code granted}
-     * @param record_ {@code record}: the record to write back (unchanged when not granted)
+     * @param record {@code record}: the record to write back (unchanged when not granted)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record StoreLeaseOutput(
             @JsonProperty("granted") boolean granted,
-            @JsonProperty("record") Types.StoreRecord record_) {
+            @JsonProperty("record") Types.StoreRecord record) {
         /** Checks that the required members are there. */
         public StoreLeaseOutput {
-            Objects.requireNonNull(record_, "record_");
+            Objects.requireNonNull(record, "record");
         }
     }
 
     /**
      * The JSON form of StoreWriteInput.
      * @param expectedVersion {@code expected_version}: the version the writer read
-     * @param record_ {@code record}
-     * @param sealed_ {@code sealed}
+     * @param record {@code record}
+     * @param sealed {@code sealed}
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record StoreWriteInput(
             @JsonProperty("expected_version") long expectedVersion,
-            @JsonProperty("record") Types.StoreRecord record_,
-            @JsonProperty("sealed") String sealed_) {
+            @JsonProperty("record") Types.StoreRecord record,
+            @JsonProperty("sealed") String sealed) {
         /** Checks that the required members are there. */
         public StoreWriteInput {
-            Objects.requireNonNull(record_, "record_");
-            Objects.requireNonNull(sealed_, "sealed_");
+            Objects.requireNonNull(record, "record");
+            Objects.requireNonNull(sealed, "sealed");
         }
     }
 
     /**
      * The JSON form of StoreWriteOutput.
-     * @param record_ {@code record}: the record to write back (unchanged when not written)
+     * @param record {@code record}: the record to write back (unchanged when not written)
      * @param version {@code version}: the record's version after the call
      * @param written {@code written}
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record StoreWriteOutput(
-            @JsonProperty("record") Types.StoreRecord record_,
+            @JsonProperty("record") Types.StoreRecord record,
             @JsonProperty("version") long version,
             @JsonProperty("written") boolean written) {
         /** Checks that the required members are there. */
         public StoreWriteOutput {
-            Objects.requireNonNull(record_, "record_");
+            Objects.requireNonNull(record, "record");
         }
     }
 

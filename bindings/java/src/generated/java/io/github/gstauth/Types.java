@@ -1368,13 +1368,13 @@ public final class Types {
      * The JSON form of StoreRecord.
      * @param version {@code version}
      * @param lease {@code lease} (optional: null when absent)
-     * @param sealed_ {@code sealed} (optional: null when absent)
+     * @param sealed {@code sealed} (optional: null when absent)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record StoreRecord(
             @JsonProperty("version") long version,
             @JsonProperty("lease") StoreLease lease,
-            @JsonProperty("sealed") String sealed_) {
+            @JsonProperty("sealed") String sealed) {
 
         /** The required members alone; every optional member absent. */
         public StoreRecord(long version) {
@@ -1383,12 +1383,12 @@ public final class Types {
 
         /** A copy with {@code lease} set (null: absent). */
         public StoreRecord withLease(StoreLease lease) {
-            return new StoreRecord(version, lease, sealed_);
+            return new StoreRecord(version, lease, sealed);
         }
 
         /** A copy with {@code sealed} set (null: absent). */
-        public StoreRecord withSealed(String sealed_) {
-            return new StoreRecord(version, lease, sealed_);
+        public StoreRecord withSealed(String sealed) {
+            return new StoreRecord(version, lease, sealed);
         }
     }
 
