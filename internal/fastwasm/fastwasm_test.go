@@ -121,3 +121,57 @@ func BenchmarkEncodeB64(b *testing.B) {
 		EncodeB64(dst, src)
 	}
 }
+
+// FuzzEncryptECB256: any key and any whole blocks give crypto/aes's bytes.
+func FuzzEncryptECB256(f *testing.F) {
+	f.Add(make([]byte, 32), make([]byte, 48))
+	f.Add(pattern(32, 1), pattern(16*9, 2))
+	f.Fuzz(func(t *testing.T, key, src []byte) {
+		if len(key) < 32 {
+			key = append(key, make([]byte, 32-len(key))...)
+		}
+		key = key[:32]
+		src = src[:len(src)/16*16]
+		block, _ := aes.NewCipher(key)
+		want := make([]byte, len(src))
+		for i := 0; i < len(src); i += 16 {
+			block.Encrypt(want[i:i+16], src[i:i+16])
+		}
+		got := make([]byte, len(src))
+		EncryptECB256(Expand256(key), got, src)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("key %x: differs from crypto/aes", key)
+		}
+	})
+}
+
+// FuzzSHA256: any message, written whole or in two parts, digests as
+// crypto/sha256 digests it.
+func FuzzSHA256(f *testing.F) {
+	f.Add(pattern(200, 3), 70)
+	f.Add([]byte{}, 0)
+	f.Fuzz(func(t *testing.T, msg []byte, cut int) {
+		if cut < 0 || cut > len(msg) {
+			cut = len(msg) / 2
+		}
+		d := NewSHA256()
+		d.Write(msg[:cut])
+		d.Write(msg[cut:])
+		if want := sha256.Sum256(msg); !bytes.Equal(d.Sum(nil), want[:]) {
+			t.Fatal("differs from crypto/sha256")
+		}
+	})
+}
+
+// FuzzEncodeB64: any bytes encode as encoding/base64 encodes them.
+func FuzzEncodeB64(f *testing.F) {
+	f.Add(pattern(100, 4))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		want := base64.StdEncoding.EncodeToString(src)
+		got := make([]byte, len(want))
+		EncodeB64(got, src)
+		if string(got) != want {
+			t.Fatal("differs from encoding/base64")
+		}
+	})
+}

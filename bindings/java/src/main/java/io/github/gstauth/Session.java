@@ -747,10 +747,32 @@ public class Session {
         return forState(options.copy().state(s));
     }
 
+    /**
+     * A session of the options' provider (or of their state's), as the instance of that provider's class
+     * ({@link GstnSession} for gstn, {@link EInvoiceSession} for nic_einvoice, ...).
+     */
+    public static Session of(Options options) {
+        Options o = options.copy();
+        if (o.state == null) {
+            if (o.provider == null) {
+                throw new IllegalArgumentException("a provider is required");
+            }
+            o.state = null;
+            Types.Provider p = o.provider;
+            o.provider = null;
+            return construct(p, o);
+        }
+        return forState(o);
+    }
+
     /** The session of the provider the options' state names, as the instance of that provider's class. */
     static Session forState(Options o) {
         Types.Provider p = Types.Provider.of(o.state.get("provider").asText());
         o.provider = null;
+        return construct(p, o);
+    }
+
+    private static Session construct(Types.Provider p, Options o) {
         return switch (p) {
             case GSTN -> new GstnSession(o);
             case GATEWAY_TASK -> new GatewayTaskSession(o);

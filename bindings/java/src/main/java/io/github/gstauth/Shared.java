@@ -288,6 +288,14 @@ final class Shared {
         if (rec == null || (!owner && refreshing)) {
             return;
         }
+        if (rec.version() < version) {
+            // The store lost the record (a Redis restarted without its data): this state is written again, under the
+            // lease, at the version the store has now.
+            emit("store_reset", Map.of("version", version));
+            version = rec.version();
+            unsaved = rec.version();
+            return;
+        }
         if (rec.version() > version && rec.sealed() != null) {
             ObjectNode state;
             try {
