@@ -34,8 +34,16 @@ $(BUILD)/gstauth: $(GO_SRC)
 
 # The plugin replays every vector through the Extism Go SDK; the shared library replays them from C, is hammered
 # from 8 threads and probed at its boundary; the generated exports must match the table.
-test-abi: wasm cshared cli
+# The code the plugin runs instead of the portable standard library (internal/fastwasm) and the packages that pick it
+# by build tag are tested again compiled to WebAssembly, under the wazero CLI.
+test-abi: wasm cshared cli $(BUILD)/wazero
 	$(GO) test -count=1 ./wasm/... ./cshared/... ./cmd/...
+	WAZERO_CLI=$(abspath $(BUILD)/wazero) GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 \
+		-exec $(abspath e2e/scripts/wasip1-exec.sh) ./internal/fastwasm ./internal/ecb ./internal/b64
+
+$(BUILD)/wazero: go.mod go.sum
+	@mkdir -p $(BUILD)
+	$(GO) build -o $@ github.com/tetratelabs/wazero/cmd/wazero
 
 # Per-call overhead and payload throughput of the plugin and the shared library (docs/abi.md).
 bench-abi: wasm cshared
