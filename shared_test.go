@@ -516,3 +516,52 @@ func TestSharedGSTNRejectionDuringARefresh(t *testing.T) {
 		t.Fatalf("the caller waited %d times, want once, for the refresher", w)
 	}
 }
+
+// TestSharedRefreshOutlivesARejectionWrittenMeanwhile: while the lease
+// holder's refresh is in flight, another process that saw the old token
+// rejected writes that rejection without the lease (as a host that writes
+// every observation at once does). The holder's write is refused; it
+// reads the rejected session, sees that its own token is newer, and
+// writes over it: the fleet keeps the new token and needs no new grant.
+func TestSharedRefreshOutlivesARejectionWrittenMeanwhile(t *testing.T) {
+	clk := newClock()
+	ts := newTokenServer(t, clk)
+	st, _ := gstauth.NewFileStore(t.TempDir())
+	account := uniqueAccount(t)
+	var log logLines
+	holder := sharedCC(t, ts, clk, st, account, "holder:1", gstauth.Shared{Log: log.add})
+	mustToken(t, holder, "tok-1")
+	<-ts.arrived
+	clk.SetMs(mustPlan(t, holder).RefreshAtMs)
+	release := ts.hold()
+	refreshed := make(chan tokenResult, 1)
+	go func() {
+		tok, err := holder.Token(context.Background())
+		refreshed <- tokenResult{tok, err}
+	}()
+	<-ts.arrived
+	k := holder.StoreKeys()
+	rec, _ := st.Read(t.Context(), k)
+	old, err := core.OpenSession(rec.Sealed, []core.SealKey{keyK1}, core.ProviderOAuthClientCredentials, account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Rejected = true
+	sealed, _ := core.SealSession(old, keyK1, nil)
+	if _, ok, err := st.Write(t.Context(), k, rec.Version, sealed); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	release()
+	if r := <-refreshed; r.err != nil || r.token != "tok-2" {
+		t.Fatalf("the holder got %q, %v", r.token, r.err)
+	}
+	rec, _ = st.Read(t.Context(), k)
+	kept, _ := core.OpenSession(rec.Sealed, []core.SealKey{keyK1}, core.ProviderOAuthClientCredentials, account)
+	if rec.Version != 3 || kept.AccessToken != "tok-2" || kept.Rejected || !log.has("writing over it") {
+		t.Fatalf("the store holds version %d with %q (rejected %v); want version 3 with tok-2; log %q", rec.Version, kept.AccessToken, kept.Rejected, log.lines)
+	}
+	mustToken(t, sharedCC(t, ts, clk, st, account, "other:2", gstauth.Shared{}), "tok-2")
+	if n := ts.requests.Load(); n != 2 {
+		t.Fatalf("%d token requests, want the grant and the refresh", n)
+	}
+}
