@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"io"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/gstauth/gstauth/gstcrypto"
@@ -44,14 +43,14 @@ const (
 	StepEVCOTP       Step = "evc_otp"
 )
 
-var gstinPattern = regexp.MustCompile(`^[0-9]{2}[0-9A-Z]{13}$`)
+var gstinPattern = lazyRegexp(`^[0-9]{2}[0-9A-Z]{13}$`)
 
 // StateCodeOf returns the state code of a GSTIN: its first two digits,
 // checked against the GST state codes (01–38, 97 other territory, 99
 // centre jurisdiction). GSTN answers AUTH4041 when the state-cd header and
 // the GSTIN disagree.
 func StateCodeOf(gstin string) (string, error) {
-	if !gstinPattern.MatchString(gstin) {
+	if !gstinPattern().MatchString(gstin) {
 		return "", newError(gstcrypto.CodeConfigInvalid, "GSTIN must be 15 characters: two digits then 13 of A-Z and 0-9")
 	}
 	sc := gstin[:2]
@@ -85,9 +84,9 @@ type GSTNHeaderOptions struct {
 }
 
 var (
-	retPeriodPattern  = regexp.MustCompile(`^(0[1-9]|1[0-2])[0-9]{4}$`)
-	txnPattern        = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	returnNamePattern = regexp.MustCompile(`^[A-Z0-9_-]{1,32}$`)
+	retPeriodPattern  = lazyRegexp(`^(0[1-9]|1[0-2])[0-9]{4}$`)
+	txnPattern        = lazyRegexp(`^[A-Za-z0-9_-]{1,64}$`)
+	returnNamePattern = lazyRegexp(`^[A-Z0-9_-]{1,32}$`)
 )
 
 // GSTNHeaders returns the headers of a GSTN call for the session (GSTN
@@ -113,11 +112,11 @@ func GSTNHeaders(s *Session, o GSTNHeaderOptions) (map[string]string, error) {
 			return nil, err
 		}
 	}
-	if o.RetPeriod != "" && !retPeriodPattern.MatchString(o.RetPeriod) {
+	if o.RetPeriod != "" && !retPeriodPattern().MatchString(o.RetPeriod) {
 		return nil, newError(gstcrypto.CodeInvalidInput, "ret_period must be MMYYYY")
 	}
 	for _, f := range [][2]string{{"rtn_typ", o.ReturnType}, {"userrole", o.UserRole}} {
-		if f[1] != "" && !returnNamePattern.MatchString(f[1]) {
+		if f[1] != "" && !returnNamePattern().MatchString(f[1]) {
 			return nil, newError(gstcrypto.CodeInvalidInput, "%s must be 1-32 characters of A-Z 0-9 _ -", f[0])
 		}
 	}
@@ -128,7 +127,7 @@ func GSTNHeaders(s *Session, o GSTNHeaderOptions) (map[string]string, error) {
 			return nil, newError(gstcrypto.CodeInternal, "the random source failed")
 		}
 		txn = hex.EncodeToString(b)
-	} else if !txnPattern.MatchString(txn) {
+	} else if !txnPattern().MatchString(txn) {
 		return nil, newError(gstcrypto.CodeInvalidInput, "txn must be 1-64 characters of A-Z a-z 0-9 _ -")
 	}
 	h := map[string]string{
@@ -254,7 +253,7 @@ func (gstnProvider) build(s *Session, step Step, c *Credentials, o *RequestOptio
 		s.Pending = &Pending{Step: step}
 	case StepEVCOTP:
 		pan, form := o.Params["pan"], o.Params["form_type"]
-		if !panPattern.MatchString(pan) || form == "" || len(form) > 32 {
+		if !panPattern().MatchString(pan) || form == "" || len(form) > 32 {
 			return nil, newError(gstcrypto.CodeInvalidInput, "EVCOTP needs params pan (10 characters, AAAAA9999A) and form_type")
 		}
 		q := url.Values{"action": {"EVCOTP"}, "pan": {pan}, "form_type": {form}}
@@ -267,7 +266,7 @@ func (gstnProvider) build(s *Session, step Step, c *Credentials, o *RequestOptio
 	return req, nil
 }
 
-var panPattern = regexp.MustCompile(`^[A-Z]{5}[0-9]{4}[A-Z]$`)
+var panPattern = lazyRegexp(`^[A-Z]{5}[0-9]{4}[A-Z]$`)
 
 // rsaAppKey encrypts an app key to the GSTN public key, base64.
 func rsaAppKey(c *Credentials, key []byte) (string, error) {

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"regexp"
 	"strings"
 	"time"
 
@@ -14,7 +13,7 @@ var ist = time.FixedZone("IST", 5*3600+1800)
 
 const nicExpiryLayout = "2006-01-02 15:04:05"
 
-var nicExpiryPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`)
+var nicExpiryPattern = lazyRegexp(`^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`)
 
 // ParseNICTokenExpiry parses a NIC TokenExpiry, "yyyy-MM-dd HH:mm:ss" with
 // no zone, as IST (UTC+05:30) whatever the host's zone, and returns Unix
@@ -24,7 +23,7 @@ func ParseNICTokenExpiry(v string) (int64, error) {
 	v = strings.TrimSpace(v)
 	// time.Parse alone is lenient (one-digit hours, extra spaces): the
 	// shape is checked first, and the value must format back to itself.
-	if !nicExpiryPattern.MatchString(v) {
+	if !nicExpiryPattern().MatchString(v) {
 		return 0, newError(gstcrypto.CodeInvalidInput, "TokenExpiry must be yyyy-MM-dd HH:mm:ss")
 	}
 	t, err := time.ParseInLocation(nicExpiryLayout, v, ist)

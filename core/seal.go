@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/gstauth/gstauth/gstcrypto"
@@ -26,12 +25,12 @@ type SealKey struct {
 const MaxSealKeys = 16
 
 var (
-	keyIDPattern       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	sealProviderFormat = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
+	keyIDPattern       = lazyRegexp(`^[A-Za-z0-9_-]{1,64}$`)
+	sealProviderFormat = lazyRegexp(`^[a-z0-9_]{1,64}$`)
 )
 
 func checkSealKey(k SealKey) error {
-	if !keyIDPattern.MatchString(k.ID) {
+	if !keyIDPattern().MatchString(k.ID) {
 		return newError(gstcrypto.CodeInvalidKey, "key id must be 1-64 characters of A-Z a-z 0-9 _ -")
 	}
 	if len(k.Key) != chacha20poly1305.KeySize {
@@ -133,7 +132,7 @@ func splitSealed(sealed string) (SealedHeader, string, []byte, error) {
 		return h, "", nil, gstcrypto.NewDecryptError()
 	}
 	f := strings.SplitN(rest, ".", 5)
-	if len(f) != 4 || !keyIDPattern.MatchString(f[0]) || !sealProviderFormat.MatchString(f[1]) {
+	if len(f) != 4 || !keyIDPattern().MatchString(f[0]) || !sealProviderFormat().MatchString(f[1]) {
 		return h, "", nil, gstcrypto.NewDecryptError()
 	}
 	account, err := b64url.DecodeString(f[2])

@@ -3,7 +3,6 @@ package core
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
 
 	"github.com/gstauth/gstauth/gstcrypto"
 )
@@ -63,7 +62,7 @@ const (
 // LeaseActions lists every lease action.
 var LeaseActions = []LeaseAction{LeaseTake, LeaseExtend, LeaseRelease}
 
-var holderPattern = regexp.MustCompile(`^[A-Za-z0-9_.:@/-]{1,128}$`)
+var holderPattern = lazyRegexp(`^[A-Za-z0-9_.:@/-]{1,128}$`)
 
 // Lease bounds: a lease shorter than a second cannot cover a request; one
 // longer than ten minutes leaves a fleet without its refresher too long
@@ -82,7 +81,7 @@ func LeaseRecord(r *StoreRecord, a LeaseAction, holder string, ttlMs, nowMs int6
 	if r == nil {
 		return false, newError(gstcrypto.CodeInvalidInput, "no record")
 	}
-	if !holderPattern.MatchString(holder) {
+	if !holderPattern().MatchString(holder) {
 		return false, newError(gstcrypto.CodeInvalidInput, "a lease holder is 1-128 characters of A-Z a-z 0-9 _ . : @ / -")
 	}
 	if nowMs < 0 {
