@@ -476,11 +476,14 @@ func TestSharedGSTNRejectionDuringARefresh(t *testing.T) {
 
 	// The refresh's answer is held here, once the emulator has ended the
 	// old token, until the other process's call with it was answered.
+	before := r.net.count(returns)
+	processed := make(chan struct{})
 	hold := func(req *http.Request) {
 		if req.URL.Path != "/taxpayerapi/v1.0/authenticate" {
 			return
 		}
-		for before := r.net.count(returns); r.net.count(returns) < before+1; {
+		close(processed)
+		for deadline := time.Now().Add(5 * time.Second); r.net.count(returns) == before && time.Now().Before(deadline); {
 			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -492,9 +495,7 @@ func TestSharedGSTNRejectionDuringARefresh(t *testing.T) {
 		_, err := refresher.Token(context.Background())
 		refreshed <- err
 	}()
-	for r.net.count("/taxpayerapi/v1.0/authenticate") < 3 { // OTPREQUEST, AUTHTOKEN, REFRESHTOKEN
-		time.Sleep(time.Millisecond)
-	}
+	<-processed // the emulator has ended the old token
 	resp, err := call()
 	if err != nil {
 		t.Fatalf("the call that met the refresh: %v", err)
