@@ -411,11 +411,18 @@ class Session {
   /**
    * Writes the state at `base` (the version it was read at): the new version on success; a refused write opens
    * the newer session (this change is fenced off); a store failure leaves the change unsaved, retried later.
+   *
+   * baseToken (an exchange under the lease: the token the state had at `base`): when the newer stored session
+   * still holds that token, no one replaced it meanwhile; the newer version only says something about it (a host
+   * that writes a rejection seen on an API call without the lease, say, which a refresh causes when the provider
+   * ends the old token as it issues the new one). This state, with the token that replaced it, is then newer than
+   * that, and is written over it rather than lost.
    */
-  async #write(base) {
+  async #write(base, baseToken) {
     const link = this.#shared;
-    const sealed = link.seal(this.#state);
-    for (let attempt = 0; attempt < 3; attempt++) {
+    const mine = this.#state;
+    let sealed = link.seal(mine);
+    for (let attempt = 0, refused = 0; attempt < 3; attempt++) {
       const r = await link.write(base, sealed);
       if (r === null) {
         await new Promise((res) => setTimeout(res, 100 * (attempt + 1)));
@@ -428,7 +435,16 @@ class Session {
       }
       link.unsaved = null;
       await this.#pull(true);
-      return false;
+      const replaced = baseToken !== undefined && (mine.access_token ?? '') !== baseToken;
+      if (!replaced || link.unopenable || link.version <= base || (this.#state.access_token ?? '') !== baseToken ||
+        ++refused > 2) {
+        return false;
+      }
+      link.emit('write_over', { version: link.version });
+      this.#state = mine;
+      base = link.version;
+      sealed = link.seal(mine);
+      attempt = -1; // a store failure from here on is retried as from the start
     }
     link.unsaved = { base };
     link.emit('unsaved', { base });
@@ -469,6 +485,7 @@ class Session {
     try {
       await this.#pull(true);
       const base = link.version;
+      const baseToken = this.#state.access_token ?? '';
       const before = JSON.stringify(this.#state);
       let result;
       let failure;
@@ -480,7 +497,7 @@ class Session {
         failure = e;
       }
       let fenced = false;
-      if (JSON.stringify(this.#state) !== before) fenced = !(await this.#write(base)) && link.unsaved === null;
+      if (JSON.stringify(this.#state) !== before) fenced = !(await this.#write(base, baseToken)) && link.unsaved === null;
       if (failed) throw failure;
       return { result, fenced };
     } finally {

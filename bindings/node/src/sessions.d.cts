@@ -72,6 +72,10 @@ export interface SealingKey {
 export type StoreEvent = { id: string; provider: Provider; account: string } & (
   | { type: 'opened' | 'written'; version: number }
   | { type: 'write_refused'; expected: number; version: number }
+  /** A refused write whose newer version still held the token this refresh replaced: written over it. */
+  | { type: 'write_over'; version: number }
+  /** The store lost the record (version 0 again): the state is written again under the lease. */
+  | { type: 'store_reset'; version: number }
   | { type: 'lease_taken'; holder: string; ttlMs: number }
   | { type: 'lease_lost'; holder: string }
   | { type: 'lease_released'; holder: string; held: boolean }

@@ -99,6 +99,31 @@ describe('shared sessions', () => {
     assert.equal((await store.read(a.shared.keys)).version, 2);
   });
 
+  test('a refresh is not lost to a write made without the lease that only marks the old token rejected', async () => {
+    // A provider that ends the old token as it issues the new one rejects calls made with it meanwhile; a host
+    // that stores such a rejection without the lease moves the record on under the refresher.
+    const store = new FileStore(tmpDir());
+    const ep = endpoint((n) => (n === 2 ? 300 : 10));
+    const clock = clockAt(T0);
+    const a = member(store, ep, clock, 'a');
+    await a.ensure();
+    const keys = a.shared.keys;
+    clock.t = DUE;
+    const refreshing = a.ensure();
+    await sleep(100);
+    const rec = await store.read(keys);
+    const other = Session.open(rec.sealed, { k1: KEY1 }, { clock });
+    await other.observe({ status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: '' },
+      { accessToken: 'tok-1' });
+    assert.equal(other.plan().action, 'renew');
+    assert.equal((await store.write(keys, rec.version, other.seal(KEY1, 'k1'))).written, true);
+    assert.equal(await refreshing, 'tok-2');
+    assert.ok(a.events.some((e) => e.type === 'write_refused') && a.events.some((e) => e.type === 'write_over'));
+    assert.equal((await store.read(keys)).version, 3);
+    assert.equal(await storedToken(store, keys), 'tok-2');
+    assert.equal(ep.calls, 2, 'no renewal after the refresh');
+  });
+
   test('sealing keys rotate: [k1] → [k2, k1] reseals with k2 at its next write; [k2] alone then opens it', async () => {
     const store = new FileStore(tmpDir());
     const ep = endpoint();

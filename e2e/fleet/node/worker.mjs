@@ -83,6 +83,9 @@ function storeEvent(session, e) {
     case 'write_refused':
       log(`${session}: write at v${e.expected} refused (the store is at v${e.version}): the newer session is opened`);
       break;
+    case 'write_over':
+      log(`${session}: the newer v${e.version} still held the token this refresh replaced: written over it`);
+      break;
     case 'store_reset':
       log(`${session}: the store lost the record (this process was at v${e.version}); it is written again`);
       break;
