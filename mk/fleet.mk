@@ -33,6 +33,7 @@ test-store:
 	  | grep -E '^(--- |ok|FAIL|PASS)|    --- |_test.go'
 
 test-fleet: $(FLEET_DEPS) $(FLEET_JAVA) oauth-server-deps
+	$(GO) test -count=1 ./e2e/fleet/
 	@$(fleet_run)
 
 demo-fleet: $(FLEET_DEPS)
