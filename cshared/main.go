@@ -49,7 +49,7 @@ func goBytes(p *C.uint8_t, n C.int64_t) ([]byte, bool) {
 	if n == 0 {
 		return nil, true
 	}
-	return C.GoBytes(unsafe.Pointer(p), C.int(n)), true
+	return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))...), true
 }
 
 // view returns the caller's bulk data as a slice without copying it: raw
@@ -72,18 +72,26 @@ func put(b []byte, out **C.uint8_t, outLen *C.int64_t) {
 		*out, *outLen = nil, 0
 		return
 	}
-	if len(b) > 0 {
-		C.memcpy(m, unsafe.Pointer(&b[0]), C.size_t(len(b)))
-	}
-	*(*byte)(unsafe.Add(m, len(b))) = 0
+	dst := unsafe.Slice((*byte)(m), len(b)+1)
+	copy(dst, b)
+	dst[len(b)] = 0
 	*out, *outLen = (*C.uint8_t)(m), C.int64_t(len(b))
 }
 
+// opName reads the op's C string, at most 256 bytes (the table refuses
+// names over 64). The copying here and in goBytes and put is plain Go code
+// over C memory, not calls into C: a cgo call costs more than copying a
+// small input.
 func opName(op *C.char) string {
 	if op == nil {
 		return ""
 	}
-	return C.GoStringN(op, C.int(C.strnlen(op, 256)))
+	p := unsafe.Pointer(op)
+	n := 0
+	for n < 256 && *(*byte)(unsafe.Add(p, n)) != 0 {
+		n++
+	}
+	return string(unsafe.Slice((*byte)(p), n))
 }
 
 func internal(r any) []byte {
