@@ -56,7 +56,7 @@ func scenarios(duration time.Duration) map[string]scenario {
 // (those that exist), one e-invoice session of 20 s tokens on the file
 // store, for one refresh.
 func demoScenario() scenario {
-	return scenario{name: "demo", store: "file", sessions: []string{"einvoice"}, perLanguage: 2, duration: 24 * time.Second,
+	return scenario{name: "demo", store: "file", sessions: []string{"einvoice"}, perLanguage: 2, duration: 20 * time.Second,
 		tokenLifetime: 20 * time.Second, leaseTTL: 5 * time.Second, exactRefreshes: 1}
 }
 
@@ -126,7 +126,13 @@ func orchestrate(demo bool) int {
 	for _, sc := range list {
 		scNames = append(scNames, sc.name)
 	}
-	fmt.Printf("fleet: scenarios %s at once; languages %s\n", strings.Join(scNames, ", "), strings.Join(names, ", "))
+	if demo {
+		fmt.Printf("fleet demo: %d processes (%s) share one NIC e-invoice session of 20 s tokens through one file store for 20 s;\n"+
+			"the emulator must count one login and one refresh, made by whichever process held the store's lease\n",
+			list[0].perLanguage*len(langs), strings.Join(names, ", "))
+	} else {
+		fmt.Printf("fleet: scenarios %s at once; languages %s\n", strings.Join(scNames, ", "), strings.Join(names, ", "))
+	}
 
 	e := env{root: root, bin: bin, languages: langs, instance: envOr("GSTAUTH_FLEET_INSTANCE", fmt.Sprintf("fleet-%d", os.Getpid()))}
 	var wg sync.WaitGroup
