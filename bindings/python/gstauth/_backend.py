@@ -18,7 +18,7 @@ import json
 import os
 import struct
 import threading
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from .errors import ForkError, error_from, make_error
 
@@ -67,7 +67,24 @@ def _find(env: str, name: str) -> str:
                        f"or set {env}")
 
 
+_scan: Callable[[str, int], Tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+"""json.loads's own scanner, without the encoding sniffing and the whitespace matching around it."""
+
+
 def _decode(out: bytes) -> Dict[str, Any]:
+    """The JSON object the core answered. The core writes compact UTF-8 JSON, which the scanner reads in one step;
+    anything else takes json.loads's path, which also names what is wrong."""
+    try:
+        s = out.decode("utf-8")
+        v, end = _scan(s, 0)
+        if end == len(s) and type(v) is dict:
+            return v
+    except Exception:  # pragma: no cover - not compact JSON: json.loads decides
+        pass
+    return _decode_slow(out)
+
+
+def _decode_slow(out: bytes) -> Dict[str, Any]:
     try:
         v = json.loads(out)
     except (ValueError, UnicodeDecodeError) as e:  # pragma: no cover - the core always answers JSON

@@ -6,12 +6,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Dict, List, Tuple, Union
+import json.encoder
+from typing import Any, Callable, Dict, List, Tuple, Union
 
 from ._backend import Backend, get_backend
 
 Bytes = Union[bytes, bytearray, memoryview]
 """Binary input: any bytes-like object."""
+
+_b2a = binascii.b2a_base64  # base64.b64encode without its wrapper
 
 JSONPayload = Union[str, bytes, bytearray, Dict[str, Any], List[Any]]
 """A JSON payload: its exact text (str or UTF-8 bytes), or a dict or list encoded compactly."""
@@ -19,7 +22,36 @@ JSONPayload = Union[str, bytes, bytearray, Dict[str, Any], List[Any]]
 BackendArg = Union[None, str, Backend]
 """Which backend runs the call: None (GSTAUTH_BACKEND, default "cshared"), "cshared", "wasm" or a Backend."""
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+def _make_dumps() -> Callable[[Any], str]:
+    """Compact JSON text of a value, as json.dumps(ensure_ascii=False, separators=(",", ":"), allow_nan=False) writes
+    it. JSONEncoder.encode builds a C encoder on every call; this one is built once (without the cycle check, whose
+    table a failed call would leave dirty: a cycle is a RecursionError instead). Where the C encoder is missing or
+    does not answer as expected, JSONEncoder.encode."""
+    slow = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has it
+        return slow
+
+    def default(o: Any) -> Any:
+        raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+
+    try:
+        enc = make(None, default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+        sample: Dict[str, Any] = {"a": [1, 2.5, "\u00e9\n", None, True], "b": {}}
+        if "".join(enc(sample, 0)) != slow(sample):  # pragma: no cover
+            return slow
+    except Exception:  # pragma: no cover - another signature
+        return slow
+    join = "".join
+
+    def dumps(value: Any) -> str:
+        return join(enc(value, 0))
+
+    return dumps
+
+
+_dumps = _make_dumps()
 
 
 def _backend(backend: BackendArg) -> Backend:
@@ -52,7 +84,7 @@ def b64e(value: Any, what: str = "value") -> str:
         raise TypeError(f"{what} must be bytes, not {type(value).__name__}")
     if isinstance(value, memoryview) and not value.c_contiguous:
         value = value.tobytes()  # a strided view: base64 reads contiguous buffers only
-    return base64.b64encode(value).decode("ascii")
+    return _b2a(value, newline=False).decode("ascii")
 
 
 def b64d(value: Any) -> bytes:
