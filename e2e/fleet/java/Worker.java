@@ -118,6 +118,7 @@ public final class Worker {
             case "written" -> log(session + " v" + f.get("version") + ": written");
             case "write_refused" -> log(session + ": write at v" + f.get("expected") + " refused (the store is at v"
                     + f.get("version") + "): the newer session is opened");
+            case "write_over" -> log(session + ": the newer version only marked the replaced token rejected: written over v" + f.get("version"));
             case "store_reset" -> log(session + ": the store lost the record (this process was at v" + f.get("version")
                     + "); it is written again");
             case "unsaved" -> log(session + ": the store did not take the change at v" + f.get("base") + "; written when it answers");

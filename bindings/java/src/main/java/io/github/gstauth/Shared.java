@@ -321,7 +321,7 @@ final class Shared {
             try {
                 if (take()) {
                     try {
-                        write(unsaved);
+                        writeState(unsaved);
                     } finally {
                         release();
                     }
@@ -336,8 +336,20 @@ final class Shared {
      * Writes the state at {@code base}: true on success; a refused write opens the newer session (this change is
      * fenced off); a store failure leaves the change unsaved, written later.
      */
-    boolean write(long base) throws InterruptedException {
-        String sealed = seal(session.stateNode());
+    boolean writeState(long base) throws InterruptedException {
+        return writeState(base, null);
+    }
+
+    /**
+     * {@link #writeState(long)} for a change made under the lease from a state whose token was {@code baseToken}: when the
+     * write is refused because another host stored, without the lease, a rejection of that very token (the newer
+     * version still holds it) while this change replaced it (a refresh in flight), this change is written over that
+     * version instead of being lost, at most twice.
+     */
+    boolean writeState(long base, String baseToken) throws InterruptedException {
+        ObjectNode mine = session.stateNode();
+        String sealed = seal(mine);
+        int over = 0;
         for (int attempt = 0; attempt < 3; attempt++) {
             SessionStore.WriteResult r = write(base, sealed);
             if (r == null) {
@@ -351,7 +363,15 @@ final class Shared {
             }
             unsaved = -1;
             pull(true);
-            return false;
+            boolean replaced = baseToken != null && !mine.path("access_token").asText("").equals(baseToken);
+            if (!replaced || unopenable >= 0 || version <= base
+                    || !session.stateNode().path("access_token").asText("").equals(baseToken) || ++over > 2) {
+                return false;
+            }
+            emit("write_over", Map.of("version", version));
+            session.replaceState(mine);
+            base = version;
+            attempt = -1; // a store failure from here on is retried as from the start
         }
         unsaved = base;
         emit("unsaved", Map.of("base", base));
@@ -402,13 +422,14 @@ final class Shared {
             pull(true);
             long base = version;
             ObjectNode before = session.stateNode();
+            String baseToken = before.path("access_token").asText("");
             boolean[] fenced = {false};
             T result;
             try {
                 result = body.run();
             } finally {
                 if (!session.stateNode().equals(before)) {
-                    fenced[0] = !write(base) && unsaved < 0;
+                    fenced[0] = !writeState(base, baseToken) && unsaved < 0;
                 }
             }
             return new Leased<>(result, fenced[0]);
@@ -446,7 +467,7 @@ final class Shared {
                     if (change != null) {
                         out = change.get();
                     }
-                    written = write(base);
+                    written = writeState(base);
                 } finally {
                     release();
                 }
