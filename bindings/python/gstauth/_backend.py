@@ -18,7 +18,7 @@ import json
 import os
 import struct
 import threading
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from .errors import ForkError, error_from, make_error
 
@@ -159,9 +159,29 @@ FORK_MESSAGE = (
 )
 
 
+_string_at = getattr(ctypes, "_string_at", ctypes.string_at)  # string_at without its Python wrapper
+
+
+def _new_slots() -> Tuple[Any, ...]:
+    """The out parameters of one call: meta (or JSON result) pointer and length, raw data pointer and length, and a
+    reference to each, made once and reused (see _slots)."""
+    meta, meta_len, data, data_len = ctypes.c_char_p(), ctypes.c_int64(), ctypes.c_void_p(), ctypes.c_int64()
+    return (meta, meta_len, data, data_len,
+            ctypes.byref(meta), ctypes.byref(meta_len), ctypes.byref(data), ctypes.byref(data_len))
+
+
+_slots: List[Tuple[Any, ...]] = []
+"""Out parameters not in use. A call takes one set (list.pop and list.append are atomic), so no two calls, in any
+threads or re-entered from a signal handler, ever share a set; a call that fails on the way just drops its set."""
+
+
 class CSharedBackend(Backend):
     """libgstauth.so through ctypes. The library is opened once per process with RTLD_NODELETE and never
-    closed (a Go c-shared library cannot be unloaded, and only one may live in a process)."""
+    closed (a Go c-shared library cannot be unloaded, and only one may live in a process).
+
+    Per call the binding does no more than it must: the op name's bytes are cached, the out parameters are reused,
+    the JSON result is read as the C string it is (the library ends every output with a NUL byte) and freed at once,
+    bulk input is passed in place and bulk output is copied once."""
 
     name = "cshared"
 
@@ -170,81 +190,112 @@ class CSharedBackend(Backend):
         self.path = path or _find("GSTAUTH_LIBRARY", "libgstauth.so")
         mode = getattr(os, "RTLD_NOW", 2) | getattr(os, "RTLD_NODELETE", 0x1000)
         lib = ctypes.CDLL(self.path, mode=mode)
-        u8p = ctypes.POINTER(ctypes.c_uint8)
-        lib.gstauth_call.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64,
-                                     ctypes.POINTER(u8p), ctypes.POINTER(ctypes.c_int64)]
+        vp, i64 = ctypes.c_void_p, ctypes.c_int64
+        # The out parameters are typed void* here: ctypes then takes the byref of any slot without a type check.
+        lib.gstauth_call.argtypes = [ctypes.c_char_p, ctypes.c_char_p, i64, vp, vp]
         lib.gstauth_call.restype = ctypes.c_int32
-        lib.gstauth_call_raw.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_void_p,
-                                         ctypes.c_int64, ctypes.POINTER(u8p), ctypes.POINTER(ctypes.c_int64),
-                                         ctypes.POINTER(u8p), ctypes.POINTER(ctypes.c_int64)]
+        # data is void*: bytes are passed as a pointer to their own buffer, a writable buffer as a byref into it.
+        lib.gstauth_call_raw.argtypes = [ctypes.c_char_p, ctypes.c_char_p, i64, vp, i64, vp, vp, vp, vp]
         lib.gstauth_call_raw.restype = ctypes.c_int32
-        lib.gstauth_free.argtypes = [ctypes.c_void_p]
+        lib.gstauth_free.argtypes = [vp]
         lib.gstauth_free.restype = None
         lib.gstauth_version.argtypes = []
         lib.gstauth_version.restype = ctypes.c_char_p
         self._lib = lib
-        self._u8p = u8p
+        self._call = lib.gstauth_call
+        self._call_raw = lib.gstauth_call_raw
+        self._free = lib.gstauth_free
         _loaded_in_pid = os.getpid()
         self._version = lib.gstauth_version().decode()
 
-    def _check_fork(self) -> None:
+    def call(self, op: str, data: bytes) -> Dict[str, Any]:
         if _forked_after_load:
             raise ForkError(FORK_MESSAGE)
-
-    def _take(self, ptr: Any, n: Any) -> bytes:
         try:
-            return ctypes.string_at(ptr, n.value) if n.value > 0 else b""
-        finally:
-            if ptr:
-                self._lib.gstauth_free(ptr)
-
-    def call(self, op: str, data: bytes) -> Dict[str, Any]:
-        self._check_fork()
-        name = op_name(op)
-        out, n = self._u8p(), ctypes.c_int64(0)
-        rc = self._lib.gstauth_call(name, data, len(data), ctypes.byref(out), ctypes.byref(n))
+            name = _op_names[op]
+        except (KeyError, TypeError):
+            name = op_name(op)
+        try:
+            s = _slots.pop()
+        except IndexError:
+            s = _new_slots()
+        out, out_len = s[0], s[1]
+        rc = self._call(name, data, len(data), s[4], s[5])
         if rc < 0:
             raise make_error("internal", f"gstauth_call refused the call ({rc})")
-        body = self._take(out, n)
+        try:
+            body = out.value  # the library ends every output with a NUL byte, and JSON holds none
+            if body is None or len(body) != out_len.value:
+                body = _c_bytes(out, out_len.value)
+        finally:
+            self._free(out)
+        _slots.append(s)
         if rc != 0:
             _raise_error(body)
         return _decode(body)
 
     def call_raw(self, op: str, params: bytes, data: Union[bytes, bytearray, memoryview]) -> Tuple[Dict[str, Any], bytes]:
-        self._check_fork()
-        name = op_name(op)
-        meta, mn = self._u8p(), ctypes.c_int64(0)
-        out, on = self._u8p(), ctypes.c_int64(0)
-        ptr, length, keep = _buffer(data)
-        rc = self._lib.gstauth_call_raw(name, params, len(params), ptr, length,
-                                        ctypes.byref(meta), ctypes.byref(mn), ctypes.byref(out), ctypes.byref(on))
-        del keep
+        if _forked_after_load:
+            raise ForkError(FORK_MESSAGE)
+        try:
+            name = _op_names[op]
+        except (KeyError, TypeError):
+            name = op_name(op)
+        if type(data) is bytes:
+            ptr: Any = data
+            length = len(data)
+        else:
+            ptr, length = _buffer(data)
+        try:
+            s = _slots.pop()
+        except IndexError:
+            s = _new_slots()
+        meta, meta_len, out, out_len = s[0], s[1], s[2], s[3]
+        rc = self._call_raw(name, params, len(params), ptr, length, s[4], s[5], s[6], s[7])
+        del ptr
         if rc < 0:
             raise make_error("internal", f"gstauth_call_raw refused the call ({rc})")
-        meta_b = self._take(meta, mn)
-        out_b = self._take(out, on)
+        free = self._free
+        try:
+            meta_b = meta.value
+            if meta_b is None or len(meta_b) != meta_len.value:
+                meta_b = _c_bytes(meta, meta_len.value)
+            n = out_len.value
+            out_b = _string_at(out, n) if n > 0 else b""
+        finally:
+            free(meta)
+            free(out)
+        _slots.append(s)
         if rc != 0:
             _raise_error(meta_b)
         return _decode(meta_b), out_b
 
 
-def _buffer(data: Union[bytes, bytearray, memoryview]) -> Tuple[Any, int, Any]:
-    """A pointer to data's bytes without copying them (the library reads raw data in place and keeps no reference
-    after the call), its length, and what must stay alive during the call."""
+def _c_bytes(p: Any, n: int) -> bytes:
+    """The n bytes at p (NULL: none)."""
+    return _string_at(p, n) if n > 0 and p else b""
+
+
+def _buffer(data: Union[bytes, bytearray, memoryview]) -> Tuple[Any, int]:
+    """What gstauth_call_raw's data parameter takes for data's bytes, without copying them where Python allows it
+    (the library reads raw data in place and keeps no reference after the call), and their length. The first
+    value keeps the buffer alive (and a bytearray unresizable) until the caller drops it."""
     if isinstance(data, bytes):
-        return ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p), len(data), data
+        return data, len(data)
     view = memoryview(data)
-    if not view.c_contiguous:
-        b = view.tobytes()
-        return ctypes.cast(ctypes.c_char_p(b), ctypes.c_void_p), len(b), b
     n = view.nbytes
     if n == 0:
-        return None, 0, None
-    if view.readonly:
+        return None, 0
+    if not view.c_contiguous:
         b = view.tobytes()
-        return ctypes.cast(ctypes.c_char_p(b), ctypes.c_void_p), n, b
-    arr = (ctypes.c_char * n).from_buffer(view.cast("B"))
-    return ctypes.cast(arr, ctypes.c_void_p), n, arr
+        return b, len(b)
+    if view.readonly:
+        obj = view.obj
+        if isinstance(obj, bytes) and len(obj) == n:
+            return obj, n  # a view of a whole bytes object: the bytes themselves
+        b = view.tobytes()
+        return b, n
+    return ctypes.byref(ctypes.c_char.from_buffer(view)), n
 
 
 # --- the Extism plugin ----------------------------------------------------------------------------
