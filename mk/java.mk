@@ -5,6 +5,9 @@
 #                           then test-java-dist
 #   make test-java-dist   → a plain program compiled with javac against the dist jar alone, run on each JDK and
 #                           backend with no Go and no Maven reachable
+#   make test-java-e2e    → e2e/java/E2eTest.java against the GST emulator and oidc-provider, and the session stores
+#                           against Redis and a three-node Redis Cluster (all started on loopback, stopped on exit)
+#   make demo-java        → e2e/java/Demo.java against the servers of GSTAUTH_SANDBOX_URL and GSTAUTH_OAUTH_URL
 #   make bench-java       → per-call overhead and the 5 MiB GSTN request against a JCE peer (bindings/java/README.md)
 #   make java-generate    → rewrites the generated sources (ErrorCode, Types, Ops) from the schema: internal/gen
 #
@@ -33,7 +36,7 @@ JAVA_TARGET    = $(JAVA_DIR)/target/gstauth-$(JAVA_VER)
 TEST_TARGETS += test-java
 
 java-clean:
-	rm -rf $(JAVA_DIR)/target $(JAVA_DIR)/.flattened-pom.xml $(JAVA_SMOKE) $(JAVA_BENCH)
+	rm -rf $(JAVA_DIR)/target $(JAVA_DIR)/.flattened-pom.xml $(JAVA_SMOKE) $(JAVA_BENCH) $(JAVA_DEMO)
 clean: java-clean
 
 java-jdks:
