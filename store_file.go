@@ -135,9 +135,11 @@ func (s *FileStore) change(ctx context.Context, k core.StoreKeys, apply func(*co
 	if err != nil {
 		return err
 	}
-	unlock, err := lockFile(ctx, p+".lock")
+	lockCtx, cancel := context.WithTimeout(ctx, maxLockWait)
+	defer cancel()
+	unlock, err := lockFile(lockCtx, p+".lock")
 	if err != nil {
-		return err
+		return fmt.Errorf("gstauth: the lock of %s: %w", p, err)
 	}
 	defer unlock()
 	r, err := s.read(k)
@@ -187,10 +189,13 @@ func writeAtomically(p string, r *core.StoreRecord) error {
 	return nil
 }
 
-// How often a lock that another process holds is tried again.
+// How often a lock that another process holds is tried again, and for how
+// long at most (docs/hosts.md: a holder that keeps a record's lock longer
+// than a read and a write is stuck).
 const (
 	lockRetryMin = time.Millisecond
 	lockRetryMax = 20 * time.Millisecond
+	maxLockWait  = 10 * time.Second
 )
 
 // sleepCtx sleeps for d, or until ctx ends (its error).
