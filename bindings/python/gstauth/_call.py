@@ -9,6 +9,7 @@ import json
 import json.encoder
 from typing import Any, Callable, Dict, List, Tuple, Union
 
+from . import _backend as _b
 from ._backend import Backend, get_backend
 
 Bytes = Union[bytes, bytearray, memoryview]
@@ -20,7 +21,8 @@ JSONPayload = Union[str, bytes, bytearray, Dict[str, Any], List[Any]]
 """A JSON payload: its exact text (str or UTF-8 bytes), or a dict or list encoded compactly."""
 
 BackendArg = Union[None, str, Backend]
-"""Which backend runs the call: None (GSTAUTH_BACKEND, default "cshared"), "cshared", "wasm" or a Backend."""
+"""Which backend runs the call: None (the default: GSTAUTH_BACKEND as it was at the first call naming no backend, else
+"cshared"), "cshared", "wasm" or a Backend."""
 
 
 def _make_dumps() -> Callable[[Any], str]:
@@ -68,14 +70,24 @@ def encode_input(value: Dict[str, Any]) -> bytes:
 
 def call_json(op: str, inp: Dict[str, Any], backend: BackendArg = None) -> Dict[str, Any]:
     """Run a JSON op."""
-    return _backend(backend).call(op, encode_input(inp))
+    b = (_b._default or get_backend()) if backend is None else _backend(backend)
+    try:
+        data = _dumps(inp).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as e:
+        raise TypeError(f"input is not JSON-serialisable: {e}") from None
+    return b.call(op, data)
 
 
 def call_raw(op: str, params: Dict[str, Any], data: Bytes, backend: BackendArg = None) -> Tuple[Dict[str, Any], bytes]:
     """Run a raw op: JSON params and raw bytes in, JSON meta and raw bytes out."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes, not {type(data).__name__}")
-    return _backend(backend).call_raw(op, encode_input(params), data)
+    b = (_b._default or get_backend()) if backend is None else _backend(backend)
+    try:
+        js = _dumps(params).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as e:
+        raise TypeError(f"input is not JSON-serialisable: {e}") from None
+    return b.call_raw(op, js, data)
 
 
 def b64e(value: Any, what: str = "value") -> str:
