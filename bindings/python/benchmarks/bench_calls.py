@@ -1,6 +1,7 @@
 """Per-call overhead and payload throughput of the Python binding, per backend.
 
-Run with ``make bench-python``. Prints one line per measurement; the numbers go into docs/abi.md.
+Run with ``make bench-python``. Prints one line per measurement; the numbers go into docs/abi.md. Each number is the
+best of many short repeats, so that a busy machine disturbs it as little as possible.
 """
 import os
 import sys
@@ -10,21 +11,37 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import gstauth  # noqa: E402
 
-
-def per_call(backend: str, number: int) -> float:
-    """Seconds per ``pkce_s256`` call, whose own work (one SHA-256 of 43 bytes) is negligible."""
-    inp = {"verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}
-    gstauth.call("pkce_s256", inp, backend=backend)
-    return min(timeit.repeat(lambda: gstauth.call("pkce_s256", inp, backend=backend), number=number, repeat=5)) / number
+VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 
 
-def payload(backend: str, size: int, number: int) -> float:
-    """Seconds per ``gstn_encrypt_request_raw`` of a JSON payload of ``size`` bytes."""
+def best(fn, number: int, repeat: int) -> float:
+    """Seconds per call of fn: the best of repeat runs of number calls."""
+    fn()
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+def per_call(backend: str, number: int) -> dict:
+    """Seconds per ``pkce_s256`` call, whose own work (one SHA-256 of 43 bytes) is negligible: through the generic
+    ``gstauth.call`` and through the generated typed function (what users call), with the backend named and, for
+    the default backend, without."""
+    inp = {"verifier": VERIFIER}
+    repeat = 40 if backend == "cshared" else 5
+    out = {
+        "gstauth.call": best(lambda: gstauth.call("pkce_s256", inp, backend=backend), number, repeat),
+        "gstauth.pkce_s256": best(lambda: gstauth.pkce_s256(VERIFIER, backend=backend), number, repeat),
+    }
+    if gstauth.get_backend() is gstauth.get_backend(backend):
+        out["gstauth.call, default backend"] = best(lambda: gstauth.call("pkce_s256", inp), number, repeat)
+        out["gstauth.pkce_s256, default backend"] = best(lambda: gstauth.pkce_s256(VERIFIER), number, repeat)
+    return out
+
+
+def payload(backend: str, size: int, number: int, kind=bytes) -> float:
+    """Seconds per ``gstn_encrypt_request_raw`` of a JSON payload of ``size`` bytes, given as ``kind``."""
     sek = b"\x42" * 32
-    body = (b'{"inum":"S-1","val":100.5},' * (size // 27 + 1))[: size - 1] + b"]"
-    gstauth.gstn_encrypt_request_raw(body, sek=sek, backend=backend)
-    return min(timeit.repeat(lambda: gstauth.gstn_encrypt_request_raw(body, sek=sek, backend=backend),
-                             number=number, repeat=3)) / number
+    body = kind((b'{"inum":"S-1","val":100.5},' * (size // 27 + 1))[: size - 1] + b"]")
+    return best(lambda: gstauth.gstn_encrypt_request_raw(body, sek=sek, backend=backend), number,
+                10 if size >= 1 << 20 else 20)
 
 
 def main() -> None:
@@ -34,13 +51,15 @@ def main() -> None:
         except Exception as e:  # the wasm extra may be missing
             print(f"{backend}: unavailable ({e})")
             continue
-        t = per_call(backend, 20000 if backend == "cshared" else 500)
-        print(f"{backend}: per call (pkce_s256) {t * 1e6:.1f} µs")
+        for what, t in per_call(backend, 2000 if backend == "cshared" else 500).items():
+            print(f"{backend}: per call (pkce_s256), {what}: {t * 1e6:.2f} µs")
         for size, number in ((1 << 10, 2000), (100 << 10, 50), (5 << 20, 3)):
             if backend == "wasm":
                 number = max(1, number // 20)
-            t = payload(backend, size, number)
-            print(f"{backend}: gstn_encrypt_request_raw {size >> 10} KiB {t * 1e3:.2f} ms ({size / t / 1e6:.0f} MB/s)")
+            for kind in (bytes, bytearray):
+                t = payload(backend, size, number, kind)
+                print(f"{backend}: gstn_encrypt_request_raw {size >> 10} KiB ({kind.__name__}) {t * 1e6:.1f} µs "
+                      f"({size / t / 1e6:.0f} MB/s)")
 
 
 if __name__ == "__main__":
