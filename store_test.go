@@ -20,6 +20,7 @@ import (
 	"github.com/gstauth/gstauth"
 	"github.com/gstauth/gstauth/core"
 	"github.com/gstauth/gstauth/gstcrypto"
+	redisscripts "github.com/gstauth/gstauth/store/redis"
 )
 
 // The stores: every test here runs against the file store, and against
@@ -329,5 +330,52 @@ func TestRedisStoreAfterNOSCRIPT(t *testing.T) {
 				t.Fatalf("write after SCRIPT FLUSH: %v, %v", ok, err)
 			}
 		})
+	}
+}
+
+// TestStoreRedisScriptsCheckArguments: the scripts refuse what LeaseRecord and
+// WriteRecord refuse, for a host that runs them without checking first; and
+// what the core accepts, the scripts accept.
+func TestStoreRedisScriptsCheckArguments(t *testing.T) {
+	addr := os.Getenv("GSTAUTH_TEST_REDIS")
+	if addr == "" {
+		t.Skip("set GSTAUTH_TEST_REDIS, or run make test-store")
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	ctx, k := t.Context(), uniqueKeys(t)
+	lease := func(action, holder, ttl string) error {
+		return redis.NewScript(redisscripts.Lease).Run(ctx, c, []string{k.Lease}, action, holder, ttl).Err()
+	}
+	write := func(expected, sealed string) error {
+		return redis.NewScript(redisscripts.Write).Run(ctx, c, []string{k.Session}, expected, sealed).Err()
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		ok   bool
+	}{
+		{"take", lease("take", "host-1:42:ab", "1000"), true},
+		{"extend at the maximum", lease("extend", "host-1:42:ab", "600000"), true},
+		{"release", lease("release", "host-1:42:ab", ""), true},
+		{"empty holder", lease("take", "", "5000"), false},
+		{"holder with a space", lease("take", "a b", "5000"), false},
+		{"holder of 129", lease("take", strings.Repeat("h", 129), "5000"), false},
+		{"ttl under 1 s", lease("take", "w:1", "999"), false},
+		{"ttl over 10 min", lease("take", "w:1", "600001"), false},
+		{"ttl not a number", lease("take", "w:1", "soon"), false},
+		{"ttl fractional", lease("take", "w:1", "1500.5"), false},
+		{"unknown action", lease("steal", "w:1", "5000"), false},
+		{"write", write("0", "sealed"), true},
+		{"write nothing", write("1", ""), false},
+		{"negative version", write("-1", "sealed"), false},
+		{"version not a number", write("one", "sealed"), false},
+	} {
+		if (tc.err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, tc.err)
+		}
+		if tc.err != nil && !strings.Contains(tc.err.Error(), "gstauth: invalid_input: ") {
+			t.Errorf("%s: %v, want gstauth: invalid_input", tc.name, tc.err)
+		}
 	}
 }
