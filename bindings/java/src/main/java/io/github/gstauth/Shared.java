@@ -528,6 +528,7 @@ final class Shared {
     String ensure(Sender send) throws InterruptedException {
         long deadline = System.nanoTime() + session.waitTimeout().toNanos();
         boolean locked = false;
+        boolean awaitedHolder = false;
         long waitedFrom = 0;
         try {
             for (;;) {
@@ -545,6 +546,15 @@ final class Shared {
                     case "use":
                         return Session.token(d);
                     case "fail":
+                        if (!awaitedHolder && session.stateNode().path("rejected").asBoolean(false)) {
+                            // A call of this process saw its token rejected. When another process holds the lease, it
+                            // is renewing or refreshing (a provider may end the old token as it issues the new one):
+                            // its write may carry a usable session, so wait for it (bounded) before failing.
+                            awaitedHolder = true;
+                            if (awaitHolder(deadline, locked)) {
+                                continue;
+                            }
+                        }
                         throw Errors.of(d.get("error"));
                     case "refresh":
                         // One refresher in the fleet; everyone else, here or elsewhere, goes on with the valid token.
@@ -613,6 +623,37 @@ final class Shared {
                 session.refreshLock().release();
             }
             waited(waitedFrom, "renewal");
+        }
+    }
+
+    /**
+     * When another holder has the lease: waits (polling, at most until the deadline) until a newer version is stored
+     * or the lease is free; true when it waited (decide again), false when no one else held the lease.
+     */
+    private boolean awaitHolder(long deadlineNanos, boolean owner) throws InterruptedException {
+        if (take()) {
+            release();
+            return false;
+        }
+        long from = System.nanoTime();
+        long seen = version;
+        stats.waits.incrementAndGet();
+        emit("wait", Map.of("for", "the lease holder's write"));
+        try {
+            while (System.nanoTime() < deadlineNanos) {
+                pause(deadlineNanos);
+                pull(owner);
+                if (version > seen) {
+                    return true;
+                }
+                if (take()) {
+                    release();
+                    return true;
+                }
+            }
+            return true;
+        } finally {
+            waited(from, "the lease holder's write");
         }
     }
 
