@@ -14,9 +14,12 @@ endef
 .PHONY: demo test-e2e-python
 TEST_TARGETS += test-e2e-python
 
-# The same flows from Python, then from Node, against the same servers: the facts printed must agree.
-demo: $(DEMO_DEPS)
-	@$(call with_servers,demo) $(VPY) e2e/python/demo.py && echo && node e2e/node/demo.mjs
+# The same flows from Python, then Node, then Java, against the same servers: the facts printed must agree. Then a
+# small fleet: Go, Python and Node processes sharing one session through a store, refreshed once.
+demo: $(DEMO_DEPS) java
+	@$(call with_servers,demo) $(VPY) e2e/python/demo.py && echo && node e2e/node/demo.mjs && echo && \
+	  $(MAKE) --no-print-directory demo-java
+	@echo && $(MAKE) --no-print-directory demo-fleet
 
 test-e2e-python: $(DEMO_DEPS)
 	@$(call with_servers,e2e) cd e2e/python && $(abspath $(VPY)) -m pytest -q -rfE .
