@@ -192,6 +192,11 @@ class Session:
         return self._member.stats
 
     @property
+    def lease_holder(self) -> Optional[str]:
+        """The name this session object takes the store's lease under (None: not shared)."""
+        return self._member.holder if self._member is not None else None
+
+    @property
     def store_version(self) -> int:
         """The version of the stored session this one is based on (0: none yet, or not shared)."""
         return self._member.version if self._member is not None else 0

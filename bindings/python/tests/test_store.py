@@ -5,6 +5,7 @@ replaced after the lease's ttl, sealing keys rotated."""
 import logging
 import multiprocessing as mp
 import os
+import re
 import signal
 import threading
 import time
@@ -299,6 +300,53 @@ def test_a_rejection_is_shared_and_reapplied(store_url, server):
     assert c.ensure() == "tok-2" and server.issued == 2
 
 
+def _stalled_send():
+    """A send that blocks until released (a refresh in flight), and the events to follow it."""
+    started, proceed = threading.Event(), threading.Event()
+
+    def send(req):
+        started.set()
+        assert proceed.wait(30)
+        return fh.http_send(req)
+    return send, started, proceed
+
+
+def _in_thread(fn):
+    out = {}
+
+    def run():
+        try:
+            out["value"] = fn()
+        except BaseException as e:  # reported by the test
+            out["error"] = e
+    t = threading.Thread(target=run)
+    t.start()
+    return t, out
+
+
+def test_each_session_object_takes_the_lease_under_its_own_name(store_url, server):
+    """Two session objects of one account in one process, on one Fleet with the default holder: each has a name of
+    its own (host:pid:random), so while one refreshes under the lease the other's take is refused, not granted
+    again."""
+    _seed(store_url, server)
+    fleet = Fleet(open_store(store_url), KEYS, lease_ttl_ms=10_000, poll_interval=0.05)
+    send, started, proceed = _stalled_send()
+    a = fh.session(server.url, fleet, MARGIN_MS, send=send)
+    b = fh.session(server.url, fleet, MARGIN_MS)
+    ta, got = _in_thread(a.ensure)
+    try:
+        assert started.wait(10)
+        assert b.ensure() == "tok-1", "the still-valid token: the lease is the other object's"
+        assert b.fleet_stats.leases_refused == 1 and b.fleet_stats.exchanges == 0
+    finally:
+        proceed.set()
+        ta.join(30)
+    assert got == {"value": "tok-2"} and server.issued == 2
+    pattern = re.compile(r"^[A-Za-z0-9_.@/-]+:%d:[0-9a-f]{8}$" % os.getpid())
+    assert pattern.match(a.lease_holder) and pattern.match(b.lease_holder) and a.lease_holder != b.lease_holder
+    assert fleet.holder is None
+
+
 def test_an_exchange_is_made_under_the_lease_and_written(store_url, server):
     s = fh.session(server.url, fh.fleet(store_url, "login:1"))
     s.exchange("client_credentials")
@@ -352,7 +400,8 @@ def test_fleet_checks_its_arguments(tmp_path):
     with pytest.raises(TypeError):
         Fleet(st, KEYS, seal_key_id="nope")
     f = Fleet(st, ROTATED)
-    assert f.seal_key_id == "k2" and ":" in f.holder
+    assert f.seal_key_id == "k2" and f.holder is None, "each session object names itself"
+    assert Fleet(st, KEYS, holder="app:1").holder == "app:1"
 
 
 def test_send_failures_in_the_token_loop(server):

@@ -9,8 +9,8 @@ rules (the core's, never rewritten here):
 - :class:`gstauth.store.redis.RedisStore` for processes on several hosts: the Lua scripts of the repository's
   ``store/redis`` (shipped in the wheel), on one Redis or a Redis Cluster (``pip install 'gstauth[redis]'``).
 
-A session shares its state through a :class:`Fleet`, which holds the store, the sealing keyring and this process's
-lease holder name::
+A session shares its state through a :class:`Fleet`, which holds the store, the sealing keyring and the lease's
+settings (each session object takes the lease under a holder name of its own)::
 
     from gstauth.store import Fleet, open_store
     fleet = Fleet(open_store("redis://127.0.0.1:6379"), keys={"k2": new_key, "k1": old_key})
@@ -114,7 +114,9 @@ _HOLDER_UNSAFE = re.compile(r"[^A-Za-z0-9_.:@/-]")
 
 
 def default_holder() -> str:
-    """A lease holder name unique to this process: host, pid and a random suffix (A-Z a-z 0-9 _ . : @ / -)."""
+    """A lease holder name unique to one session object: host, pid and a random suffix (A-Z a-z 0-9 _ . : @ / -).
+    A take by the same holder is granted again, so two session objects of one account (in one process or not)
+    must not share a name."""
     host = _HOLDER_UNSAFE.sub("-", socket.gethostname())[:64] or "host"
     return f"{host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -150,8 +152,9 @@ class Fleet:
     session's constructor as ``fleet=``; one Fleet serves every session of a process.
 
     ``keys`` is the sealing keyring ``{key_id: 32-byte key}``: every key opens, ``seal_key_id`` (default: the first
-    key) seals, so a fleet rotates keys by deploying ``{new, old}`` and sealing with the new one. ``holder`` names this
-    process in the lease (default: host, pid and a random suffix; keep one session object per account per holder).
+    key) seals, so a fleet rotates keys by deploying ``{new, old}`` and sealing with the new one. ``holder`` names the
+    lease holder; by default each session object gets a name of its own (host, pid and a random suffix), since a take
+    by the same holder is granted again: a holder given here must name one session object per account.
     ``lease_ttl_ms`` must exceed the longest exchange under the lease (1 s to 10 min). ``poll_interval`` is the pause,
     in seconds, between looks at the store while a caller waits (at most the session's ``wait_timeout``) for another
     process's renewal.
@@ -178,7 +181,8 @@ class Fleet:
             raise TypeError(f"seal_key_id {self.seal_key_id!r} is not in the keyring")
         self.seal_key = bytes(keys[self.seal_key_id])
         self.store = store
-        self.holder = holder or default_holder()
+        self.holder: Optional[str] = holder or None
+        """The lease holder name given, or None: each session object names itself (default_holder())."""
         if not isinstance(lease_ttl_ms, int) or isinstance(lease_ttl_ms, bool):
             raise TypeError("lease_ttl_ms must be an int")
         if not isinstance(poll_interval, (int, float)) or poll_interval <= 0:
@@ -187,6 +191,6 @@ class Fleet:
         self.poll_interval = float(poll_interval)
         self.backend = backend
         # The core checks the holder's form and the ttl's bounds (the Redis scripts take them as they are).
-        _ops.store_lease(action="take", holder=self.holder, now_ms=0, record=_ops.StoreRecord(version=0),
-                         ttl_ms=lease_ttl_ms, backend=backend)
+        _ops.store_lease(action="take", holder=self.holder or default_holder(), now_ms=0,
+                         record=_ops.StoreRecord(version=0), ttl_ms=lease_ttl_ms, backend=backend)
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Generator, Optional, TypeVar, Union
 from .. import _ops
 from .._ops import SessionState
 from ..errors import GstAuthError, make_error
-from . import Fleet, FleetStats, Record, StoreUnavailable
+from . import Fleet, FleetStats, Record, StoreUnavailable, default_holder
 
 if TYPE_CHECKING:
     from ..sessions import Pause, Request, Response, Send, Session, Steps
@@ -41,6 +41,7 @@ class Member:
     def __init__(self, fleet: Fleet, session: "Session"):
         self.fleet = fleet
         self.store = fleet.store
+        self.holder = fleet.holder or default_holder()  # one per session object: a take by the same holder is granted
         st = session._state
         self.provider, self.account = st["provider"], st["account"]
         self.keys = self.store.keys(self.provider, self.account)
@@ -133,7 +134,7 @@ class Member:
 
     def _lease(self, action: _ops.LeaseAction) -> Optional[bool]:
         try:
-            return self.store.lease(self.keys, action, self.fleet.holder, self.fleet.lease_ttl_ms)
+            return self.store.lease(self.keys, action, self.holder, self.fleet.lease_ttl_ms)
         except StoreUnavailable as e:
             self._unreachable(e)
             return None
@@ -142,7 +143,7 @@ class Member:
         ok = self._lease("take")
         if ok:
             self.stats.leases += 1
-            self._log(logging.INFO, "lease taken by %s (version %d)", self.fleet.holder, self.version)
+            self._log(logging.INFO, "lease taken by %s (version %d)", self.holder, self.version)
         elif ok is not None:
             self.stats.leases_refused += 1
         return bool(ok)
