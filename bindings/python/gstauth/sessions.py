@@ -124,8 +124,8 @@ class Session:
 
     ``fleet`` shares the session with other processes through a store (:class:`gstauth.store.Fleet`): the stored
     session, when there is one, replaces ``state``; every ``ensure`` reads the store first; refreshes happen under
-    the store's lease, once for the whole fleet; changes are written by compare-and-set (docs/hosts.md, "Many
-    processes").
+    the store's lease, once for the whole fleet; every change is written under the lease, by compare-and-set
+    (docs/hosts.md, "Many processes").
     """
 
     provider: ClassVar[str] = ""
@@ -206,14 +206,14 @@ class Session:
         return self._member.sync(self) if self._member is not None else False
 
     def publish(self) -> bool:
-        """A shared session: write the session to the store by compare-and-set on the version it is based on; on a
-        refusal (another process wrote meanwhile) the newer session is opened instead and False is returned.
-        ``ensure``, ``exchange`` and ``observe`` publish their changes themselves; call this after changes made by
-        hand (``build``/``handle``, ``authorization_url``). Raises StoreUnavailable when the store is out of
-        reach."""
+        """A shared session: write the session to the store under the lease (waiting for it at most
+        ``wait_timeout``), by compare-and-set on the version it is based on; on a refusal (another process wrote
+        meanwhile) the newer session is opened instead and False is returned. ``ensure``, ``exchange`` and
+        ``observe`` publish their changes themselves; call this after changes made by hand (``build``/``handle``,
+        ``authorization_url``). Raises StoreUnavailable when the store is out of reach."""
         if self._member is None:
             raise TypeError("the session is not shared: pass fleet= to its constructor")
-        return self._member.publish(self, strict=True)
+        return self._member.publish(self)
 
     def _set(self, state: SessionState) -> bool:
         """Replace the state (the state lock held); reports whether it changed."""
@@ -485,8 +485,10 @@ class Session:
                 access_token: Optional[str] = None) -> Observation:
         """After an ordinary API call: measure skew, classify the answer (the error catalogue) and mark a rejected
         token. access_token is the token the call was made with. A shared session writes to the store what a failed
-        call changed in the session's plan (a rejected token: use → renew), reapplying it to a newer stored session
-        when another process wrote meanwhile; a change of nothing but the measured clock skew stays local."""
+        call changed in the session's plan (a rejected token: use → renew), under the lease and only when the lease
+        is free right now (a process holding it is renewing the token, and its write carries the result): it reads
+        the store, applies the change to a newer stored session, and writes. A change of nothing but the measured
+        clock skew stays local."""
         received = max(self.clock() if received_at_ms is None else received_at_ms, sent_at_ms)
         wire = response._wire()
 
@@ -501,7 +503,7 @@ class Session:
             self._changed()
         if changed and self._member is not None and out.outcome not in ("ok", "no_data") and \
                 self._member.plans_differ(self, before, out.session):
-            self._member.publish(self, reapply=lambda state: apply(state).session)
+            self._member.share(self, lambda state: apply(state).session)
         return Observation(out.outcome, out.error)
 
     def encrypt_body(self, body: Union[Bytes, str]) -> bytes:

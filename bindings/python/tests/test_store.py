@@ -1,7 +1,8 @@
 """The shared session store (docs/hosts.md, "Many processes"): the file store across real processes, the Redis store
 against real redis-server instances (one node and a three-node cluster), and the fleet's rules on top of sessions:
 one refresh at the margin while the others do not wait, bounded waits, a stale write refused, a killed lease holder
-replaced after the lease's ttl, sealing keys rotated."""
+replaced after the lease's ttl, sealing keys rotated, every write made under the lease (a rejection not written
+while another worker holds it, a refused write retried or written over, one holder per session object)."""
 import logging
 import multiprocessing as mp
 import os
@@ -13,7 +14,7 @@ import time
 import pytest
 
 import gstauth
-from gstauth.store import Fleet, Record, StoreUnavailable, Written, open_store
+from gstauth.store import Fleet, Record, Store, StoreUnavailable, Written, open_store
 from gstauth.store.file import FileStore
 
 import fleet_helpers as fh
@@ -286,9 +287,11 @@ def test_a_rejection_is_shared_and_reapplied(store_url, server):
     b = fh.session(server.url, fh.fleet(store_url, "b:1"))
     c = fh.session(server.url, fh.fleet(store_url, "c:1"))
     server.oauth.revoke()
+    leases = a.fleet_stats.leases
     r = a.request("GET", server.url + "/api")
     assert r.status == 200 and r.observation.ok and server.issued == 2
     assert a.store_version == 3, "the rejection (version 2), then the renewal (version 3)"
+    assert a.fleet_stats.leases == leases + 2, "each written under the lease"
     assert b.ensure() == "tok-2" and b.fleet_stats.exchanges == 0 and b.store_version == 3
     # C still holds version 1 when its call with tok-1 is rejected: the store is newer, the rejection of a token
     # the newer session no longer uses changes nothing, and nothing is written.
@@ -296,8 +299,14 @@ def test_a_rejection_is_shared_and_reapplied(store_url, server):
                      sent_at_ms=fh.Clock()(), access_token="tok-1")
     assert seen.outcome == "reauthenticate"
     assert c.access_token == "tok-2" and c.store_version == 3 and not c.state.get("rejected")
-    assert c.fleet_stats.writes_refused == 1 and fh.record_of(store_url)["version"] == 3
+    assert c.fleet_stats.leases == 1, "the rejection is read and applied under the lease"
+    assert c.fleet_stats.writes == 0 and c.fleet_stats.writes_refused == 0 and fh.record_of(store_url)["version"] == 3
     assert c.ensure() == "tok-2" and server.issued == 2
+
+
+# --- every write under the lease ---------------------------------------------------------------------------
+
+REJECTED = gstauth.Response(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 def _stalled_send():
@@ -322,6 +331,142 @@ def _in_thread(fn):
     t = threading.Thread(target=run)
     t.start()
     return t, out
+
+
+def _stored_session(store_url, keys=KEYS):
+    st = open_store(store_url)
+    try:
+        rec = st.read(st.keys("oauth_client_credentials", "client-1"))
+    finally:
+        st.close()
+    return gstauth.OAuthClientCredentialsSession.open(rec.sealed, keys)
+
+
+def test_a_rejection_seen_while_another_worker_refreshes_is_not_written(store_url, server):
+    """A holds the lease mid-refresh when B's call with the old token is rejected (a provider that ends the old
+    token as it issues the new one): B writes nothing, since A's write carries the result; B's token loop waits for
+    A's renewal; A's write is not refused and its new token is not lost to a second login."""
+    _seed(store_url, server)
+    send, started, proceed = _stalled_send()
+    a = fh.session(server.url, fh.fleet(store_url, "a:1"), MARGIN_MS, send=send)
+    b = fh.session(server.url, fh.fleet(store_url, "b:1"))
+    ta, got_a = _in_thread(a.ensure)
+    tb = None
+    try:
+        assert started.wait(10), "A never sent its refresh"
+        seen = b.observe(REJECTED, sent_at_ms=fh.Clock()(), access_token="tok-1")
+        assert seen.outcome == "reauthenticate" and b.plan()["action"] == "renew", "marked here"
+        assert fh.record_of(store_url)["version"] == 1, "nothing written while A holds the lease"
+        tb, got_b = _in_thread(b.ensure)
+        deadline = time.monotonic() + 10
+        while b.fleet_stats.waits == 0:
+            assert time.monotonic() < deadline, "B did not wait for A's renewal"
+            time.sleep(0.02)
+    finally:
+        proceed.set()
+        ta.join(30)
+        if tb is not None:
+            tb.join(30)
+    assert got_a == {"value": "tok-2"} and got_b == {"value": "tok-2"}, (got_a, got_b)
+    assert a.fleet_stats.writes == 1 and a.fleet_stats.writes_refused == 0, a.fleet_stats
+    assert b.fleet_stats.exchanges == 0 and b.fleet_stats.writes == 0 and b.store_version == 2
+    assert server.issued == 2, "one refresh, no second login"
+    assert fh.record_of(store_url)["version"] == 2 and _stored_session(store_url).access_token == "tok-2"
+    assert b.fleet_stats.rejections_unwritten == 1
+
+
+def test_a_refresh_is_written_over_a_rejection_stored_without_the_lease(store_url, server):
+    """A host that stores a rejection of the old token without the lease (one not following the rules) while A
+    refreshes: A's write is refused, and since the newer record still holds the token A's refresh replaced, A writes
+    over it instead of losing its new token."""
+    _seed(store_url, server)
+    send, started, proceed = _stalled_send()
+    a = fh.session(server.url, fh.fleet(store_url, "a:1"), MARGIN_MS, send=send)
+    ta, got = _in_thread(a.ensure)
+    try:
+        assert started.wait(10)
+        other = _stored_session(store_url)
+        other.observe(REJECTED, sent_at_ms=fh.Clock()(), access_token="tok-1")
+        assert other.plan()["action"] == "renew"
+        st = open_store(store_url)
+        try:
+            assert st.write(st.keys("oauth_client_credentials", "client-1"), 1, other.seal(KEYS["k1"], "k1")).written
+        finally:
+            st.close()
+    finally:
+        proceed.set()
+        ta.join(30)
+    assert got == {"value": "tok-2"}, got
+    assert server.issued == 2, "no renewal after the refresh"
+    assert a.store_version == 3 and fh.record_of(store_url)["version"] == 3
+    stored = _stored_session(store_url)
+    assert stored.access_token == "tok-2" and stored.plan()["action"] == "use"
+    s = a.fleet_stats
+    assert s.writes_refused == 1 and s.writes_over == 1 and s.writes == 1, s
+
+
+def test_a_refresh_fenced_by_a_newer_token_is_not_written_over(store_url, server):
+    """The write-over is only for a record that still holds the replaced token: a newer token stored meanwhile (a
+    lease that expired under a stall) fences the refresh off."""
+    _seed(store_url, server)
+    send, started, proceed = _stalled_send()
+    a = fh.session(server.url, fh.fleet(store_url, "a:1", ttl_ms=1000), MARGIN_MS, send=send)
+    b = fh.session(server.url, fh.fleet(store_url, "b:1", ttl_ms=1000), EXPIRED_MS)
+    ta, got = _in_thread(a.ensure)
+    try:
+        assert started.wait(10)
+        time.sleep(1.2)
+        assert b.ensure() == "tok-2"
+    finally:
+        proceed.set()
+        ta.join(30)
+    assert got == {"value": "tok-2"} and a.fleet_stats.writes_over == 0 and a.fleet_stats.writes_refused == 1
+    assert fh.record_of(store_url)["version"] == 2
+
+
+class Interloper(Store):
+    """A store where another host writes the record again (the same session, a newer version) just before each
+    of this process's next ``interpose`` writes."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.interpose = 0
+
+    def read(self, keys):
+        return self.inner.read(keys)
+
+    def lease(self, keys, action, holder, ttl_ms=0):
+        return self.inner.lease(keys, action, holder, ttl_ms)
+
+    def write(self, keys, expected_version, sealed):
+        if self.interpose:
+            self.interpose -= 1
+            rec = self.inner.read(keys)
+            assert self.inner.write(keys, rec.version, rec.sealed).written
+        return self.inner.write(keys, expected_version, sealed)
+
+    def close(self):
+        self.inner.close()
+
+
+@pytest.mark.parametrize("refusals", [1, 5])
+def test_a_refused_rejection_is_reapplied_a_bounded_number_of_times(store_url, server, refusals):
+    _seed(store_url, server)
+    store = Interloper(open_store(store_url))
+    b = fh.session(server.url, Fleet(store, KEYS, holder="b:1", poll_interval=0.05))
+    store.interpose = refusals
+    b.observe(REJECTED, sent_at_ms=fh.Clock()(), access_token="tok-1")
+    assert b.plan()["action"] == "renew", "the rejection stays marked here whatever the store did"
+    stored = _stored_session(store_url)
+    if refusals == 1:
+        assert b.fleet_stats.writes_refused == 1 and b.fleet_stats.writes == 1
+        assert stored.plan()["action"] == "renew", "written on the newer record"
+        assert fh.record_of(store_url)["version"] == 3 and b.store_version == 3
+    else:
+        assert b.fleet_stats.writes_refused == 3 and b.fleet_stats.writes == 0, "three attempts, then no more"
+        assert stored.plan()["action"] == "use" and fh.record_of(store_url)["version"] == 4
+        store.interpose = 0
+    assert b.ensure() == "tok-2" and server.issued == 2 and b.fleet_stats.exchanges == 1
 
 
 def test_each_session_object_takes_the_lease_under_its_own_name(store_url, server):

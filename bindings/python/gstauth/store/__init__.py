@@ -143,6 +143,12 @@ class FleetStats:
     """writes the store took"""
     writes_refused: int = 0
     """writes refused for a stale version (a newer session was read instead)"""
+    writes_over: int = 0
+    """refused writes of a change that replaced a token, made again over the newer version because it still held
+    that token (it only said something about it, such as a rejection)"""
+    rejections_unwritten: int = 0
+    """rejections seen on a call and not written because another process held the lease (its renewal carries
+    them)"""
     store_errors: int = 0
     """failures to reach the store, or to open what it held"""
 
@@ -161,10 +167,13 @@ class Fleet:
 
     A shared session reads the store before each ``ensure`` and opens a newer version; at the refresh margin it
     refreshes only when it gets the lease (the others keep their still-valid token and do not wait); with an
-    unusable token it waits, bounded and logged, for the lease holder's new session; every change it makes under
-    the lease (refreshes, renewals, logins through ``exchange``, failures) and every rejection it observes is written
-    by compare-and-set on the version it read, and a refused write opens the newer session instead. Progress goes to
-    the ``gstauth.fleet`` logger.
+    unusable token it waits, bounded and logged, for the lease holder's new session. Every write is made under the
+    lease: take it, read, apply, write by compare-and-set on the version read, release. That covers refreshes,
+    renewals, logins and logouts through ``exchange``, failures, and a rejection observed on a call, which is written
+    only when the lease is free right now (a process holding it is renewing, and its write carries the result). A
+    refused write is made again at most three times: a refresh or an exchange that replaced a token is written over a
+    newer version that still holds that token; a rejection is applied again to the newer session; otherwise the
+    newer session is opened (fenced off). Progress goes to the ``gstauth.fleet`` logger.
     """
 
     def __init__(self, store: Store, keys: Mapping[str, Bytes], *, seal_key_id: Optional[str] = None,

@@ -6,9 +6,14 @@
         refresh → lease refused: the still-valid token (no wait)
         renew   → until the deadline: read, newer and usable → its token; lease granted → go on; pause
         with the lease: read again; the locked loop, extending the lease before each send;
-                        write by compare-and-set on the version read; refused → open the newer one; release
+                        write by compare-and-set on the version read; refused → see _write; release
 
-The session's own refresh lock is held around all of this, so one thread per process talks to the store's lease.
+Every write is made under the lease (a refresh, an exchange, a rejection seen on a call, a change the store missed):
+take the lease, read, apply, write, release. A rejection is written only when the lease is free right now: a worker
+holding it is renewing, and its write carries the result.
+
+The lease is held for this session object (its holder), so a thread of this process claims it (``busy``) before taking
+it and gives it back after releasing it: two threads never hold it at once under the same holder name.
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ from typing import TYPE_CHECKING, Callable, Generator, Optional, TypeVar, Union
 from .. import _ops
 from .._ops import SessionState
 from ..errors import GstAuthError, make_error
-from . import Fleet, FleetStats, Record, StoreUnavailable, default_holder
+from . import Fleet, FleetStats, Record, StoreUnavailable, Written, default_holder
 
 if TYPE_CHECKING:
     from ..sessions import Pause, Request, Response, Send, Session, Steps
@@ -29,6 +34,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gstauth.fleet")
 T = TypeVar("T")
+
+WRITE_ATTEMPTS = 3
+"""How many times a refused write is made again (read, open the newer record, reapply or write over it)."""
 
 
 class _Fenced(Exception):
@@ -47,12 +55,12 @@ class Member:
         self.keys = self.store.keys(self.provider, self.account)
         self.version = 0          # the stored version the local session is based on
         self.dirty = False        # a change the store has not taken yet (it was out of reach, or busy)
-        self.busy = False         # a thread of this process is in a leased section
+        self.busy = False         # a thread of this process holds (or is taking) the lease
         self.stats = FleetStats()
+        self._unopenable = 0      # the newest stored version this process's keyring cannot open (logged once)
         self._write_lock = threading.Lock()
         self._down_since: Optional[float] = None
         self._down_logged = 0.0
-        self._unopenable = 0
         self.sync(session)
 
     # --- logging ------------------------------------------------------------------------------------------
@@ -89,15 +97,30 @@ class Member:
 
     def sync(self, s: "Session", force: bool = False) -> bool:
         """Read the store and open a newer session (skipped while another thread of this process holds the lease:
-        that thread reads for itself). Also writes a change the store missed. True when a newer session opened."""
+        that thread reads for itself; force: this thread holds it). Outside the lease, a change the store missed is
+        first written under the lease. True when a newer session opened."""
         with s._state_lock:
             if self.busy and not force:
                 return False
             dirty = self.dirty
-        if dirty:
+        if dirty and not force:
             self._flush(s)
         rec = self._read()
         return rec is not None and self._adopt(s, rec)
+
+    def _open(self, rec: Record) -> Optional[SessionState]:
+        """The stored session of a record, or None when the keyring cannot open it (logged)."""
+        try:
+            state = _ops.session_open(keys=self.fleet.keyring, sealed=rec.sealed, provider=self.provider,
+                                      account=self.account, backend=self.fleet.backend).session
+        except GstAuthError as e:
+            self.stats.store_errors += 1
+            if self._unopenable != rec.version:
+                self._unopenable = rec.version
+                self._log(logging.ERROR, "cannot open the stored version %d (%s: %s); keeping this copy",
+                          rec.version, e.code, e.message)
+            return None
+        return state
 
     def _adopt(self, s: "Session", rec: Record) -> bool:
         if rec.version < self.version:
@@ -110,23 +133,17 @@ class Member:
             return False
         if rec.version == self.version or not rec.sealed:
             return False
-        try:
-            state = _ops.session_open(keys=self.fleet.keyring, sealed=rec.sealed, provider=self.provider,
-                                      account=self.account, backend=self.fleet.backend).session
-        except GstAuthError as e:
-            self.stats.store_errors += 1
-            if self._unopenable != rec.version:
-                self._unopenable = rec.version
-                self._log(logging.ERROR, "cannot open the stored version %d (%s: %s); keeping this copy", rec.version,
-                          e.code, e.message)
-            return False
+        state = self._open(rec)
+        return state is not None and self._take_state(s, rec.version, state)
+
+    def _take_state(self, s: "Session", version: int, state: SessionState) -> bool:
         with s._state_lock:
-            if rec.version <= self.version:
+            if version <= self.version:
                 return False
             s._set(state)
-            self.version, self.dirty = rec.version, False
+            self.version, self.dirty = version, False
         self.stats.opened += 1
-        self._log(logging.DEBUG, "opened version %d", rec.version)
+        self._log(logging.DEBUG, "opened version %d", version)
         s._changed()
         return True
 
@@ -139,14 +156,33 @@ class Member:
             self._unreachable(e)
             return None
 
-    def _take(self) -> bool:
+    def _acquire(self, s: "Session") -> Optional[bool]:
+        """Claim the lease for this thread (False when another thread of this process holds it) and take it from
+        the store: True granted, False held by another process, None the store out of reach."""
+        with s._state_lock:
+            if self.busy:
+                return False
+            self.busy = True
         ok = self._lease("take")
         if ok:
             self.stats.leases += 1
             self._log(logging.INFO, "lease taken by %s (version %d)", self.holder, self.version)
-        elif ok is not None:
+            return True
+        with s._state_lock:
+            self.busy = False
+        if ok is not None:
             self.stats.leases_refused += 1
-        return bool(ok)
+        return ok
+
+    def _leave(self, s: "Session") -> None:
+        """Release the lease, then give the claim back (in that order: a thread of this process taking it again
+        under the same holder name meanwhile would have its lease released)."""
+        try:
+            if self._lease("release") is not None:
+                self._log(logging.DEBUG, "lease released")
+        finally:
+            with s._state_lock:
+                self.busy = False
 
     def _extend(self) -> bool:
         ok = self._lease("extend")
@@ -156,15 +192,29 @@ class Member:
                       "the store is out of reach" if ok is None else "it expired and another process took it")
         return bool(ok)
 
-    def _release(self) -> None:
-        if self._lease("release") is not None:
-            self._log(logging.DEBUG, "lease released")
+    def _wait_for_lease(self, s: "Session", deadline: float, strict: bool = False) -> None:
+        """Take the lease, waiting at most until deadline (an exchange, a write by hand). strict: a store out of
+        reach raises StoreUnavailable at once."""
+        waiting = False
+        while True:
+            got = self._acquire(s)
+            if got:
+                return
+            if got is None and strict:
+                raise StoreUnavailable("the store is out of reach: the change is kept and written later")
+            now = time.monotonic()
+            if now >= deadline:
+                raise make_error("token_expired", "timed out waiting for the store's lease, which another process "
+                                 "holds")
+            if not waiting:
+                waiting = True
+                self._log(logging.WARNING, "waiting for the store's lease")
+            time.sleep(min(self.fleet.poll_interval, deadline - now))
 
-    # --- writing ------------------------------------------------------------------------------------------
+    # --- writing (the lease held) -------------------------------------------------------------------------
 
-    def _write(self, s: "Session", expected: int, state: SessionState) -> Optional[bool]:
-        """Write state by compare-and-set on expected: True when written, False when refused (the newer session is
-        opened instead), None when the store is out of reach (the change stays pending)."""
+    def _cas(self, s: "Session", expected: int, state: SessionState) -> Optional[Written]:
+        """One compare-and-set write of state; None when the store is out of reach (the change stays pending)."""
         sealed = _ops.session_seal(session=state, key=self.fleet.seal_key, key_id=self.fleet.seal_key_id,
                                    backend=self.fleet.backend).sealed
         with self._write_lock:
@@ -176,57 +226,157 @@ class Member:
                     self.dirty = True
                 return None
         self._reachable()
-        if w.written:
+        return w
+
+    def _write(self, s: "Session", expected: int, base_token: Optional[str] = None,
+               reapply: Optional[Callable[[SessionState], SessionState]] = None) -> Optional[bool]:
+        """Write the local session, the lease held, by compare-and-set on expected (the version it was read at).
+        True when written (or when the change means nothing for a newer session), False when fenced off (the newer
+        session is opened instead), None when the store is out of reach (the change stays pending).
+
+        A refused write is made again, at most WRITE_ATTEMPTS times in all, on the record read after it:
+        - a store that went back (a record deleted): the session is written again over what it holds;
+        - base_token (an exchange: the token the session held at expected): when this change replaced that token
+          and the newer record still holds it, that record only says something about the old token (a rejection
+          stored without the lease, say, which a provider that ends the old token as it issues the new one causes
+          mid-refresh): this session, with the token that replaced it, is written over that record rather than lost;
+        - reapply (a change that can be made again): the newer session is opened and the change applied to it; when
+          it changes nothing there, nothing is written;
+        - otherwise the newer session is opened (a lease that expired under a stall: fenced off)."""
+        with s._state_lock:
+            mine = s._state
+        for attempt in range(WRITE_ATTEMPTS):
+            w = self._cas(s, expected, mine)
+            if w is None:
+                return None
+            if w.written:
+                with s._state_lock:
+                    self.version, self.dirty = w.version, False
+                self.stats.writes += 1
+                self._log(logging.INFO, "wrote version %d", w.version)
+                return True
+            self.stats.writes_refused += 1
+            self._log(logging.WARNING, "write over version %d refused: the store is at version %d", expected, w.version)
+            rec = self._read()
+            if rec is None:
+                with s._state_lock:
+                    self.dirty = True
+                return None
+            if rec.version < expected or not rec.sealed:
+                self._log(logging.WARNING, "the store went back to version %d: writing this session again",
+                          rec.version)
+                expected = rec.version
+                continue
+            stored = self._open(rec)
+            if stored is None:
+                return False  # the newer record does not open here: this copy is kept, and not written over it
+            if base_token is not None and mine.get("access_token", "") != base_token and \
+                    stored.get("access_token", "") == base_token and attempt + 1 < WRITE_ATTEMPTS:
+                self.stats.writes_over += 1
+                self._log(logging.WARNING, "version %d still holds the token this change replaced: writing over it",
+                          rec.version)
+                expected = rec.version
+                continue
+            self._take_state(s, rec.version, stored)
+            if reapply is None:
+                self._log(logging.WARNING, "fenced off: version %d is in use", rec.version)
+                return False
+            again = reapply(stored)
+            if not self.plans_differ(s, stored, again):
+                return True  # the change means nothing for the newer session (a rejection of a replaced token)
             with s._state_lock:
-                if self.version == expected:
-                    self.version = w.version
-                self.dirty = False
-            self.stats.writes += 1
-            self._log(logging.INFO, "wrote version %d", w.version)
-            return True
-        self.stats.writes_refused += 1
-        self._log(logging.WARNING, "write over version %d refused: the store is at version %d; opening it",
-                  expected, w.version)
+                s._set(again)
+                mine = again
+            s._changed()
+            expected = rec.version
+        self._log(logging.WARNING, "the write was refused %d times: giving up", WRITE_ATTEMPTS)
         rec = self._read()
         if rec is not None:
             self._adopt(s, rec)
         return False
 
     def _flush(self, s: "Session") -> None:
-        with s._state_lock:
-            if not self.dirty:
+        """Write a change the store missed (it was out of reach; it went back), under the lease when it is free
+        right now (otherwise later: the lease holder writes, or a later call)."""
+        if not s._refresh_lock.acquire(blocking=False):
+            return
+        try:
+            if not self._acquire(s):
                 return
-            state, expected = s._state, self.version
-        self._write(s, expected, state)
+            try:
+                with s._state_lock:
+                    if not self.dirty:
+                        return
+                    expected = self.version
+                self._write(s, expected)
+            finally:
+                self._leave(s)
+        finally:
+            s._refresh_lock.release()
 
-    def publish(self, s: "Session", reapply: Optional[Callable[[SessionState], SessionState]] = None,
-                strict: bool = False) -> bool:
-        """Write the local session by compare-and-set; on a refusal open the newer one and, with reapply, apply the
-        change to it again and retry."""
+    def publish(self, s: "Session") -> bool:
+        """Write the local session (changes made by hand) under the lease, waiting for it at most the session's
+        wait_timeout, by compare-and-set on the version it is based on; on a refusal open the newer one (False)."""
         with s._state_lock:
-            if self.busy:  # the leased section writes the session when it ends; a later change is flushed
+            if self.busy:  # a leased section of this process writes the session when it ends
                 self.dirty = True
                 return True
-        for _ in range(8):
-            with s._state_lock:
-                state, expected = s._state, self.version
-            written = self._write(s, expected, state)
-            if written is None:
-                if strict:
-                    raise StoreUnavailable("the store is out of reach: the change is kept and written later")
-                return False
-            if written:
-                return True
-            if reapply is None:
-                return False
-            with s._state_lock:
-                current = s._state
-                again = reapply(current)
-                s._set(again)
-            s._changed()
-            if not self.plans_differ(s, current, again):
-                return True  # the change means nothing for the newer session (a rejection of a replaced token)
-        return False
+        deadline = time.monotonic() + s.wait_timeout
+        if not s._refresh_lock.acquire(timeout=s.wait_timeout):
+            raise make_error("token_expired", "timed out waiting for another caller's exchange")
+        try:
+            self._wait_for_lease(s, deadline, strict=True)
+            try:
+                written = self._write(s, self.version)
+            finally:
+                self._leave(s)
+        finally:
+            s._refresh_lock.release()
+        if written is None:
+            raise StoreUnavailable("the store is out of reach: the change is kept and written later")
+        return written
+
+    def share(self, s: "Session", reapply: Callable[[SessionState], SessionState]) -> None:
+        """A change seen on an API call (a rejected token), already made to the local session: written under the
+        lease when it is free right now (read, apply to the newest session, write). When it is not (another process,
+        or another thread of this one, holds it, renewing the token: its write carries the result), or the store is
+        out of reach, nothing is written: the session goes on through the token loop, which waits for that
+        renewal or renews."""
+        with s._state_lock:
+            if self.busy:
+                return
+        if not s._refresh_lock.acquire(blocking=False):
+            return  # another thread of this process renews (or waits for the renewal): nothing to write
+        try:
+            got = self._acquire(s)
+            if not got:
+                if got is False:
+                    self.stats.rejections_unwritten += 1
+                    self._log(logging.INFO, "the lease is held elsewhere: the rejection is not written (the holder's "
+                              "renewal carries it)")
+                return
+            try:
+                rec = self._read()
+                if rec is None:
+                    return
+                if rec.version > self.version:
+                    stored = self._open(rec) if rec.sealed else None
+                    if stored is None:
+                        return
+                    self._take_state(s, rec.version, stored)
+                    again = reapply(stored)
+                    if not self.plans_differ(s, stored, again):
+                        return  # nothing for the newer session (a rejection of a token it no longer holds)
+                    with s._state_lock:
+                        s._set(again)
+                    s._changed()
+                else:
+                    self._adopt(s, rec)  # a store that went back: written again over what it holds
+                self._write(s, self.version, reapply=reapply)
+            finally:
+                self._leave(s)
+        finally:
+            s._refresh_lock.release()
 
     def plans_differ(self, s: "Session", before: SessionState, after: SessionState) -> bool:
         """Whether a change alters what the session plans now (the core's answer: use, refresh, renew,
@@ -244,7 +394,7 @@ class Member:
         """The fleet's rules with the session's refresh lock held (see the module's documentation)."""
         while True:
             if move == "refresh":
-                if not self._take():
+                if not self._acquire(s):
                     return token  # another process refreshes: the others do not wait
             else:
                 got = yield from self._await_lease(s, deadline)
@@ -274,7 +424,7 @@ class Member:
                         self._log(logging.INFO, "the fleet's renewal arrived after %.1f s (version %d)",
                                   time.monotonic() - started, self.version)
                     return t or ""
-                if self._take():
+                if self._acquire(s):
                     return None
                 now = time.monotonic()
                 if not waiting:
@@ -291,22 +441,13 @@ class Member:
             if waiting:
                 self.stats.waited_ms += int((time.monotonic() - started) * 1000)
 
-    def _enter(self, s: "Session") -> None:
-        with s._state_lock:
-            self.busy = True
-
-    def _leave(self, s: "Session") -> None:
-        with s._state_lock:
-            self.busy = False
-        self._release()
-
     def _leased_steps(self, s: "Session") -> "Steps":
-        """The locked loop with the lease held: read first, extend before each send, write what changed."""
-        self._enter(s)
+        """The locked loop with the lease held (taken by the caller): read first, extend before each send, write
+        what changed, release."""
         try:
             self.sync(s, force=True)
             with s._state_lock:
-                before, expected = s._state, self.version
+                before, expected, dirty = s._state, self.version, self.dirty
             error: Optional[GstAuthError] = None
             token = ""
             try:
@@ -315,7 +456,8 @@ class Member:
                 error = e
             with s._state_lock:
                 after = s._state
-            if after != before and self._write(s, expected, after) is False:
+            if (after != before or dirty) and \
+                    self._write(s, expected, base_token=before.get("access_token", "")) is False:
                 raise _Fenced()
             if error is not None:
                 raise error
@@ -359,21 +501,11 @@ class Member:
         if not s._refresh_lock.acquire(timeout=s.wait_timeout):
             raise make_error("token_expired", "timed out waiting for another caller's exchange")
         try:
-            waiting = False
-            while not self._take():
-                now = time.monotonic()
-                if now >= deadline:
-                    raise make_error("token_expired", "timed out waiting for the store's lease, which another "
-                                     "process holds")
-                if not waiting:
-                    waiting = True
-                    self._log(logging.WARNING, "waiting for the store's lease before an exchange")
-                time.sleep(min(self.fleet.poll_interval, deadline - now))
-            self._enter(s)
+            self._wait_for_lease(s, deadline)
             try:
                 self.sync(s, force=True)
                 with s._state_lock:
-                    before, expected = s._state, self.version
+                    before, expected, dirty = s._state, self.version, self.dirty
 
                 def send(req: "Request") -> "Response":
                     if not self._extend():
@@ -390,7 +522,8 @@ class Member:
                     raise StoreUnavailable("the store's lease was lost before the send; nothing was sent") from None
                 with s._state_lock:
                     after = s._state
-                if after != before and self._write(s, expected, after) is False:
+                if (after != before or dirty) and \
+                        self._write(s, expected, base_token=before.get("access_token", "")) is False:
                     self._log(logging.ERROR, "the exchange's result was refused by the store (the lease must have "
                               "expired under it); the newer stored session is in use")
                 if error is not None:
