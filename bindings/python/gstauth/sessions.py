@@ -348,9 +348,9 @@ class Session:
     def _check(self) -> Tuple[Optional[str], _ops.Move]:
         """The first question of the loop, with no lock held: the token to use now (use; or refresh while another
         caller holds the refresh lock, which the caller checks), or None and the move that needs the lock. A shared
-        session reads the store first and opens a newer session."""
+        session reads the store first and opens a newer session (see gstauth.store._member.Member.check)."""
         if self._member is not None:
-            self._member.sync(self)
+            return self._member.check(self)
         return self._check_local()
 
     def _check_local(self) -> Tuple[Optional[str], _ops.Move]:

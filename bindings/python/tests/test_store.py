@@ -2,7 +2,9 @@
 against real redis-server instances (one node and a three-node cluster), and the fleet's rules on top of sessions:
 one refresh at the margin while the others do not wait, bounded waits, a stale write refused, a killed lease holder
 replaced after the lease's ttl, sealing keys rotated, every write made under the lease (a rejection not written
-while another worker holds it, a refused write retried or written over, one holder per session object)."""
+while another worker holds it, a refused write retried or written over, one holder per session object), a record
+the keyring cannot open not renewed over."""
+import dataclasses
 import logging
 import multiprocessing as mp
 import os
@@ -490,6 +492,31 @@ def test_each_session_object_takes_the_lease_under_its_own_name(store_url, serve
     pattern = re.compile(r"^[A-Za-z0-9_.@/-]+:%d:[0-9a-f]{8}$" % os.getpid())
     assert pattern.match(a.lease_holder) and pattern.match(b.lease_holder) and a.lease_holder != b.lease_holder
     assert fleet.holder is None
+
+
+def test_a_record_the_keyring_cannot_open_is_not_renewed_over(store_url, server, caplog):
+    """A worker whose keyring lacks the key of a newer record keeps using its own valid token (no refresh over the
+    record) and, once that token is unusable, raises the keyring's error: it neither renews nor logs in over it."""
+    old = fh.session(server.url, fh.fleet(store_url, "old:1", keys={"k1": KEYS["k1"]}))
+    assert old.ensure() == "tok-1"
+    new = fh.session(server.url, fh.fleet(store_url, "new:1", keys=ROTATED), EXPIRED_MS)
+    assert new.ensure() == "tok-2" and fh.record_of(store_url)["key_id"] == "k2"
+    before = dataclasses.replace(old.fleet_stats)
+    old.clock.offset_ms = MARGIN_MS
+    with caplog.at_level(logging.ERROR, logger="gstauth.fleet"):
+        assert old.ensure() == "tok-1", "its own token while valid"
+    assert any("cannot open the stored version 2" in r.getMessage() for r in caplog.records)
+    assert old.fleet_stats.leases == before.leases and old.fleet_stats.exchanges == before.exchanges
+    old.clock.offset_ms = EXPIRED_MS
+    with pytest.raises(gstauth.GstAuthError) as e:
+        old.ensure()
+    assert "cannot be opened with this process's keyring" in str(e.value) and e.value.code != "token_expired"
+    with pytest.raises(gstauth.GstAuthError) as e2:
+        old.exchange("client_credentials")
+    assert e2.value.code == e.value.code
+    assert old.fleet_stats.exchanges == before.exchanges and old.fleet_stats.writes == before.writes
+    assert server.issued == 2 and fh.record_of(store_url)["version"] == 2
+    assert new.ensure() == "tok-2", "the fleet's session is intact"
 
 
 def test_an_exchange_is_made_under_the_lease_and_written(store_url, server):

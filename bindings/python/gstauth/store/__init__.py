@@ -173,7 +173,9 @@ class Fleet:
     only when the lease is free right now (a process holding it is renewing, and its write carries the result). A
     refused write is made again at most three times: a refresh or an exchange that replaced a token is written over a
     newer version that still holds that token; a rejection is applied again to the newer session; otherwise the
-    newer session is opened (fenced off). Progress goes to the ``gstauth.fleet`` logger.
+    newer session is opened (fenced off). A newer stored session the keyring cannot open is never renewed over: the
+    local token is used while it is valid, then the keyring's error is raised. Progress goes to the
+    ``gstauth.fleet`` logger.
     """
 
     def __init__(self, store: Store, keys: Mapping[str, Bytes], *, seal_key_id: Optional[str] = None,

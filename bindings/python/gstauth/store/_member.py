@@ -2,6 +2,8 @@
 
     token():
         read the store; newer → open it                                   (sync, before every check)
+        a stored record the keyring cannot open → the local token while it is valid (no refresh over that record),
+                                                  else the keyring's error
         check: use → the token; fail → its error
         refresh → lease refused: the still-valid token (no wait)
         renew   → until the deadline: read, newer and usable → its token; lease granted → go on; pause
@@ -20,11 +22,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Callable, Generator, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Callable, Generator, Optional, Tuple, TypeVar, Union
 
 from .. import _ops
 from .._ops import SessionState
-from ..errors import GstAuthError, make_error
+from ..errors import GstAuthError, error_from, make_error
 from . import Fleet, FleetStats, Record, StoreUnavailable, Written, default_holder
 
 if TYPE_CHECKING:
@@ -57,7 +59,8 @@ class Member:
         self.dirty = False        # a change the store has not taken yet (it was out of reach, or busy)
         self.busy = False         # a thread of this process holds (or is taking) the lease
         self.stats = FleetStats()
-        self._unopenable = 0      # the newest stored version this process's keyring cannot open (logged once)
+        # The newest stored version this process's keyring cannot open, and why (None: none).
+        self.unopenable: Optional[Tuple[int, GstAuthError]] = None
         self._write_lock = threading.Lock()
         self._down_since: Optional[float] = None
         self._down_logged = 0.0
@@ -109,17 +112,18 @@ class Member:
         return rec is not None and self._adopt(s, rec)
 
     def _open(self, rec: Record) -> Optional[SessionState]:
-        """The stored session of a record, or None when the keyring cannot open it (logged)."""
+        """The stored session of a record, or None when the keyring cannot open it (recorded: see unopenable)."""
         try:
             state = _ops.session_open(keys=self.fleet.keyring, sealed=rec.sealed, provider=self.provider,
                                       account=self.account, backend=self.fleet.backend).session
         except GstAuthError as e:
             self.stats.store_errors += 1
-            if self._unopenable != rec.version:
-                self._unopenable = rec.version
-                self._log(logging.ERROR, "cannot open the stored version %d (%s: %s); keeping this copy",
-                          rec.version, e.code, e.message)
+            if self.unopenable is None or self.unopenable[0] != rec.version:
+                self._log(logging.ERROR, "cannot open the stored version %d (%s: %s); keeping this copy, which is "
+                          "not renewed over that version", rec.version, e.code, e.message)
+            self.unopenable = (rec.version, e)
             return None
+        self.unopenable = None
         return state
 
     def _adopt(self, s: "Session", rec: Record) -> bool:
@@ -130,8 +134,10 @@ class Member:
                     self._log(logging.WARNING, "the store is at version %d, behind this session's %d: writing it "
                               "again", rec.version, self.version)
                     self.version, self.dirty = rec.version, True
+            self.unopenable = None
             return False
         if rec.version == self.version or not rec.sealed:
+            self.unopenable = None
             return False
         state = self._open(rec)
         return state is not None and self._take_state(s, rec.version, state)
@@ -146,6 +152,32 @@ class Member:
         self._log(logging.DEBUG, "opened version %d", version)
         s._changed()
         return True
+
+    def _unopenable_error(self) -> GstAuthError:
+        bad = self.unopenable
+        if bad is None:  # pragma: no cover
+            return make_error("internal", "no unopenable record")
+        version, e = bad
+        return error_from({"code": e.code, "message": f"the stored session (version {version}) cannot be opened with "
+                                                      f"this process's keyring ({e.message}); it is not renewed over"})
+
+    def check(self, s: "Session") -> Tuple[Optional[str], _ops.Move]:
+        """The first question of the loop for a shared session: read the store (a newer session opened), then the
+        local check. A newer stored record that the keyring cannot open: the local token while it is valid (as
+        "use": no refresh over that record), else the keyring's error."""
+        self.sync(s)
+        return self._check_local(s)
+
+    def _check_local(self, s: "Session") -> Tuple[Optional[str], _ops.Move]:
+        if self.unopenable is None:
+            return s._check_local()
+        try:
+            token, move = s._check_local()
+        except GstAuthError:
+            raise self._unopenable_error() from None
+        if move in ("use", "refresh"):
+            return token or "", "use"
+        raise self._unopenable_error()
 
     # --- the lease ----------------------------------------------------------------------------------------
 
@@ -348,6 +380,8 @@ class Member:
         if not s._refresh_lock.acquire(blocking=False):
             return  # another thread of this process renews (or waits for the renewal): nothing to write
         try:
+            if self.unopenable is not None:
+                return
             got = self._acquire(s)
             if not got:
                 if got is False:
@@ -393,6 +427,10 @@ class Member:
     def steps(self, s: "Session", move: _ops.Move, token: str, deadline: float) -> "Steps":
         """The fleet's rules with the session's refresh lock held (see the module's documentation)."""
         while True:
+            if self.unopenable is not None:
+                if move == "refresh":
+                    return token  # no refresh over a record this process cannot open
+                raise self._unopenable_error()
             if move == "refresh":
                 if not self._acquire(s):
                     return token  # another process refreshes: the others do not wait
@@ -405,7 +443,7 @@ class Member:
             except _Fenced:
                 pass
             self.sync(s)
-            t, move = s._check_local()
+            t, move = self._check_local(s)
             if move in ("use", "refresh"):
                 return t or ""
 
@@ -418,7 +456,7 @@ class Member:
         try:
             while True:
                 self.sync(s)
-                t, move = s._check_local()
+                t, move = self._check_local(s)
                 if move in ("use", "refresh"):
                     if waiting:
                         self._log(logging.INFO, "the fleet's renewal arrived after %.1f s (version %d)",
@@ -446,6 +484,9 @@ class Member:
         what changed, release."""
         try:
             self.sync(s, force=True)
+            if self.unopenable is not None:
+                t, _ = self._check_local(s)  # the local token while it is valid, else the keyring's error
+                return t or ""
             with s._state_lock:
                 before, expected, dirty = s._state, self.version, self.dirty
             error: Optional[GstAuthError] = None
@@ -504,6 +545,8 @@ class Member:
             self._wait_for_lease(s, deadline)
             try:
                 self.sync(s, force=True)
+                if self.unopenable is not None:
+                    raise self._unopenable_error()
                 with s._state_lock:
                     before, expected, dirty = s._state, self.version, self.dirty
 
