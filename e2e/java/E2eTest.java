@@ -336,6 +336,104 @@ class E2eTest {
         assertEquals(Types.Action.USER_ACTION, gst.plan().action());
     }
 
+    /** A store whose writes arrive late: a lease holder slow to write what it obtained. */
+    static final class SlowWrites implements io.github.gstauth.SessionStore {
+        final io.github.gstauth.SessionStore inner;
+        final long delayMs;
+
+        SlowWrites(io.github.gstauth.SessionStore inner, long delayMs) {
+            this.inner = inner;
+            this.delayMs = delayMs;
+        }
+
+        @Override
+        public Record read(io.github.gstauth.Ops.StoreKeysOutput k) throws IOException {
+            return inner.read(k);
+        }
+
+        @Override
+        public boolean lease(io.github.gstauth.Ops.StoreKeysOutput k, Types.LeaseAction a, String h, long ttl) throws IOException {
+            return inner.lease(k, a, h, ttl);
+        }
+
+        @Override
+        public WriteResult write(io.github.gstauth.Ops.StoreKeysOutput k, long v, String sealed) throws IOException {
+            try {
+                Thread.sleep(delayMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return inner.write(k, v, sealed);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aCallRejectedDuringAnotherMembersRefreshWaitsForItsWrite() throws Exception {
+        // Two members of one GSTN session in a file store (two processes in one JVM). Member a refreshes at the
+        // margin, and the emulator ends the old token as it issues the new one; a is slow to store the result. Member
+        // b calls with the old token meanwhile: rejected. b must not give up (a GSTN rejection asks for an OTP): the
+        // lease is a's, so b waits for a's write and replays with the new token.
+        String gstin = "35AAACR5055K1Z7";
+        String key = "gstn/" + gstin.substring(0, 2) + "/" + Demo.USER;
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gstauth-e2e-store");
+        io.github.gstauth.store.FileStore fs = new io.github.gstauth.store.FileStore(dir);
+        byte[] k1 = new byte[32];
+        new java.security.SecureRandom().nextBytes(k1);
+        Demo.ShiftedClock clock = new Demo.ShiftedClock();
+        java.util.function.BiFunction<io.github.gstauth.SessionStore, String, GstnSession> member = (store, holder) -> {
+            try {
+                return new GstnSession(Session.options()
+                        .account(gstin + "/" + Demo.USER)
+                        .config(new Types.Config().withBaseUrl(sandbox + "/taxpayerapi/v1.0").withClientId(Demo.CLIENT_ID)
+                                .withGstin(gstin).withUsername(Demo.USER).withIpUsr("10.0.0.1")
+                                .withAccessWindowMs(30L * 24 * 3600 * 1000))
+                        .credentials(new Types.Credentials().withClientSecret(Demo.CLIENT_SECRET)
+                                .withPublicKey(Demo.cert(sandbox, "gstn")))
+                        .sender(GstAuthHttpClient.sender(Demo.HTTP)).clock(clock)
+                        .store(store).sealKeys(Map.of("k1", k1)).holder(holder).leaseTtl(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(50)));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        GstnSession a = member.apply(new SlowWrites(fs, 0), "a");
+        a.requestOtp();
+        a.authenticate(Demo.OTP);
+        GstnSession b = member.apply(fs, "b");
+        b.ensure();
+        assertEquals(a.accessToken(), b.accessToken(), "b opened the session a stored");
+        String old = b.accessToken();
+        Map<String, Long> before = stats(key);
+
+        GstnSession slow = member.apply(new SlowWrites(fs, 2500), "a-slow");
+        slow.pull();
+        clock.offset = slow.state().expiresAtMs() - 5 * 60 * 1000 - System.currentTimeMillis();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> refreshing = pool.submit(() -> slow.ensure());
+            Thread.sleep(700); // the REFRESHTOKEN is answered; its write is 2.5 s away, the lease is held
+            HttpResponse<String> r = new GstAuthHttpClient(Demo.HTTP, b, CallOptions.retPeriod("042026"), true)
+                    .send(HttpRequest.newBuilder(URI.create(sandbox + "/taxpayerapi/v1.0/returns/gstr1?action=RETSUM&gstin="
+                            + gstin + "&ret_period=042026")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(Types.Outcome.OK, GstAuthHttpClient.observation(r).orElseThrow().outcome());
+            String fresh = refreshing.get(30, TimeUnit.SECONDS);
+            assertNotEquals(old, fresh);
+            assertEquals(fresh, b.accessToken(), "b replayed with the token a stored");
+        } finally {
+            pool.shutdownNow();
+        }
+        Map<String, Long> d = delta(before, stats(key));
+        assertEquals(1L, d.get("refresh_requests"));
+        assertEquals(0L, d.get("otp_requests"));
+        System.out.println("e2e: a GSTN call rejected during another member's refresh waited for its write and replayed: "
+                + b.shared().stats());
+    }
+
     @Test
     void aSealedSessionGoesOnInAnotherSession() throws Exception {
         String gstin = "34AAACR5055K1Z7";
