@@ -4,7 +4,8 @@ For each language the same GSTN request encryption (b64(AES-256-ECB(EK, b64(json
 b64(json)))) runs through gstauth and through a peer written with that language's own standard crypto, each runner
 first checking that both give the same bytes: Go (standard library), Python (cryptography, hmac, base64), Java (the
 JCE), Node (node:crypto). `openssl speed` on this machine gives the reference line. The table of ratios (gstauth's
-throughput over the peer's) goes to stdout and to docs/bench-peers.md, the chart to docs/bench-peers.svg.
+throughput over the peer's) goes to stdout, to docs/bench-peers.md and to the README's performance section, the
+chart to docs/bench-peers.svg.
 
 Usage: python3 bench/peers/peers.py  (make bench-peers sets the environment: see mk/bench.mk)
 """
@@ -143,7 +144,16 @@ def main():
         f.write("# gstauth beside each language's own crypto\n\n" + table + "\n![chart](bench-peers.svg)\n")
     with open(os.path.join(ROOT, "docs", "bench-peers.svg"), "w") as f:
         f.write(svg(results, floor))
-    print("bench-peers: wrote docs/bench-peers.md and docs/bench-peers.svg", file=sys.stderr)
+    readme = os.path.join(ROOT, "README.md")
+    with open(readme) as f:
+        text = f.read()
+    begin, end = "<!-- bench-peers: written by make bench-peers -->", "<!-- /bench-peers -->"
+    i, j = text.find(begin), text.find(end)
+    if 0 <= i < j:
+        with open(readme, "w") as f:
+            f.write(text[:i + len(begin)] + "\n" + table + "\n![gstauth beside each language's own crypto]"
+                    "(docs/bench-peers.svg)\n" + text[j:])
+    print("bench-peers: wrote docs/bench-peers.md, docs/bench-peers.svg and the README's table", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ import (
 )
 
 // The README's error catalogue section is written from core/catalogue.json,
-// between two markers, so the file every layer reads and the list people
-// read cannot drift apart.
+// and its op table from the schema (readme_ops.go), each between two
+// markers, so the files every layer reads and the lists people read cannot
+// drift apart.
 func init() { bindings["README.md"] = renderREADME }
 
 const (
@@ -22,24 +23,36 @@ const (
 	catalogueEnd   = "<!-- /catalogue -->"
 )
 
-func renderREADME(*Document) ([]byte, error) {
+func renderREADME(doc *Document) ([]byte, error) {
 	readme, err := os.ReadFile(filepath.Join(repoRoot(), "README.md"))
 	if err != nil {
 		return nil, err
 	}
-	i := bytes.Index(readme, []byte(catalogueBegin))
-	j := bytes.Index(readme, []byte(catalogueEnd))
-	if i < 0 || j < i {
-		return nil, fmt.Errorf("README.md has no catalogue markers")
-	}
-	table, err := catalogueTable()
+	catalogue, err := catalogueTable()
 	if err != nil {
 		return nil, err
 	}
+	if readme, err = replaceBetween(readme, catalogueBegin, catalogueEnd, catalogue); err != nil {
+		return nil, err
+	}
+	ops, err := opsTable(doc)
+	if err != nil {
+		return nil, err
+	}
+	return replaceBetween(readme, opsBegin, opsEnd, ops)
+}
+
+// replaceBetween puts text between the markers begin and end of readme.
+func replaceBetween(readme []byte, begin, end, text string) ([]byte, error) {
+	i := bytes.Index(readme, []byte(begin))
+	j := bytes.Index(readme, []byte(end))
+	if i < 0 || j < i {
+		return nil, fmt.Errorf("README.md has no %q ... %q markers", begin, end)
+	}
 	var out bytes.Buffer
-	out.Write(readme[:i+len(catalogueBegin)])
+	out.Write(readme[:i+len(begin)])
 	out.WriteString("\n")
-	out.WriteString(table)
+	out.WriteString(text)
 	out.Write(readme[j:])
 	return out.Bytes(), nil
 }
