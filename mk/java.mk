@@ -2,11 +2,11 @@
 #   make java             → build/dist/gstauth-$(VERSION).jar, its sources jar and pom, and its runtime
 #                           dependencies in build/dist/gstauth-$(VERSION)-lib/
 #   make test-java        → JUnit on JDK 17 (native route JNA) and JDK 25 (native route FFM), both backends each,
-#                           then test-java-dist
+#                           with the GST emulator, oidc-provider, Redis and a Redis Cluster on loopback for the
+#                           end-to-end and store tests (started here, stopped on exit); then test-java-dist
 #   make test-java-dist   → a plain program compiled with javac against the dist jar alone, run on each JDK and
 #                           backend with no Go and no Maven reachable
-#   make test-java-e2e    → e2e/java/E2eTest.java against the GST emulator and oidc-provider, and the session stores
-#                           against Redis and a three-node Redis Cluster (all started on loopback, stopped on exit)
+#   make test-java-e2e    → only the end-to-end and store tests of test-java, with the same servers, newest JDK
 #   make demo-java        → e2e/java/Demo.java against the servers of GSTAUTH_SANDBOX_URL and GSTAUTH_OAUTH_URL
 #   make bench-java       → per-call overhead and the 5 MiB GSTN request against a JCE peer (bindings/java/README.md)
 #   make java-generate    → rewrites the generated sources (ErrorCode, Types, Ops) from the schema: internal/gen
@@ -61,9 +61,28 @@ $(JAVA_JAR): $(JAVA_SRC) $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm | java-jdk
 	$(JAVA_MVN) -DskipTests package
 	$(java_dist)
 
-# The tests run against the packaged jar, once per JDK (surefire executions jdk17 and jdk25 in the pom).
-test-java: $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm java-jdks
-	$(JAVA_MVN) $(JAVA_JDK_ARGS) verify
+# The servers of the Java tests, on loopback, stopped on exit whatever the outcome: the GST emulator and oidc-provider
+# (E2eTest), a Redis server and a three-node Redis Cluster (StoreTest, SharedProcessesTest); their addresses exported.
+JAVA_E2E_SERVERS := $(abspath e2e/scripts)
+define java_servers
+	trap '$(JAVA_E2E_SERVERS)/server.sh stop java-test-sandbox >/dev/null; \
+	  $(JAVA_E2E_SERVERS)/stop-oauth-server.sh java-test-oauth >/dev/null; \
+	  $(JAVA_E2E_SERVERS)/redis.sh stop java-test-redis; $(JAVA_E2E_SERVERS)/redis.sh stop java-test-cluster' EXIT; \
+	sandbox="$$($(JAVA_E2E_SERVERS)/server.sh start java-test-sandbox /_sandbox/health 30 -- \
+	  $(abspath $(BUILD))/gstauth sandbox --token-lifetime 30m)"; \
+	oauth="$$(OAUTH_ACCESS_TOKEN_TTL=120 $(JAVA_E2E_SERVERS)/start-oauth-server.sh java-test-oauth)"; \
+	redis="$$($(JAVA_E2E_SERVERS)/redis.sh start java-test-redis)"; \
+	cluster="$$($(JAVA_E2E_SERVERS)/redis.sh start java-test-cluster --cluster)"; \
+	export GSTAUTH_SANDBOX_URL="$$sandbox" GSTAUTH_OAUTH_URL="$$oauth" GSTAUTH_TEST_REDIS="$$redis" \
+	  GSTAUTH_TEST_REDIS_CLUSTER="$$cluster" GSTAUTH_TEST_PROCESSES=1;
+endef
+JAVA_TEST_DEPS := $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(BUILD)/gstauth oauth-server-deps java-jdks
+
+# The tests run against the packaged jar, once per JDK (surefire executions jdk17 and jdk25 in the pom), with the
+# servers above: the unit tests, the end-to-end tests and the store tests in one build (SharedProcessesTest, which
+# starts child JVMs, on the newest JDK only).
+test-java: $(JAVA_TEST_DEPS)
+	@$(java_servers) $(JAVA_MVN) $(JAVA_JDK_ARGS) verify
 	$(java_dist)
 	$(MAKE) --no-print-directory test-java-dist
 
@@ -113,26 +132,13 @@ bench-java: $(JAVA_JAR)
 	done
 bench: bench-java
 
-# End-to-end: e2e/java/E2eTest.java against the GST emulator and oidc-provider, and the shared session store
-# (io.github.gstauth.store: StoreTest, SharedProcessesTest with four child JVMs) against a Redis server and a
-# three-node Redis Cluster; through Surefire on the newest JDK. Every server is started here on loopback and stopped
-# on exit, also on failure.
-JAVA_E2E_SERVERS := $(abspath e2e/scripts)
-JAVA_E2E_JDK      = $(if $(JDK25_HOME),-Dskip.jdk17=true -Djdk25.java=$(JDK25_HOME)/bin/java,-Dskip.jdk25=true -Djdk17.java=$(JDK17_HOME)/bin/java)
+# The end-to-end and store tests alone (E2eTest, StoreTest, SharedProcessesTest; make test-java runs them with the
+# rest), with the same servers, on the newest JDK.
+JAVA_E2E_JDK = $(if $(JDK25_HOME),-Dskip.jdk17=true -Djdk25.java=$(JDK25_HOME)/bin/java,-Dskip.jdk25=true -Djdk17.java=$(JDK17_HOME)/bin/java)
 .PHONY: test-java-e2e demo-java
-TEST_TARGETS += test-java-e2e
-test-java-e2e: $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(BUILD)/gstauth oauth-server-deps java-jdks
-	@trap '$(JAVA_E2E_SERVERS)/server.sh stop java-e2e-sandbox >/dev/null; \
-	  $(JAVA_E2E_SERVERS)/stop-oauth-server.sh java-e2e-oauth >/dev/null; \
-	  $(JAVA_E2E_SERVERS)/redis.sh stop java-e2e-redis; $(JAVA_E2E_SERVERS)/redis.sh stop java-e2e-cluster' EXIT; \
-	sandbox="$$($(JAVA_E2E_SERVERS)/server.sh start java-e2e-sandbox /_sandbox/health 30 -- \
-	  $(abspath $(BUILD))/gstauth sandbox --token-lifetime 30m)"; \
-	oauth="$$(OAUTH_ACCESS_TOKEN_TTL=120 $(JAVA_E2E_SERVERS)/start-oauth-server.sh java-e2e-oauth)"; \
-	redis="$$($(JAVA_E2E_SERVERS)/redis.sh start java-e2e-redis)"; \
-	cluster="$$($(JAVA_E2E_SERVERS)/redis.sh start java-e2e-cluster --cluster)"; \
-	export GSTAUTH_SANDBOX_URL="$$sandbox" GSTAUTH_OAUTH_URL="$$oauth" GSTAUTH_TEST_REDIS="$$redis" \
-	  GSTAUTH_TEST_REDIS_CLUSTER="$$cluster" GSTAUTH_TEST_PROCESSES=1; \
-	$(JAVA_MVN) $(JAVA_E2E_JDK) -Dtest='E2eTest,StoreTest,SharedProcessesTest' -Dsurefire.failIfNoSpecifiedTests=false verify
+test-java-e2e: $(JAVA_TEST_DEPS)
+	@$(java_servers) $(JAVA_MVN) $(JAVA_E2E_JDK) -Dtest='E2eTest,StoreTest,SharedProcessesTest' \
+	  -Dsurefire.failIfNoSpecifiedTests=false verify
 
 # The demo's Java part (mk/demo.mk runs it after Python and Node, with GSTAUTH_SANDBOX_URL and GSTAUTH_OAUTH_URL set):
 # e2e/java/Demo.java compiled with javac against the dist jar and its dependencies alone.
