@@ -60,6 +60,7 @@ public final class Worker {
     final SessionStore store;
     final List<Member> members = new ArrayList<>();
     final Map<String, Integer> errors = new LinkedHashMap<>();
+    final java.util.concurrent.locks.ReentrantLock errorsLock = new java.util.concurrent.locks.ReentrantLock();
     int dropped;
     final CountDownLatch stop = new CountDownLatch(1);
     final Map<String, Long> quiet = new ConcurrentHashMap<>();
@@ -82,23 +83,33 @@ public final class Worker {
         ERR.println(name + ": " + msg);
     }
 
-    synchronized void error(String session, String message) { // no I/O but stderr inside
+    void error(String session, String message) {
         log("error: " + session + ": " + message);
         String key = session + ": " + message;
-        if (errors.containsKey(key) || errors.size() < MAX_ERRORS) {
-            errors.merge(key, 1, Integer::sum);
-        } else {
-            dropped++;
+        errorsLock.lock();
+        try {
+            if (errors.containsKey(key) || errors.size() < MAX_ERRORS) {
+                errors.merge(key, 1, Integer::sum);
+            } else {
+                dropped++;
+            }
+        } finally {
+            errorsLock.unlock();
         }
     }
 
-    synchronized List<String> errorList() {
-        List<String> out = new ArrayList<>();
-        errors.forEach((m, n) -> out.add(n == 1 ? m : m + " (x" + n + ")"));
-        if (dropped > 0) {
-            out.add("... and " + dropped + " more errors");
+    List<String> errorList() {
+        errorsLock.lock();
+        try {
+            List<String> out = new ArrayList<>();
+            errors.forEach((m, n) -> out.add(n == 1 ? m : m + " (x" + n + ")"));
+            if (dropped > 0) {
+                out.add("... and " + dropped + " more errors");
+            }
+            return out;
+        } finally {
+            errorsLock.unlock();
         }
-        return out;
     }
 
     /** A store event, one line; store errors come in bursts while a store is away: one line per op every 5 s. */
