@@ -434,6 +434,106 @@ class E2eTest {
                 + b.shared().stats());
     }
 
+    static final java.util.regex.Pattern FORM = java.util.regex.Pattern.compile(
+            "<form[^>]*\\baction=\"([^\"]*)\"[^>]*>([\\s\\S]*?)</form>", java.util.regex.Pattern.CASE_INSENSITIVE);
+    static final java.util.regex.Pattern HIDDEN = java.util.regex.Pattern.compile(
+            "<input[^>]*\\btype=\"hidden\"[^>]*\\bname=\"([^\"]*)\"[^>]*\\bvalue=\"([^\"]*)\"",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    static String unescape(String s) {
+        return s.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">");
+    }
+
+    /**
+     * A person at oidc-provider's authorization endpoint, without a browser (as e2e/node/browser.mjs): the development
+     * login and consent forms, a cookie jar, no redirect followed but to the form pages; the redirect to redirectUri.
+     */
+    static String authorize(String authUrl, String redirectUri, String login) throws Exception {
+        Map<String, String> jar = new LinkedHashMap<>();
+        URI callback = URI.create(redirectUri);
+        String method = "GET";
+        URI target = URI.create(authUrl);
+        String body = null;
+        for (int step = 0; step < 16; step++) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(target);
+            if (!jar.isEmpty()) {
+                b.header("Cookie", String.join("; ", jar.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
+            }
+            if (body != null) {
+                b.header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(body));
+            }
+            HttpResponse<String> res = Demo.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            for (String c : res.headers().allValues("set-cookie")) {
+                String pair = c.split(";", 2)[0];
+                int i = pair.indexOf('=');
+                jar.put(pair.substring(0, i).trim(), pair.substring(i + 1).trim());
+            }
+            if (res.statusCode() >= 300 && res.statusCode() < 400) {
+                URI loc = target.resolve(res.headers().firstValue("location").orElseThrow());
+                if (loc.getHost().equals(callback.getHost()) && loc.getPath().equals(callback.getPath())
+                        && loc.getPort() == callback.getPort()) {
+                    return loc.toString();
+                }
+                method = "GET";
+                target = loc;
+                body = null;
+                continue;
+            }
+            assertEquals(200, res.statusCode(), "step " + step + ": " + method + " " + target);
+            java.util.regex.Matcher m = FORM.matcher(res.body());
+            assertTrue(m.find(), "step " + step + ": the page has no form");
+            Map<String, String> fields = new LinkedHashMap<>();
+            java.util.regex.Matcher h = HIDDEN.matcher(m.group(2));
+            while (h.find()) {
+                fields.put(unescape(h.group(1)), unescape(h.group(2)));
+            }
+            if ("login".equals(fields.get("prompt"))) {
+                fields.put("login", login);
+                fields.put("password", "any password: the development form accepts all");
+            } else {
+                assertEquals("consent", fields.get("prompt"), "step " + step);
+            }
+            method = "POST";
+            target = target.resolve(unescape(m.group(1)));
+            body = String.join("&", fields.entrySet().stream().map(e -> java.net.URLEncoder.encode(e.getKey(),
+                    java.nio.charset.StandardCharsets.UTF_8) + "=" + java.net.URLEncoder.encode(e.getValue(),
+                    java.nio.charset.StandardCharsets.UTF_8)).toList());
+        }
+        throw new AssertionError("no redirect to " + redirectUri + " after 16 steps");
+    }
+
+    @Test
+    void oauthAuthorizationCodeAtOidcProvider() throws Exception {
+        String redirectUri = "http://127.0.0.1:53682/callback";
+        Demo.ShiftedClock clock = new Demo.ShiftedClock();
+        io.github.gstauth.AuthorizationCodeSession s = new io.github.gstauth.AuthorizationCodeSession(Session.options()
+                .account("alice@gstauth-e2e-code")
+                .config(new Types.Config().withAuthUrl(oauth + "/auth").withTokenUrl(oauth + "/token")
+                        .withClientId("gstauth-e2e-code").withRedirectUri(redirectUri).withScope("api:read offline_access")
+                        .withClientAuth(Types.ClientAuth.BASIC))
+                .credentials(new Types.Credentials().withClientSecret("test-only-code-secret"))
+                .sender(GstAuthHttpClient.sender(Demo.HTTP)).clock(clock));
+        String url = s.authorizationUrl();
+        assertTrue(url.contains("code_challenge_method=S256"), url);
+        s.complete(authorize(url, redirectUri, "alice"));
+        String first = s.accessToken();
+        String refreshToken = s.state().refreshToken();
+        assertTrue(!first.isEmpty() && refreshToken != null);
+        assertEquals(Types.Action.USE, s.plan().action());
+        clock.offset = s.plan().refreshAtMs() - System.currentTimeMillis();
+        assertEquals(Types.Action.REFRESH, s.plan().action());
+        String second = s.ensure();
+        assertNotEquals(first, second);
+        assertNotEquals(refreshToken, s.state().refreshToken(), "the refresh token rotated");
+        io.github.gstauth.AuthorizationCodeSession forged = new io.github.gstauth.AuthorizationCodeSession(
+                Session.options().state(s.state()).sender((r) -> {
+                    throw new AssertionError("a forged state must be refused before any exchange");
+                }));
+        assertThrows(GstAuthException.class, () -> forged.complete(redirectUri + "?code=c&state=forged"));
+        System.out.println("e2e: OAuth authorization code at oidc-provider: login and consent, complete, a refresh that "
+                + "rotated the refresh token; a forged state refused");
+    }
+
     @Test
     void aSealedSessionGoesOnInAnotherSession() throws Exception {
         String gstin = "34AAACR5055K1Z7";
