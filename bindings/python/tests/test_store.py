@@ -5,6 +5,7 @@ replaced after the lease's ttl, sealing keys rotated, every write made under the
 while another worker holds it, a refused write retried or written over, one holder per session object), a record
 the keyring cannot open not renewed over."""
 import dataclasses
+import json
 import logging
 import multiprocessing as mp
 import os
@@ -12,6 +13,7 @@ import re
 import signal
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -335,13 +337,13 @@ def _in_thread(fn):
     return t, out
 
 
-def _stored_session(store_url, keys=KEYS):
+def _stored_session(store_url, keys=KEYS, provider="oauth_client_credentials"):
     st = open_store(store_url)
     try:
-        rec = st.read(st.keys("oauth_client_credentials", "client-1"))
+        rec = st.read(st.keys(provider, "client-1" if provider == "oauth_client_credentials" else "user-1"))
     finally:
         st.close()
-    return gstauth.OAuthClientCredentialsSession.open(rec.sealed, keys)
+    return gstauth.Session.open(rec.sealed, keys, provider=provider)
 
 
 def test_a_rejection_seen_while_another_worker_refreshes_is_not_written(store_url, server):
@@ -424,6 +426,72 @@ def test_a_refresh_fenced_by_a_newer_token_is_not_written_over(store_url, server
         ta.join(30)
     assert got == {"value": "tok-2"} and a.fleet_stats.writes_over == 0 and a.fleet_stats.writes_refused == 1
     assert fh.record_of(store_url)["version"] == 2
+
+
+AUTH_CODE = {"auth_url": "https://id.example/auth", "token_url": "https://id.example/token", "client_id": "app",
+             "redirect_uri": "https://app.example/cb", "scope": "read"}
+
+
+def _authorization_code_session(fleet, tokens):
+    """An authorization-code session without a refresh token: a rejected token needs a person, as GSTN's does.
+    Its token endpoint answers the tokens' next name."""
+    def send(req):
+        return gstauth.Response(200, {"Content-Type": "application/json"},
+                                json.dumps({"access_token": next(tokens), "token_type": "Bearer", "expires_in": 3600}))
+    return gstauth.AuthorizationCodeSession("user-1", AUTH_CODE, credentials={"client_secret": "s3cret"}, send=send,
+                                            fleet=fleet, wait_timeout=20.0)
+
+
+def _authorize(s):
+    state = urllib.parse.parse_qs(urllib.parse.urlparse(s.authorization_url()).query)["state"][0]
+    s.complete(f"{AUTH_CODE['redirect_uri']}?code=c&state={state}")
+
+
+def test_a_failure_from_an_unwritten_rejection_waits_for_the_lease_holder(store_url):
+    """A call's token is rejected, and the session cannot renew it without a person (GSTN, whose old token another
+    worker's refresh in flight has just ended), while another worker holds the lease: the rejection is not written
+    and the session, rather than failing at once, waits for the holder's write and goes on from it. When the holder
+    releases the lease having written nothing, the rejection stands: it is written under the lease and raised."""
+    tokens = iter(f"ac-{i}" for i in range(1, 10))
+    a = _authorization_code_session(fh.fleet(store_url, "a:1"), tokens)
+    _authorize(a)
+    b = _authorization_code_session(fh.fleet(store_url, "b:1"), tokens)
+    assert a.access_token == b.access_token == "ac-1" and b.store_version == 1
+    st = open_store(store_url)
+    k = st.keys("oauth_authorization_code", "user-1")
+    try:
+        assert st.lease(k, "take", "holder:1", 30_000)
+        b.observe(REJECTED, sent_at_ms=fh.Clock()(), access_token="ac-1")
+        assert b.plan()["action"] == "user_action" and st.read(k).version == 1
+        t, got = _in_thread(b.ensure)
+        deadline = time.monotonic() + 10
+        while b.fleet_stats.waits == 0:
+            assert time.monotonic() < deadline and t.is_alive(), f"B did not wait for the holder: {got}"
+            time.sleep(0.02)
+        # The holder stores a new session (ac-2) and releases the lease.
+        c = _authorization_code_session(None, tokens)
+        _authorize(c)
+        assert st.write(k, 1, c.seal(KEYS["k1"], "k1")).written and st.lease(k, "release", "holder:1")
+        t.join(10)
+        assert got == {"value": "ac-2"}, got
+        assert b.store_version == 2 and b.fleet_stats.writes == 0 and b.fleet_stats.exchanges == 0
+
+        assert st.lease(k, "take", "holder:1", 30_000)
+        b.observe(REJECTED, sent_at_ms=fh.Clock()(), access_token="ac-2")
+        t, got = _in_thread(b.ensure)
+        deadline = time.monotonic() + 10
+        while b.fleet_stats.waits == 1:
+            assert time.monotonic() < deadline and t.is_alive(), f"B did not wait for the holder: {got}"
+            time.sleep(0.02)
+        assert st.lease(k, "release", "holder:1")  # nothing written
+        t.join(10)
+        assert isinstance(got.get("error"), gstauth.UserActionRequired), got
+        assert b.fleet_stats.writes == 1 and st.read(k).version == 3, "the rejection, written under the lease"
+        assert _stored_session(store_url, provider="oauth_authorization_code").plan()["action"] == "user_action"
+        with pytest.raises(gstauth.UserActionRequired):
+            a.ensure()  # one signal for the fleet
+    finally:
+        st.close()
 
 
 class Interloper(Store):

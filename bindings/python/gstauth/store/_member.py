@@ -58,6 +58,9 @@ class Member:
         self.version = 0          # the stored version the local session is based on
         self.dirty = False        # a change the store has not taken yet (it was out of reach, or busy)
         self.busy = False         # a thread of this process holds (or is taking) the lease
+        # A rejection seen here and not written, because the lease was held elsewhere: the holder's write may carry
+        # a usable session, so a session that fails here because of it waits (bounded) for that write first.
+        self.unshared = False
         self.stats = FleetStats()
         # The newest stored version this process's keyring cannot open, and why (None: none).
         self.unopenable: Optional[Tuple[int, GstAuthError]] = None
@@ -147,7 +150,7 @@ class Member:
             if version <= self.version:
                 return False
             s._set(state)
-            self.version, self.dirty = version, False
+            self.version, self.dirty, self.unshared = version, False, False
         self.stats.opened += 1
         self._log(logging.DEBUG, "opened version %d", version)
         s._changed()
@@ -170,7 +173,14 @@ class Member:
 
     def _check_local(self, s: "Session") -> Tuple[Optional[str], _ops.Move]:
         if self.unopenable is None:
-            return s._check_local()
+            try:
+                return s._check_local()
+            except GstAuthError:
+                if not self.unshared:
+                    raise
+                # A failure from a rejection the store lacks (a GSTN token ended by another worker's refresh in
+                # flight, say): wait for the lease holder's write, or take the lease, as for an unusable token.
+                return None, "renew"
         try:
             token, move = s._check_local()
         except GstAuthError:
@@ -283,7 +293,7 @@ class Member:
                 return None
             if w.written:
                 with s._state_lock:
-                    self.version, self.dirty = w.version, False
+                    self.version, self.dirty, self.unshared = w.version, False, False
                 self.stats.writes += 1
                 self._log(logging.INFO, "wrote version %d", w.version)
                 return True
@@ -376,8 +386,10 @@ class Member:
         renewal or renews."""
         with s._state_lock:
             if self.busy:
+                self.unshared = True
                 return
         if not s._refresh_lock.acquire(blocking=False):
+            self.unshared = True
             return  # another thread of this process renews (or waits for the renewal): nothing to write
         try:
             if self.unopenable is not None:
@@ -385,6 +397,7 @@ class Member:
             got = self._acquire(s)
             if not got:
                 if got is False:
+                    self.unshared = True
                     self.stats.rejections_unwritten += 1
                     self._log(logging.INFO, "the lease is held elsewhere: the rejection is not written (the holder's "
                               "renewal carries it)")
@@ -472,6 +485,8 @@ class Member:
                               "for its renewal (at most %.1f s)", max(0.0, deadline - now))
                 if now >= deadline:
                     self._log(logging.ERROR, "no renewal after %.1f s: giving up", now - started)
+                    if self.unshared:
+                        s._check_local()  # the failure seen here stands: its error
                     raise make_error("token_expired", f"waited {now - started:.1f} s for another process's renewal "
                                      "of the token (the store's lease stayed taken; see wait_timeout)")
                 yield Pause(min(self.fleet.poll_interval, deadline - now))
@@ -488,7 +503,8 @@ class Member:
                 t, _ = self._check_local(s)  # the local token while it is valid, else the keyring's error
                 return t or ""
             with s._state_lock:
-                before, expected, dirty = s._state, self.version, self.dirty
+                # A rejection not written while the lease was held elsewhere is written now, if it still stands.
+                before, expected, dirty = s._state, self.version, self.dirty or self.unshared
             error: Optional[GstAuthError] = None
             token = ""
             try:
