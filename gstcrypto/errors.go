@@ -56,6 +56,12 @@ const (
 	// encrypted to the public certificate the host holds (GSTN TEC4002):
 	// load the provider's current certificate and retry once.
 	CodeCertificateStale Code = "certificate_stale"
+	// CodeStoreUnavailable: the shared session store could not be reached
+	// or did not answer as the contract says (a file store's lock not
+	// taken in time or an I/O error, a Redis server down, a script
+	// failing). Retryable. A session whose token is still valid keeps using
+	// it: a failed store never fails a call a valid token can serve.
+	CodeStoreUnavailable Code = "store_unavailable"
 )
 
 // Codes lists every error code in the order they were published.
@@ -64,7 +70,7 @@ var Codes = []Code{
 	CodeUnsupported, CodeTooLarge, CodeInternal,
 	CodeTokenExpired, CodeReauthRequired, CodeUserActionRequired,
 	CodeConfigInvalid, CodeRateLimited, CodeProviderError,
-	CodeCertificateStale,
+	CodeCertificateStale, CodeStoreUnavailable,
 }
 
 // Error is the one error type of gstauth. Message is for people and never

@@ -24,7 +24,7 @@ BindingSource = Literal["cnf", "presented"]
 ClientAuth = Literal["basic", "post", "none"]
 EnsureStage = Literal["check", "locked"]
 Environment = Literal["sandbox", "production"]
-ErrorCode = Literal["invalid_input", "invalid_key", "decrypt_failed", "signature_invalid", "unsupported", "too_large", "internal", "token_expired", "reauth_required", "user_action_required", "config_invalid", "rate_limited", "provider_error", "certificate_stale"]
+ErrorCode = Literal["invalid_input", "invalid_key", "decrypt_failed", "signature_invalid", "unsupported", "too_large", "internal", "token_expired", "reauth_required", "user_action_required", "config_invalid", "rate_limited", "provider_error", "certificate_stale", "store_unavailable"]
 Flavor = Literal["whitebooks", "onefinops", "keycloak", "masters_india"]
 LeaseAction = Literal["take", "extend", "release"]
 Move = Literal["use", "refresh", "renew", "send", "fail"]
@@ -123,6 +123,12 @@ class CertificateStale(GstAuthError):
     code = "certificate_stale"
 
 
+class StoreUnavailable(GstAuthError):
+    """The core's `store_unavailable` error."""
+
+    code = "store_unavailable"
+
+
 ERRORS: Dict[str, Type[GstAuthError]] = {
     "invalid_input": InvalidInput,
     "invalid_key": InvalidKey,
@@ -138,6 +144,7 @@ ERRORS: Dict[str, Type[GstAuthError]] = {
     "rate_limited": RateLimited,
     "provider_error": ProviderError,
     "certificate_stale": CertificateStale,
+    "store_unavailable": StoreUnavailable,
 }
 """The exception class of each error code."""
 
@@ -1623,6 +1630,7 @@ __all__ = [
     "StoreLease",
     "StoreLeaseResult",
     "StoreRecord",
+    "StoreUnavailable",
     "StoreWriteResult",
     "TokenBinding",
     "TokenExpired",

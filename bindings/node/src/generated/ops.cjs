@@ -139,6 +139,15 @@ class CertificateStaleError extends GstAuthError {
 }
 Object.defineProperty(CertificateStaleError, 'code', { value: 'certificate_stale' });
 
+/** The core's `store_unavailable` error. */
+class StoreUnavailableError extends GstAuthError {
+  constructor(message, details) {
+    super('store_unavailable', message, details);
+    this.name = 'StoreUnavailableError';
+  }
+}
+Object.defineProperty(StoreUnavailableError, 'code', { value: 'store_unavailable' });
+
 /** The class of each error code. */
 const ERRORS = Object.freeze({
   invalid_input: InvalidInputError,
@@ -155,6 +164,7 @@ const ERRORS = Object.freeze({
   rate_limited: RateLimitedError,
   provider_error: ProviderError,
   certificate_stale: CertificateStaleError,
+  store_unavailable: StoreUnavailableError,
 });
 
 // --- ops ------------------------------------------------------------------------------------------------------
@@ -1306,12 +1316,12 @@ const OPS = Object.freeze([
 module.exports = {
   VERSION, ERRORS, OPS, InvalidInputError, InvalidKeyError, DecryptFailedError, SignatureInvalidError,
   UnsupportedError, TooLargeError, InternalError, TokenExpiredError, ReauthRequiredError, UserActionRequiredError,
-  ConfigInvalidError, RateLimitedError, ProviderError, CertificateStaleError, aesEcbDecrypt, aesEcbDecryptRaw,
-  aesEcbDecryptRawAsync, aesEcbEncrypt, aesEcbEncryptRaw, aesEcbEncryptRawAsync, certificateInfo, decryptSek,
-  errorCatalogue, errorCodes, ewbDecodeError, gstnDecryptFileRaw, gstnDecryptFileRawAsync, gstnDecryptRequest,
-  gstnDecryptResponse, gstnDecryptResponseRaw, gstnDecryptResponseRawAsync, gstnEncryptRequest, gstnEncryptRequestRaw,
-  gstnEncryptRequestRawAsync, gstnEncryptResponse, gstnEvcSign, gstnHeaders, hmacSha256, mtlsCertificate,
-  mtlsCheckBinding, mtlsSelectCertificate, newAppKey, nicDecryptResponse, nicDecryptResponseRaw,
+  ConfigInvalidError, RateLimitedError, ProviderError, CertificateStaleError, StoreUnavailableError, aesEcbDecrypt,
+  aesEcbDecryptRaw, aesEcbDecryptRawAsync, aesEcbEncrypt, aesEcbEncryptRaw, aesEcbEncryptRawAsync, certificateInfo,
+  decryptSek, errorCatalogue, errorCodes, ewbDecodeError, gstnDecryptFileRaw, gstnDecryptFileRawAsync,
+  gstnDecryptRequest, gstnDecryptResponse, gstnDecryptResponseRaw, gstnDecryptResponseRawAsync, gstnEncryptRequest,
+  gstnEncryptRequestRaw, gstnEncryptRequestRawAsync, gstnEncryptResponse, gstnEvcSign, gstnHeaders, hmacSha256,
+  mtlsCertificate, mtlsCheckBinding, mtlsSelectCertificate, newAppKey, nicDecryptResponse, nicDecryptResponseRaw,
   nicDecryptResponseRawAsync, nicEncryptAuth, nicEncryptRequest, nicEncryptRequestRaw, nicEncryptRequestRawAsync,
   nicTokenExpiry, oauthAuthorizationUrl, oauthParseRedirect, ops, pkceNew, pkceS256, pkcs12Info, rsaDecrypt,
   rsaEncrypt, rsaSha256Sign, rsaSha256Verify, schema, sessionDecryptBody, sessionDecryptBodyRaw,

@@ -22,7 +22,7 @@ export type BindingSource = 'cnf' | 'presented';
 export type ClientAuth = 'basic' | 'post' | 'none';
 export type EnsureStage = 'check' | 'locked';
 export type Environment = 'sandbox' | 'production';
-export type ErrorCode = 'invalid_input' | 'invalid_key' | 'decrypt_failed' | 'signature_invalid' | 'unsupported' | 'too_large' | 'internal' | 'token_expired' | 'reauth_required' | 'user_action_required' | 'config_invalid' | 'rate_limited' | 'provider_error' | 'certificate_stale';
+export type ErrorCode = 'invalid_input' | 'invalid_key' | 'decrypt_failed' | 'signature_invalid' | 'unsupported' | 'too_large' | 'internal' | 'token_expired' | 'reauth_required' | 'user_action_required' | 'config_invalid' | 'rate_limited' | 'provider_error' | 'certificate_stale' | 'store_unavailable';
 export type Flavor = 'whitebooks' | 'onefinops' | 'keycloak' | 'masters_india';
 export type LeaseAction = 'take' | 'extend' | 'release';
 export type Move = 'use' | 'refresh' | 'renew' | 'send' | 'fail';
@@ -133,6 +133,13 @@ export declare class CertificateStaleError extends GstAuthError {
   readonly code: 'certificate_stale';
 }
 
+/** The core's `store_unavailable` error. */
+export declare class StoreUnavailableError extends GstAuthError {
+  constructor(message: string, details?: ErrorDetails);
+  static readonly code: 'store_unavailable';
+  readonly code: 'store_unavailable';
+}
+
 /** The class of each error code: every failure of the core is thrown as the class of its code. */
 export declare const ERRORS: {
   readonly invalid_input: typeof InvalidInputError;
@@ -149,6 +156,7 @@ export declare const ERRORS: {
   readonly rate_limited: typeof RateLimitedError;
   readonly provider_error: typeof ProviderError;
   readonly certificate_stale: typeof CertificateStaleError;
+  readonly store_unavailable: typeof StoreUnavailableError;
 };
 
 // --- shared objects, in their JSON form ---------------------------------------------------------------------

@@ -24,7 +24,8 @@ public enum ErrorCode {
     CONFIG_INVALID("config_invalid"),
     RATE_LIMITED("rate_limited"),
     PROVIDER_ERROR("provider_error"),
-    CERTIFICATE_STALE("certificate_stale");
+    CERTIFICATE_STALE("certificate_stale"),
+    STORE_UNAVAILABLE("store_unavailable");
 
     private final String code;
 
