@@ -39,7 +39,9 @@ import (
 //     unless the one here holds a newer token (see keepLocal).
 //   - When the store cannot be reached, the session keeps using a valid
 //     token and tries the store again at the next call; a write that could
-//     not be made is retried for Wait, then at the next call.
+//     not be made is retried for Wait, then at the next call. A step (an
+//     OTP, an authorization code) that could not take the lease for Wait
+//     because the store did not answer fails with store_unavailable.
 //
 // Sessions are sealed with the keyring's first key and opened with any of
 // its keys, so sealing keys rotate across a fleet without losing the
@@ -182,11 +184,14 @@ func (f *fleet) logf(format string, args ...any) {
 	}
 }
 
-// storeCall bounds one call to the store and records whether it failed.
+// storeCall bounds one call to the store and records whether it failed. A
+// failure is a *gstcrypto.Error: the store's invalid_input, or
+// store_unavailable (a store of the application's own may fail with any
+// error).
 func (f *fleet) storeCall(ctx context.Context, what string, call func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, f.StoreTimeout)
 	defer cancel()
-	err := call(ctx)
+	err := unavailable(call(ctx))
 	if err != nil && gstcrypto.CodeOf(err) != gstcrypto.CodeInvalidInput {
 		f.stats.storeErrors.Add(1)
 		if !f.storeDown.Swap(true) {
@@ -323,8 +328,16 @@ func (s *Session) leasedStep(ctx context.Context, step func() error) error {
 		return step()
 	}
 	f := s.fleet
-	for start := time.Now(); !s.takeLease(ctx); {
+	for start := time.Now(); ; {
+		granted, err := s.takeLeaseErr(ctx)
+		if granted {
+			break
+		}
 		if time.Since(start) >= f.Wait {
+			if err != nil {
+				// Not a lease held elsewhere: the store did not answer.
+				return err
+			}
 			return &gstcrypto.Error{Code: gstcrypto.CodeTokenExpired, Retryable: true, RetryAfterMs: f.Poll.Milliseconds(),
 				Message: fmt.Sprintf("another process held the session's lease for %s", f.Wait)}
 		}
@@ -512,6 +525,12 @@ func (s *Session) keepOrAdopt(base int64, rec Record) (keep, adopted bool) {
 // takeLease asks the store for the lease, without waiting. A store that
 // cannot answer grants nothing.
 func (s *Session) takeLease(ctx context.Context) bool {
+	granted, _ := s.takeLeaseErr(ctx)
+	return granted
+}
+
+// takeLeaseErr is takeLease with the store's failure, if it failed.
+func (s *Session) takeLeaseErr(ctx context.Context) (bool, error) {
 	f := s.fleet
 	var granted bool
 	err := f.storeCall(ctx, "lease", func(ctx context.Context) (err error) {
@@ -522,7 +541,7 @@ func (s *Session) takeLease(ctx context.Context) bool {
 		f.stats.leases.Add(1)
 		f.logf("lease taken by %s", f.Holder)
 	}
-	return err == nil && granted
+	return err == nil && granted, err
 }
 
 // errLeaseLost stops an exchange whose lease another process holds now.

@@ -294,6 +294,29 @@ func TestSharedStoreDown(t *testing.T) {
 	}
 }
 
+// TestSharedStepWithTheStoreDown: a step needs the lease; when the store
+// does not answer for Wait, the step fails with store_unavailable (not
+// with a lease said to be held elsewhere), and sends nothing. The valid
+// token is still used meanwhile.
+func TestSharedStepWithTheStoreDown(t *testing.T) {
+	clk := newClock()
+	ts := newTokenServer(t, clk)
+	fs, _ := gstauth.NewFileStore(t.TempDir())
+	st := &flakyStore{Store: fs}
+	s := sharedCC(t, ts, clk, st, uniqueAccount(t), "p:1", gstauth.Shared{Wait: 300 * time.Millisecond, Poll: 50 * time.Millisecond})
+	mustToken(t, s, "tok-1")
+	st.down.Store(true)
+	err := s.Exchange(t.Context(), core.StepClientCredentials, nil)
+	var e *gstcrypto.Error
+	if !errors.As(err, &e) || e.Code != gstcrypto.CodeStoreUnavailable || !e.Retryable || !strings.Contains(e.Message, errStoreDown.Error()) {
+		t.Fatalf("a step with the store down = %v, want a retryable store_unavailable saying why", err)
+	}
+	if n := ts.requests.Load(); n != 1 {
+		t.Fatalf("%d token requests, want 1: nothing sent without the lease", n)
+	}
+	mustToken(t, s, "tok-1")
+}
+
 // flakyStore fails while down, and fails the next failWrites writes.
 type flakyStore struct {
 	gstauth.Store

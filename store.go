@@ -2,9 +2,12 @@ package gstauth
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/gstauth/gstauth/core"
+	"github.com/gstauth/gstauth/gstcrypto"
 )
 
 // A Store keeps the records of sessions shared by many processes
@@ -20,10 +23,13 @@ import (
 //
 // A refusal is an answer, not an error: Lease reports false when another
 // process holds the lease, Write false when the record moved on since the
-// writer read it. Errors mean the store could not answer (a lost
-// connection, a full disk), or a *gstcrypto.Error with code invalid_input
-// for an argument the rules refuse (a holder name, a lease time out of
-// bounds, an empty session).
+// writer read it. Errors are a *gstcrypto.Error: code store_unavailable
+// (retryable) when the store could not answer or did not answer as the
+// contract says (a lost connection, a record's lock not taken in time, a
+// full disk, a reply of the wrong shape), its message saying why; code
+// invalid_input for an argument the rules refuse (a holder name, a lease
+// time out of bounds, an empty session). The caller's own cancellation
+// comes back as the context's error.
 type Store interface {
 	// Read returns the session's record: its version (0 before the first
 	// write) and the sealed session ("" before the first write).
@@ -71,4 +77,20 @@ func checkLease(a core.LeaseAction, holder string, ttl time.Duration) error {
 func checkWrite(expected int64, sealed string) error {
 	_, _, err := core.WriteRecord(&core.StoreRecord{Version: expected}, expected, sealed)
 	return err
+}
+
+// unavailable is a failure to reach the store, or an answer that breaks
+// its contract, as the error every host gives it: code store_unavailable,
+// retryable, with the failure's message. A *gstcrypto.Error (an argument
+// the rules refuse) and the caller's cancellation are returned as they are.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var e *gstcrypto.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &gstcrypto.Error{Code: gstcrypto.CodeStoreUnavailable, Retryable: true,
+		Message: "the session store: " + strings.TrimPrefix(err.Error(), "gstauth: ")}
 }

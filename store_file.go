@@ -46,7 +46,7 @@ func NewFileStore(dir string) (*FileStore, error) {
 		return nil, &gstcrypto.Error{Code: gstcrypto.CodeInvalidInput, Message: "the file store needs a directory"}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	return &FileStore{dir: dir, clock: time.Now}, nil
 }
@@ -57,7 +57,7 @@ func (s *FileStore) Dir() string { return s.dir }
 // Read implements [Store].
 func (s *FileStore) Read(ctx context.Context, k core.StoreKeys) (Record, error) {
 	r, err := s.read(k)
-	return Record{Version: r.Version, Sealed: r.Sealed}, err
+	return Record{Version: r.Version, Sealed: r.Sealed}, unavailable(err)
 }
 
 // LeaseOf returns the session's lease as the file holds it; an expired
@@ -65,7 +65,7 @@ func (s *FileStore) Read(ctx context.Context, k core.StoreKeys) (Record, error) 
 func (s *FileStore) LeaseOf(ctx context.Context, k core.StoreKeys) (Lease, error) {
 	r, err := s.read(k)
 	if err != nil || r.Lease == nil || s.clock().UnixMilli() >= r.Lease.ExpiresAtMs {
-		return Lease{}, err
+		return Lease{}, unavailable(err)
 	}
 	return Lease{Holder: r.Lease.Holder, Expires: time.UnixMilli(r.Lease.ExpiresAtMs)}, nil
 }
@@ -81,7 +81,7 @@ func (s *FileStore) Lease(ctx context.Context, k core.StoreKeys, a core.LeaseAct
 		granted, err = core.LeaseRecord(r, a, holder, ttl.Milliseconds(), s.clock().UnixMilli())
 		return granted, err
 	})
-	return granted, err
+	return granted, unavailable(err)
 }
 
 // Write implements [Store].
@@ -96,7 +96,7 @@ func (s *FileStore) Write(ctx context.Context, k core.StoreKeys, expected int64,
 		version, written, err = core.WriteRecord(r, expected, sealed)
 		return written, err
 	})
-	return version, written, err
+	return version, written, unavailable(err)
 }
 
 func (s *FileStore) path(k core.StoreKeys) (string, error) {

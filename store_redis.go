@@ -48,7 +48,7 @@ func (s *RedisStore) Read(ctx context.Context, k core.StoreKeys) (Record, error)
 	}
 	v, err := s.read.Run(ctx, s.c, []string{k.Session}).Slice()
 	if err != nil {
-		return Record{}, err
+		return Record{}, unavailable(fmt.Errorf("read.lua: %w", err))
 	}
 	if len(v) != 2 {
 		return Record{}, badReply("read.lua", v)
@@ -71,7 +71,7 @@ func (s *RedisStore) Lease(ctx context.Context, k core.StoreKeys, a core.LeaseAc
 	}
 	n, err := s.lease.Run(ctx, s.c, []string{k.Lease}, string(a), holder, ttl.Milliseconds()).Int64()
 	if err != nil {
-		return false, err
+		return false, unavailable(fmt.Errorf("lease.lua: %w", err))
 	}
 	return n == 1, nil
 }
@@ -86,7 +86,7 @@ func (s *RedisStore) Write(ctx context.Context, k core.StoreKeys, expected int64
 	}
 	v, err := s.write.Run(ctx, s.c, []string{k.Session}, expected, sealed).Slice()
 	if err != nil {
-		return 0, false, err
+		return 0, false, unavailable(fmt.Errorf("write.lua: %w", err))
 	}
 	if len(v) != 2 {
 		return 0, false, badReply("write.lua", v)
@@ -107,11 +107,11 @@ func (s *RedisStore) LeaseOf(ctx context.Context, k core.StoreKeys) (Lease, erro
 		return Lease{}, nil
 	}
 	if err != nil {
-		return Lease{}, err
+		return Lease{}, unavailable(err)
 	}
 	left, err := s.c.PTTL(ctx, k.Lease).Result()
 	if err != nil {
-		return Lease{}, err
+		return Lease{}, unavailable(err)
 	}
 	if left < 0 { // gone meanwhile (-2), or no expiry (-1: not a lease the script set)
 		left = 0
@@ -124,5 +124,5 @@ func noKeys() error {
 }
 
 func badReply(script string, v []any) error {
-	return fmt.Errorf("gstauth: %s answered %d values of unexpected types", script, len(v))
+	return unavailable(fmt.Errorf("%s answered %d values of unexpected types", script, len(v)))
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -378,4 +380,68 @@ func TestStoreRedisScriptsCheckArguments(t *testing.T) {
 			t.Errorf("%s: %v, want gstauth: invalid_input", tc.name, tc.err)
 		}
 	}
+}
+
+// wantStoreUnavailable fails unless err is store_unavailable, retryable.
+func wantStoreUnavailable(t *testing.T, what string, err error) {
+	t.Helper()
+	var e *gstcrypto.Error
+	if !errors.As(err, &e) || e.Code != gstcrypto.CodeStoreUnavailable || !e.Retryable || e.Message == "" {
+		t.Fatalf("%s = %v, want a retryable store_unavailable", what, err)
+	}
+}
+
+// TestStoreUnreachableIsStoreUnavailable: a store that cannot answer (a
+// Redis address where nothing listens, a file store whose directory is
+// gone) fails every call with store_unavailable, whatever the cause.
+func TestStoreUnreachableIsStoreUnavailable(t *testing.T) {
+	ctx, k := t.Context(), uniqueKeys(t)
+	t.Run("redis", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close() // nothing listens there now
+		c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
+		defer c.Close()
+		st := gstauth.NewRedisStore(c)
+		_, err = st.Read(ctx, k)
+		wantStoreUnavailable(t, "read", err)
+		if !strings.Contains(err.Error(), addr) {
+			t.Errorf("read = %v, want the connection's failure in the message", err)
+		}
+		_, err = st.Lease(ctx, k, core.LeaseTake, "w:1", 5*time.Second)
+		wantStoreUnavailable(t, "lease", err)
+		_, _, err = st.Write(ctx, k, 0, "sealed")
+		wantStoreUnavailable(t, "write", err)
+		_, err = st.LeaseOf(ctx, k)
+		wantStoreUnavailable(t, "LeaseOf", err)
+		if _, err := st.Lease(ctx, k, core.LeaseTake, "a b", 5*time.Second); gstcrypto.CodeOf(err) != gstcrypto.CodeInvalidInput {
+			t.Fatalf("a bad holder = %v, want invalid_input before any call", err)
+		}
+	})
+	t.Run("file", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "records")
+		st, err := gstauth.NewFileStore(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The directory is replaced by a file: nothing in it can be read,
+		// locked or written.
+		if err := os.Remove(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err = st.Read(ctx, k)
+		wantStoreUnavailable(t, "read", err)
+		_, err = st.Lease(ctx, k, core.LeaseTake, "w:1", 5*time.Second)
+		wantStoreUnavailable(t, "lease", err)
+		_, _, err = st.Write(ctx, k, 0, "sealed")
+		wantStoreUnavailable(t, "write", err)
+		_, err = gstauth.NewFileStore(filepath.Join(dir, "below"))
+		wantStoreUnavailable(t, "NewFileStore under a file", err)
+	})
 }
