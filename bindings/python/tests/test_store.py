@@ -5,6 +5,7 @@ replaced after the lease's ttl, sealing keys rotated, every write made under the
 while another worker holds it, a refused write retried or written over, one holder per session object), a record
 the keyring cannot open not renewed over."""
 import dataclasses
+import fcntl
 import json
 import logging
 import multiprocessing as mp
@@ -131,10 +132,47 @@ def test_redis_store_reloads_scripts_after_noscript(redis_server):
     st.close()
 
 
+def _assert_store_unavailable(e):
+    """The core's store_unavailable: the store's own class and the generated one, retryable."""
+    assert isinstance(e, StoreUnavailable) and isinstance(e, gstauth.StoreUnavailable), repr(e)
+    assert e.code == "store_unavailable" and e.retryable, repr(e)
+    assert gstauth.ERRORS["store_unavailable"] is gstauth.StoreUnavailable
+
+
 def test_redis_store_unreachable_is_store_unavailable():
     st = open_store(f"redis://127.0.0.1:{fh.free_port()}", socket_connect_timeout=0.5)
-    with pytest.raises(StoreUnavailable):
-        st.read(st.keys("gstn", "a"))
+    k = st.keys("gstn", "a")
+    for call in (lambda: st.read(k), lambda: st.lease(k, "take", "a:1", 1000), lambda: st.write(k, 0, "s")):
+        with pytest.raises(gstauth.StoreUnavailable) as e:
+            call()
+        _assert_store_unavailable(e.value)
+
+
+def test_file_store_lock_held_past_its_timeout_is_store_unavailable(tmp_path):
+    st = FileStore(str(tmp_path), lock_timeout=0.2)
+    k = st.keys("gstn", "a")
+    fd = os.open(st.path(k) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another process's lock, as far as the store can tell
+        t0 = time.monotonic()
+        with pytest.raises(gstauth.StoreUnavailable) as e:
+            st.write(k, 0, "s")
+        _assert_store_unavailable(e.value)
+        assert 0.2 <= time.monotonic() - t0 < 5 and "timed out" in e.value.message
+    finally:
+        os.close(fd)
+    assert st.write(k, 0, "s").written, "the lock released: the write is made"
+
+
+def test_file_store_whose_directory_is_gone_is_store_unavailable(tmp_path):
+    st = FileStore(str(tmp_path / "records"))
+    k = st.keys("gstn", "a")
+    os.rmdir(tmp_path / "records")
+    (tmp_path / "records").write_bytes(b"")  # a file where the directory was: nothing can be read or written
+    for call in (lambda: st.read(k), lambda: st.lease(k, "take", "a:1", 1000), lambda: st.write(k, 0, "s")):
+        with pytest.raises(StoreUnavailable) as e:
+            call()
+        _assert_store_unavailable(e.value)
 
 
 # --- one session, many processes ------------------------------------------------------------------------

@@ -32,19 +32,19 @@ from typing import Any, Mapping, NamedTuple, Optional
 from .. import _ops
 from .._call import BackendArg, Bytes
 from .._ops import LeaseAction, Provider, StoreKeysResult
-from ..errors import GstAuthError
 
 __all__ = ["Store", "Record", "Written", "StoreUnavailable", "Fleet", "FleetStats", "open_store", "default_holder"]
 
 
-class StoreUnavailable(GstAuthError):
-    """The store could not be reached or read (a connection refused, a timeout, an I/O error). A shared session
-    keeps using a still-valid token and tries the store again; this is raised only where nothing else can be done."""
-
-    code = "internal"
+class StoreUnavailable(_ops.StoreUnavailable):
+    """The store could not be reached or did not answer as the contract says (a connection refused, a lock not
+    taken in time, an I/O error, a script failing): the core's code ``store_unavailable``, retryable. It is the
+    generated :class:`gstauth.StoreUnavailable`, so ``except gstauth.StoreUnavailable`` catches it too. A shared
+    session keeps using a still-valid token and tries the store again; this is raised only where nothing else can
+    be done."""
 
     def __init__(self, message: str):
-        super().__init__(message, code="internal", retryable=True)
+        super().__init__(message, code="store_unavailable", retryable=True)
 
 
 class Record(NamedTuple):
