@@ -62,4 +62,21 @@ function errorFromJSON(text) {
   return errorFromObject(body);
 }
 
-module.exports = { GstAuthError, errorFromJSON, errorFromObject };
+/**
+ * A store's failure (it could not be reached, or did not answer as the contract says) as the core's
+ * store_unavailable: a StoreUnavailableError, retryable, whose cause is the failure. A GstAuthError (the core
+ * refusing an argument) and a TypeError (a misuse of the API) are returned as they are.
+ * @param {unknown} cause
+ * @param {string} [what] what failed (a script's name), put before the cause's message
+ * @returns {Error}
+ */
+function storeUnavailable(cause, what) {
+  if (cause instanceof GstAuthError || cause instanceof TypeError) return cause;
+  classes ??= require('./generated/ops.cjs').ERRORS;
+  const why = (cause instanceof Error ? cause.message : String(cause)).replace(/^gstauth: /, '');
+  const e = new classes.store_unavailable(`the session store: ${what ? `${what}: ` : ''}${why}`, { retryable: true });
+  e.cause = cause;
+  return e;
+}
+
+module.exports = { GstAuthError, errorFromJSON, errorFromObject, storeUnavailable };

@@ -451,20 +451,24 @@ class Session {
     return false;
   }
 
-  /** Waits (bounded by deadline, told as a wait) until the lease is this session's; with the refresh lock held. */
+  /**
+   * Waits (bounded by deadline, told as a wait) until the lease is this session's; with the refresh lock held.
+   * Past the deadline: TokenExpiredError, or the store's StoreUnavailableError when the store did not answer.
+   */
   async #awaitLease(deadline, what) {
     const link = this.#shared;
     let waitedFrom = 0;
     try {
       for (;;) {
-        if (await link.take()) return;
+        const granted = await link.take();
+        if (granted) return;
         const now = Date.now();
         if (!waitedFrom) {
           waitedFrom = now;
           link.stats.waits++;
           link.emit('wait', { for: 'lease', deadlineMs: deadline });
         }
-        if (now >= deadline) throw waitTimeout(what);
+        if (now >= deadline) throw granted === null && link.failure ? link.failure : waitTimeout(what);
         await link.pause(deadline, now);
       }
     } finally {

@@ -82,7 +82,11 @@ export type StoreEvent = { id: string; provider: Provider; account: string } & (
   | { type: 'wait'; for: 'renewal' | 'lease'; deadlineMs: number }
   | { type: 'waited'; for: 'renewal' | 'lease'; waitedMs: number }
   | { type: 'unsaved'; base: number }
-  | { type: 'store_error'; op: string; error: unknown; version?: number });
+  /**
+   * A store call that failed (error: a StoreUnavailableError, the store's own error as its cause), or a stored
+   * version this keyring cannot open (op 'open', error: the core's error).
+   */
+  | { type: 'store_error'; op: string; error: Error; version?: number });
 
 /** What a shared session counts. */
 export interface StoreStats {

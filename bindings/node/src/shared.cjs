@@ -5,13 +5,14 @@
 // bound on every store call, the events and the counts.
 //
 // A store that fails or does not answer in time never fails a call that a still-valid token can serve: every
-// store call here answers null (or false) on a failure, which is told as a `store_error` event, and the session
-// goes on with what it has.
+// store call here answers null on a failure, which is told as a `store_error` event whose error is a
+// StoreUnavailableError (the core's store_unavailable), and the session goes on with what it has.
 
 const os = require('node:os');
 const crypto = require('node:crypto');
 const ops = require('./generated/ops.cjs');
 const { misuse, describe } = require('./misuse.cjs');
+const { storeUnavailable } = require('./errors.cjs');
 
 const STORE_METHODS = ['read', 'lease', 'write'];
 
@@ -44,11 +45,9 @@ function positive(v, name, min = 1) {
   return v;
 }
 
-class StoreTimeout extends Error {
-  constructor(what, ms) {
-    super(`gstauth: the store did not answer ${what} within ${ms} ms`);
-    this.code = 'ETIMEDOUT';
-  }
+/** A store call that did not answer in time, as store_unavailable. */
+function storeTimeout(what, ms) {
+  return storeUnavailable(Object.assign(new Error(`no answer to ${what} within ${ms} ms`), { code: 'ETIMEDOUT' }));
 }
 
 /** The link of one session to its record in a store. */
@@ -71,6 +70,8 @@ class SharedLink {
   unsaved = null;
   /** A newer stored version this keyring cannot open: {version, error}. */
   unopenable = null;
+  /** The last failure of a store call (a StoreUnavailableError), null once the store answers again. */
+  failure = null;
   stats = { reads: 0, opened: 0, leasesTaken: 0, leasesRefused: 0, leasesLost: 0, exchanges: 0, writes: 0,
     writesRefused: 0, waits: 0, waitedMs: 0, storeErrors: 0 };
 
@@ -106,16 +107,23 @@ class SharedLink {
     }
   }
 
-  /** A store call bounded by storeTimeoutMs; null (and a store_error event) when it fails. */
+  /**
+   * A store call bounded by storeTimeoutMs; null (and a store_error event, its error a StoreUnavailableError kept
+   * in `failure`) when it fails.
+   */
   async #call(what, f) {
     let timer;
     try {
-      return await Promise.race([f(), new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new StoreTimeout(what, this.storeTimeoutMs)), this.storeTimeoutMs);
+      const r = await Promise.race([f(), new Promise((_, reject) => {
+        timer = setTimeout(() => reject(storeTimeout(what, this.storeTimeoutMs)), this.storeTimeoutMs);
       })]);
+      this.failure = null;
+      return r;
     } catch (e) {
+      const error = storeUnavailable(e);
+      this.failure = error;
       this.stats.storeErrors++;
-      this.emit('store_error', { op: what, error: e });
+      this.emit('store_error', { op: what, error });
       return null;
     } finally {
       clearTimeout(timer);
@@ -128,16 +136,19 @@ class SharedLink {
     return this.#call('read', () => this.store.read(this.keys));
   }
 
-  /** Takes the lease (or renews this holder's): true when granted; a store failure is a refusal. */
+  /**
+   * Takes the lease (or renews this holder's): true when granted, false when another holder has it, null when the
+   * store failed (not granted either).
+   */
   async take() {
-    const granted = (await this.#call('lease take', () => this.store.lease(this.keys, 'take', this.holder, this.leaseTtlMs))) === true;
-    if (granted) {
+    const r = await this.#call('lease take', () => this.store.lease(this.keys, 'take', this.holder, this.leaseTtlMs));
+    if (r === true) {
       this.stats.leasesTaken++;
       this.emit('lease_taken', { holder: this.holder, ttlMs: this.leaseTtlMs });
-    } else {
-      this.stats.leasesRefused++;
+      return true;
     }
-    return granted;
+    this.stats.leasesRefused++;
+    return r === null ? null : false;
   }
 
   /** Extends this holder's lease before a send: false when it is lost (expired, taken over, or the store failed). */

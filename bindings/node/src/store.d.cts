@@ -19,7 +19,10 @@ export interface WriteResult {
 /**
  * A shared session store (docs/hosts.md, "Many processes"): per session, a record (a sealed session with a
  * version) and a refresh lease. `keys` is the session's storeKeys() result. FileStore and RedisStore are two;
- * any object with these methods can be given to a session's `store` option.
+ * any object with these methods can be given to a session's `store` option. A refusal is an answer (false, or
+ * written: false); FileStore and RedisStore fail with StoreUnavailableError (code store_unavailable, retryable,
+ * the failure as its cause) when the store cannot be reached or does not answer as the contract says, with
+ * InvalidInputError for an argument the rules refuse, and with TypeError for a misuse.
  */
 export interface Store {
   /** The record as it is now (without a lock). */
@@ -44,7 +47,10 @@ export interface FileStoreOptions {
    * processes that take that same lock.
    */
   lock?: 'flock' | 'mkdir';
-  /** How long a change waits for the lock before it fails (ETIMEDOUT); default 10 000 ms. */
+  /**
+   * How long a change waits for the lock before it fails (StoreUnavailableError, its cause's code ETIMEDOUT);
+   * default 10 000 ms.
+   */
   lockTimeoutMs?: number;
   /** lock 'mkdir': how old a lock directory is before it is taken as a dead process's; default 10 000 ms. */
   staleMs?: number;
@@ -105,6 +111,7 @@ export interface OpenStoreOptions extends Omit<FileStoreOptions, 'clock'> {
 /**
  * A store from a URL: file:/dir (FileStore), redis://host:port[/db] or rediss:// (RedisStore on one node),
  * redis-cluster://host:port,host:port,... (RedisStore on a Redis Cluster). The Redis client is connected here,
- * with commands failing at once while it is disconnected, and closed by the store's close().
+ * with commands failing at once while it is disconnected, and closed by the store's close(); a first connection
+ * that fails rejects with StoreUnavailableError.
  */
 export declare function openStore(location: string, options?: OpenStoreOptions): Promise<FileStore | RedisStore>;

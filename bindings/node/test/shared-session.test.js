@@ -179,6 +179,17 @@ describe('shared sessions', () => {
     }
     assert.ok(s.shared.stats.storeErrors > 4);
     assert.ok(s.events.some((e) => e.type === 'store_error' && /within 200 ms/.test(e.error.message)));
+    // Every store failure is told as the core's store_unavailable, the store's own error as its cause.
+    assert.ok(s.events.filter((e) => e.type === 'store_error').every((e) => e.error instanceof gstauth.StoreUnavailableError &&
+      e.error.code === 'store_unavailable' && e.error.retryable === true && e.error.cause instanceof Error));
+    assert.ok(s.events.some((e) => e.type === 'store_error' && e.error.cause.message === 'ECONNREFUSED'));
+    // A change that needs the lease (save, a step) while the store does not answer: store_unavailable, bounded.
+    mode = 'down';
+    const t2 = Date.now();
+    await assert.rejects(s.save(), (e) => e instanceof gstauth.StoreUnavailableError && e.retryable === true);
+    assert.ok(Date.now() - t2 >= 590 && Date.now() - t2 < 1500, `save waited ${Date.now() - t2} ms`);
+    await assert.rejects(s.exchange('client_credentials'), gstauth.StoreUnavailableError);
+    assert.equal(ep.calls, 1, 'nothing sent without the lease');
     mode = 'up';
     clock.t = DUE;
     assert.equal(await s.ensure(), 'tok-2', 'the store is back: the refresh is made and stored');

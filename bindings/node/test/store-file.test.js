@@ -76,8 +76,27 @@ describe('the file store', () => {
       const again = spawn(...command(lockFile, 1), { stdio: 'ignore' });
       await sleep(250);
       const impatient = new FileStore(store.dir, { lockTimeoutMs: 200 });
-      await assert.rejects(impatient.write(KEYS, 1, 'x'), (e) => e.code === 'ETIMEDOUT');
+      await assert.rejects(impatient.write(KEYS, 1, 'x'), (e) => e instanceof gstauth.StoreUnavailableError &&
+        e.code === 'store_unavailable' && e.retryable === true && e.cause?.code === 'ETIMEDOUT');
       again.kill();
+    });
+  }
+
+  for (const lock of ['flock', 'mkdir']) {
+    test(`a store out of reach fails with store_unavailable (${lock} lock): its directory gone, a file in its place`, async () => {
+      const dir = path.join(tmpDir(), 'records');
+      const store = new FileStore(dir, { lock });
+      fs.rmdirSync(dir);
+      fs.writeFileSync(dir, '');
+      const unavailable = (e) => e instanceof gstauth.StoreUnavailableError && e instanceof gstauth.GstAuthError &&
+        e.code === 'store_unavailable' && e.retryable === true && e.cause instanceof Error && e.message.includes(e.cause.code);
+      await assert.rejects(store.read(KEYS), unavailable);
+      await assert.rejects(store.lease(KEYS, 'take', 'a:1', 1000), unavailable);
+      await assert.rejects(store.write(KEYS, 0, 'sealed'), unavailable);
+      assert.throws(() => new FileStore(path.join(dir, 'below'), { lock }), unavailable);
+      // A misuse is still a TypeError, and a lease the rules refuse the core's invalid_input.
+      await assert.rejects(store.read({}), TypeError);
+      await assert.rejects(store.lease(KEYS, 'take', 'no spaces', 1000), gstauth.InvalidInputError);
     });
   }
 

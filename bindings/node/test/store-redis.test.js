@@ -8,8 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 
 import * as gstauth from '../src/index.js';
-import { assertOnePerWindow, KEY1, oauthOptions, redisCluster, redisServer, redisServerPath, startChild, storeContract,
-  tokenEndpoint } from './shared-support.js';
+import { assertOnePerWindow, freePort, KEY1, oauthOptions, redisCluster, redisServer, redisServerPath, startChild,
+  storeContract, tokenEndpoint } from './shared-support.js';
 
 const { OAuthClientCredentialsSession, openStore, RedisStore, Session, storeKeys } = gstauth;
 const keysOf = (account) => storeKeys({ provider: 'oauth_client_credentials', account });
@@ -54,6 +54,30 @@ describe('the Redis store', () => {
       }
     });
   }
+
+  test('Redis out of reach: openStore and the store\'s calls fail with store_unavailable, through either client', async () => {
+    const port = await freePort(); // nothing listens there
+    const unavailable = (e) => e instanceof gstauth.StoreUnavailableError && e.code === 'store_unavailable' &&
+      e.retryable === true && e.cause instanceof Error;
+    for (const client of ['redis', 'ioredis']) {
+      for (const url of [`redis://:s3cret@127.0.0.1:${port}`, `redis-cluster://127.0.0.1:${port}`]) {
+        await assert.rejects(openStore(url, { client }), (e) => unavailable(e) && !e.message.includes('s3cret'), `${client} ${url}`);
+      }
+    }
+    // A store over a client that lost its server: every call.
+    const store = await openStore(srv.url);
+    const keys = keysOf('unreachable');
+    try {
+      await srv.stop();
+      await assert.rejects(store.read(keys), unavailable);
+      await assert.rejects(store.lease(keys, 'take', 'a:1', 1000), unavailable);
+      await assert.rejects(store.write(keys, 0, 'sealed'), unavailable);
+      await assert.rejects(store.lease(keys, 'take', 'no spaces', 1000), gstauth.InvalidInputError, 'checked before any call');
+    } finally {
+      await srv.start();
+      await store.close().catch(() => {});
+    }
+  });
 
   test('the scripts are store/redis/*.lua as they are, named by their SHA-1', () => {
     for (const name of ['read', 'lease', 'write']) {

@@ -25,6 +25,7 @@ const { errno: ERRNO } = require('node:os').constants;
 const util = require('node:util');
 const ops = require('../generated/ops.cjs');
 const { misuse, describe } = require('../misuse.cjs');
+const { storeUnavailable } = require('../errors.cjs');
 const locate = require('../locate.cjs');
 
 let addon;
@@ -109,7 +110,9 @@ function checkKeys(keys) {
 }
 
 /**
- * The file store: one JSON record per session in `dir` (created if absent). See the top of this file.
+ * The file store: one JSON record per session in `dir` (created if absent). See the top of this file. A record
+ * that cannot be read, locked (within lockTimeoutMs) or written fails with StoreUnavailableError (the core's
+ * store_unavailable, retryable; its cause is the failure).
  */
 class FileStore {
   #dir;
@@ -133,7 +136,11 @@ class FileStore {
     if (lock !== 'flock' && lock !== 'mkdir') throw misuse('ERR_INVALID_ARG_VALUE', `lock must be 'flock' or 'mkdir', not ${describe(lock)}`);
     if (lock === 'flock') flockOf(); // fail now, not at the first change
     this.#dir = path.resolve(dir);
-    fs.mkdirSync(this.#dir, { recursive: true });
+    try {
+      fs.mkdirSync(this.#dir, { recursive: true });
+    } catch (e) {
+      throw storeUnavailable(e);
+    }
     this.#lock = lock;
     this.#timeoutMs = lockTimeoutMs;
     this.#staleMs = staleMs;
@@ -174,22 +181,31 @@ class FileStore {
 
   /** The record as it is now, without the lock: {version, sealed} ({0, ''} before the first write). */
   async read(keys) {
-    const rec = await this.#readRecord(this.pathOf(keys));
-    return { version: rec.version, sealed: rec.sealed ?? '' };
+    const file = this.pathOf(keys);
+    try {
+      const rec = await this.#readRecord(file);
+      return { version: rec.version, sealed: rec.sealed ?? '' };
+    } catch (e) {
+      throw storeUnavailable(e);
+    }
   }
 
   /** lock → read → f(record) → write when f says so → unlock. */
   async #change(keys, f) {
     const file = this.pathOf(keys);
-    const unlock = this.#lock === 'flock' ? await flockLock(file, this.#timeoutMs)
-      : await mkdirLock(file, this.#timeoutMs, this.#staleMs);
     try {
-      const rec = await this.#readRecord(file);
-      const { record, changed, result } = f(rec);
-      if (changed) await this.#replace(file, record);
-      return result;
-    } finally {
-      await unlock();
+      const unlock = this.#lock === 'flock' ? await flockLock(file, this.#timeoutMs)
+        : await mkdirLock(file, this.#timeoutMs, this.#staleMs);
+      try {
+        const rec = await this.#readRecord(file);
+        const { record, changed, result } = f(rec);
+        if (changed) await this.#replace(file, record);
+        return result;
+      } finally {
+        await unlock();
+      }
+    } catch (e) {
+      throw storeUnavailable(e);
     }
   }
 
@@ -222,6 +238,9 @@ class FileStore {
    * clock); true when granted.
    */
   async lease(keys, action, holder, ttlMs) {
+    // The core checks the holder and the ttl first: a refused argument is invalid_input, whatever the store's state.
+    ops.storeLease({ record: { version: 0 }, action, holder, ttlMs: action === 'release' ? undefined : ttlMs, nowMs: 0 },
+      { backend: this.#backend });
     return this.#change(keys, (record) => {
       const out = ops.storeLease({ record, action, holder, ttlMs: action === 'release' ? undefined : ttlMs,
         nowMs: this.#clock() }, { backend: this.#backend });

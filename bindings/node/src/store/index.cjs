@@ -12,6 +12,7 @@ const url = require('node:url');
 const { FileStore } = require('./file.cjs');
 const { RedisStore } = require('./redis.cjs');
 const { misuse, describe } = require('../misuse.cjs');
+const { storeUnavailable } = require('../errors.cjs');
 
 function redisHosts(u, text) {
   const hosts = u.slice('redis-cluster://'.length).split(',').map((h) => h.trim()).filter(Boolean);
@@ -19,6 +20,17 @@ function redisHosts(u, text) {
     throw misuse('ERR_INVALID_ARG_VALUE', `a cluster URL is redis-cluster://host:port,host:port,..., not ${text}`);
   }
   return hosts;
+}
+
+/** A Redis URL without its password, for a message. */
+function redactedURL(text) {
+  try {
+    const u = new URL(text);
+    if (u.password) u.password = '***';
+    return u.href;
+  } catch {
+    return 'the Redis URL';
+  }
 }
 
 async function nodeRedis(kind, target, onError) {
@@ -31,7 +43,20 @@ async function nodeRedis(kind, target, onError) {
       defaults: { disableOfflineQueue: true, socket } })
     : redis.createClient({ url: target, disableOfflineQueue: true, socket });
   client.on('error', onError);
-  await client.connect();
+  // The first connection failing fails openStore (node-redis would retry it for ever): Redis is out of reach.
+  let failed;
+  const first = new Promise((_, reject) => {
+    failed = reject;
+    client.once('error', reject);
+  });
+  try {
+    await Promise.race([client.connect(), first]);
+  } catch (e) {
+    client.destroy();
+    throw storeUnavailable(e, `connecting to ${kind === 'cluster' ? target.join(',') : redactedURL(target)}`);
+  } finally {
+    client.off('error', failed);
+  }
   return new RedisStore(client, { close: () => client.close() });
 }
 
@@ -45,7 +70,12 @@ async function ioredis(kind, target, onError) {
     }), { enableOfflineQueue: false, lazyConnect: true, redisOptions: options })
     : new IORedis(target, options);
   client.on('error', onError);
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (e) {
+    client.disconnect();
+    throw storeUnavailable(e, `connecting to ${kind === 'cluster' ? target.join(',') : redactedURL(target)}`);
+  }
   return new RedisStore(client, { close: async () => { await client.quit(); } });
 }
 

@@ -17,6 +17,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const ops = require('../generated/ops.cjs');
 const { misuse, describe } = require('../misuse.cjs');
+const { storeUnavailable } = require('../errors.cjs');
 const locate = require('../locate.cjs');
 
 let scripts;
@@ -60,7 +61,11 @@ function checkKeys(keys) {
   }
 }
 
-/** The Redis store over a connected client (see the top of this file). */
+/**
+ * The Redis store over a connected client (see the top of this file). A call the client or a script fails (the
+ * server out of reach, a reply of the wrong shape) fails with StoreUnavailableError (the core's store_unavailable,
+ * retryable; its cause is the client's error).
+ */
 class RedisStore {
   #client;
   #eval;
@@ -101,17 +106,29 @@ class RedisStore {
   async #run(name, keys, args) {
     const s = loadScripts()[name];
     try {
-      return await this.#eval.sha(s.sha, keys, args);
+      try {
+        return await this.#eval.sha(s.sha, keys, args);
+      } catch (e) {
+        if (!isNoScript(e)) throw e;
+        return await this.#eval.text(s.text, keys, args);
+      }
     } catch (e) {
-      if (!isNoScript(e)) throw e;
-      return this.#eval.text(s.text, keys, args);
+      throw storeUnavailable(e, `${name}.lua`);
     }
+  }
+
+  /** A reply of the shape a script answers: [a, b]. */
+  static #pair(name, reply) {
+    if (!Array.isArray(reply) || reply.length !== 2) {
+      throw storeUnavailable(new Error(`${name}.lua answered ${describe(reply)}, not a pair`));
+    }
+    return reply;
   }
 
   /** The record as it is now: {version, sealed} ({0, ''} before the first write). */
   async read(keys) {
     checkKeys(keys);
-    const [version, sealed] = await this.#run('read', [keys.session], []);
+    const [version, sealed] = RedisStore.#pair('read', await this.#run('read', [keys.session], []));
     return { version: Number(version), sealed: sealed === null || sealed === undefined ? '' : String(sealed) };
   }
 
@@ -134,7 +151,8 @@ class RedisStore {
     if (typeof sealed !== 'string' || sealed === '') {
       throw misuse('ERR_INVALID_ARG_TYPE', `sealed must be a sealed session, not ${describe(sealed)}`);
     }
-    const [written, version] = await this.#run('write', [keys.session], [String(expectedVersion), sealed]);
+    const reply = await this.#run('write', [keys.session], [String(expectedVersion), sealed]);
+    const [written, version] = RedisStore.#pair('write', reply);
     return { written: Number(written) === 1, version: Number(version) };
   }
 
