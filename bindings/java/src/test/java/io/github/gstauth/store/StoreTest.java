@@ -11,6 +11,7 @@ import io.github.gstauth.SessionStore;
 import io.github.gstauth.Types;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,7 +99,7 @@ class StoreTest {
                 Duration.ofSeconds(10));
         rules(a, b, "file");
         hammer(List.of(a, b), 8, 40, "file store, two store objects");
-        assertTrue(Files.getPosixFilePermissions(dir.resolve("records")).toString().equals("[OWNER_READ, OWNER_WRITE, OWNER_EXECUTE]"));
+        assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(dir.resolve("records")));
         try (var files = Files.list(dir.resolve("records"))) {
             assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left");
         }
