@@ -37,6 +37,10 @@ import java.util.function.LongSupplier;
  * released by the kernel when a process dies); the record read (version 0 when absent); the core's op applied
  * ({@code store_lease} or {@code store_write}: the rules are the core's); the result written to a temporary file in the
  * same directory, fsynced and renamed over the record; the directory fsynced. Reads take no lock: the rename is atomic.
+ *
+ * <p>A record that cannot be read, locked (within the lock timeout) or written fails with
+ * {@link StoreUnavailableException} (the core's {@code store_unavailable}, retryable); a lease argument the rules refuse
+ * is a {@link io.github.gstauth.GstAuthException} with code {@code invalid_input}.
  */
 public final class FileStore implements SessionStore {
     private final Path directory;
@@ -54,7 +58,9 @@ public final class FileStore implements SessionStore {
     /**
      * @param clock       the lease clock in Unix ms (this machine's: every process of a file store shares it)
      * @param fsync       whether each write is fsynced (tests may turn it off)
-     * @param lockTimeout the longest a record's lock is awaited (then an IOException: a holder must be stuck)
+     * @param lockTimeout the longest a record's lock is awaited (then a {@link StoreUnavailableException}: a holder
+     *                    must be stuck)
+     * @throws StoreUnavailableException when the directory cannot be made
      */
     public FileStore(Path directory, Backend backend, LongSupplier clock, boolean fsync, Duration lockTimeout)
             throws IOException {
@@ -67,9 +73,17 @@ public final class FileStore implements SessionStore {
             try {
                 Files.createDirectories(this.directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } catch (UnsupportedOperationException e) {
-                Files.createDirectories(this.directory);
+                try {
+                    Files.createDirectories(this.directory);
+                } catch (IOException again) {
+                    throw StoreUnavailableException.of("the file store's directory " + this.directory, again);
+                }
             } catch (FileAlreadyExistsException e) {
-                // made meanwhile by another process
+                if (!Files.isDirectory(this.directory)) { // a file in its place, not a directory made meanwhile
+                    throw StoreUnavailableException.of("the file store's directory " + this.directory, e);
+                }
+            } catch (IOException e) {
+                throw StoreUnavailableException.of("the file store's directory " + this.directory, e);
             }
         }
     }
@@ -136,7 +150,7 @@ public final class FileStore implements SessionStore {
         long deadline = System.nanoTime() + lockTimeoutNanos;
         try {
             if (!local.tryLock(lockTimeoutNanos, TimeUnit.NANOSECONDS)) {
-                throw new IOException("timed out waiting for the lock of " + path + " in this process");
+                throw new StoreUnavailableException("timed out waiting for the lock of " + path + " in this process", null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -153,7 +167,7 @@ public final class FileStore implements SessionStore {
                 }
                 if (lock == null) {
                     if (System.nanoTime() >= deadline) {
-                        throw new IOException("timed out waiting for the lock " + path + ".lock");
+                        throw new StoreUnavailableException("timed out waiting for the lock " + path + ".lock", null);
                     }
                     try {
                         Thread.sleep(wait);
@@ -183,28 +197,47 @@ public final class FileStore implements SessionStore {
 
     @Override
     public Record read(Ops.StoreKeysOutput keys) throws IOException {
-        Types.StoreRecord rec = load(path(keys));
+        Path path = path(keys);
+        Types.StoreRecord rec;
+        try {
+            rec = load(path);
+        } catch (IOException e) {
+            throw StoreUnavailableException.of("the store record " + path, e);
+        }
         return new Record(rec.version(), rec.sealed() == null || rec.sealed().isEmpty() ? null : rec.sealed());
+    }
+
+    private static Ops.StoreLeaseInput leaseInput(Types.LeaseAction action, String holder, long ttlMs, long nowMs,
+                                                  Types.StoreRecord rec) {
+        Ops.StoreLeaseInput in = new Ops.StoreLeaseInput(action, holder, nowMs, rec);
+        return action != Types.LeaseAction.RELEASE ? in.withTtlMs(ttlMs) : in;
     }
 
     @Override
     public boolean lease(Ops.StoreKeysOutput keys, Types.LeaseAction action, String holder, long ttlMs) throws IOException {
-        return change(keys, rec -> {
-            Ops.StoreLeaseInput in = new Ops.StoreLeaseInput(action, holder, clock.getAsLong(), rec);
-            if (action != Types.LeaseAction.RELEASE) {
-                in = in.withTtlMs(ttlMs);
-            }
-            Ops.StoreLeaseOutput out = Ops.storeLease(backend, in);
+        // The core checks the holder and the ttl first: a refused argument is invalid_input, whatever the store's state.
+        Ops.storeLease(backend, leaseInput(action, holder, ttlMs, 0, new Types.StoreRecord(0)));
+        return changed(keys, rec -> {
+            Ops.StoreLeaseOutput out = Ops.storeLease(backend, leaseInput(action, holder, ttlMs, clock.getAsLong(), rec));
             return new Change<>(out.granted() ? out.record() : null, out.granted());
         });
     }
 
     @Override
     public WriteResult write(Ops.StoreKeysOutput keys, long expectedVersion, String sealed) throws IOException {
-        return change(keys, rec -> {
+        return changed(keys, rec -> {
             Ops.StoreWriteOutput out = Ops.storeWrite(backend, new Ops.StoreWriteInput(expectedVersion, rec, sealed));
             return new Change<>(out.written() ? out.record() : null, new WriteResult(out.written(), out.version()));
         });
+    }
+
+    /** change, its I/O failures as StoreUnavailableException. */
+    private <T> T changed(Ops.StoreKeysOutput keys, Function<Types.StoreRecord, Change<T>> apply) throws IOException {
+        try {
+            return change(keys, apply);
+        } catch (IOException e) {
+            throw StoreUnavailableException.of("the store record " + path(keys), e);
+        }
     }
 
     @Override

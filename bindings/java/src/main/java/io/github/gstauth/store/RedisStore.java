@@ -25,6 +25,11 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * calls run on one Redis ({@link redis.clients.jedis.RedisClient}), behind Sentinel, and on a Redis Cluster
  * ({@link redis.clients.jedis.RedisClusterClient}, or the older JedisCluster). Give the client timeouts: a store that does not answer must fail, not
  * hang the session ({@link Stores#open} sets 2 s).
+ *
+ * <p>A call the client or a script fails (the server out of reach, a reply of the wrong shape) fails with
+ * {@link StoreUnavailableException} (the core's {@code store_unavailable}, retryable; the Jedis error as its cause); a
+ * lease or write argument the rules refuse is a {@link io.github.gstauth.GstAuthException} with code
+ * {@code invalid_input}, checked by the core before any call.
  */
 public final class RedisStore implements SessionStore {
     /** One of the store's scripts: its text, as the repository has it, and its SHA-1. */
@@ -80,7 +85,25 @@ public final class RedisStore implements SessionStore {
                 }
             }
         } catch (JedisException e) {
-            throw new IOException("redis: " + s.name() + ".lua failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw new StoreUnavailableException("redis: " + s.name() + ".lua failed: " + e.getClass().getSimpleName() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** A script's reply of two values, or StoreUnavailableException. */
+    private static List<?> pair(Script s, Object reply) throws IOException {
+        if (reply instanceof List<?> l && l.size() == 2) {
+            return l;
+        }
+        throw new StoreUnavailableException("redis: " + s.name() + ".lua answered " + reply + ", not two values", null);
+    }
+
+    /** A script's number, or StoreUnavailableException. */
+    private static long number(Script s, Object o) throws IOException {
+        try {
+            return number(o);
+        } catch (NumberFormatException e) {
+            throw new StoreUnavailableException("redis: " + s.name() + ".lua answered " + text(o) + ", not a number", e);
         }
     }
 
@@ -100,20 +123,25 @@ public final class RedisStore implements SessionStore {
 
     @Override
     public Record read(Ops.StoreKeysOutput keys) throws IOException {
-        List<?> r = (List<?>) run(READ, keys.session(), List.of());
-        String sealed = text(r.get(1));
-        return new Record(number(r.get(0)), sealed.isEmpty() ? null : sealed);
+        List<?> r = pair(READ, run(READ, keys.session(), List.of()));
+        String sealed = r.get(1) == null ? "" : text(r.get(1));
+        return new Record(number(READ, r.get(0)), sealed.isEmpty() ? null : sealed);
     }
 
     @Override
     public boolean lease(Ops.StoreKeysOutput keys, Types.LeaseAction action, String holder, long ttlMs) throws IOException {
-        return number(run(LEASE, keys.lease(), List.of(action.wire(), holder, Long.toString(ttlMs)))) == 1;
+        // The core checks the holder and the ttl (the file store's rules) before the script runs.
+        Ops.StoreLeaseInput check = new Ops.StoreLeaseInput(action, holder, 0, new Types.StoreRecord(0));
+        Ops.storeLease(action != Types.LeaseAction.RELEASE ? check.withTtlMs(ttlMs) : check);
+        return number(LEASE, run(LEASE, keys.lease(), List.of(action.wire(), holder, Long.toString(ttlMs)))) == 1;
     }
 
     @Override
     public WriteResult write(Ops.StoreKeysOutput keys, long expectedVersion, String sealed) throws IOException {
-        List<?> r = (List<?>) run(WRITE, keys.session(), List.of(Long.toString(expectedVersion), sealed));
-        return new WriteResult(number(r.get(0)) == 1, number(r.get(1)));
+        // The core checks the version and the sealed session (the file store's rules) before the script runs.
+        Ops.storeWrite(new Ops.StoreWriteInput(expectedVersion, new Types.StoreRecord(expectedVersion), sealed));
+        List<?> r = pair(WRITE, run(WRITE, keys.session(), List.of(Long.toString(expectedVersion), sealed)));
+        return new WriteResult(number(WRITE, r.get(0)) == 1, number(WRITE, r.get(1)));
     }
 
     /** Closes the client when the store made it ({@link Stores#open}). */

@@ -48,8 +48,13 @@ public final class Stores {
                 }
                 nodes.add(new redis.clients.jedis.HostAndPort(h.substring(0, i), Integer.parseInt(h.substring(i + 1))));
             }
-            return new RedisStore(redis.clients.jedis.RedisClusterClient.builder().nodes(nodes).clientConfig(config())
-                    .build(), true);
+            try {
+                return new RedisStore(redis.clients.jedis.RedisClusterClient.builder().nodes(nodes).clientConfig(config())
+                        .build(), true);
+            } catch (redis.clients.jedis.exceptions.JedisException e) {
+                // The cluster client reads the slots when it is made: no node answered.
+                throw StoreUnavailableException.of("redis: the cluster " + nodes, e);
+            }
         }
         if (location.startsWith("redis://")) {
             URI u = URI.create(location);

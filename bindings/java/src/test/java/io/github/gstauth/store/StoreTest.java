@@ -3,14 +3,21 @@ package io.github.gstauth.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.gstauth.ErrorCode;
 import io.github.gstauth.GstAuth;
+import io.github.gstauth.GstAuthException;
 import io.github.gstauth.Ops;
 import io.github.gstauth.SessionStore;
 import io.github.gstauth.Types;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +35,8 @@ import redis.clients.jedis.UnifiedJedis;
  * release; expiry), a write only at the version read, reads without a lock; the file store under contention from
  * threads and from a second store object (a second lock of the same file in one JVM); the Redis store on one node and
  * on a three-node cluster (GSTAUTH_TEST_REDIS, GSTAUTH_TEST_REDIS_CLUSTER: make test-java-e2e starts both), also after
- * the server forgot its scripts (NOSCRIPT).
+ * the server forgot its scripts (NOSCRIPT); a store out of reach (a lock held past its timeout, a directory gone, a
+ * Redis address where nothing listens) fails with store_unavailable.
  */
 class StoreTest {
     static Ops.StoreKeysOutput keys(String account) {
@@ -103,6 +111,64 @@ class StoreTest {
         try (var files = Files.list(dir.resolve("records"))) {
             assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left");
         }
+    }
+
+    /** The core's store_unavailable: the store's exception, retryable, its GstAuthException form alike. */
+    static StoreUnavailableException unavailable(String what, org.junit.jupiter.api.function.Executable call) {
+        StoreUnavailableException e = assertThrows(StoreUnavailableException.class, call, what);
+        assertEquals(ErrorCode.STORE_UNAVAILABLE, e.errorCode(), what);
+        assertEquals("store_unavailable", e.code(), what);
+        assertTrue(e.retryable(), what);
+        GstAuthException g = e.toGstAuthException();
+        assertEquals(ErrorCode.STORE_UNAVAILABLE, g.errorCode().orElseThrow(), what);
+        assertTrue(g.retryable() && g.getCause() == e, what);
+        return e;
+    }
+
+    @Test
+    void fileStoreOutOfReach() throws Exception {
+        Path dir = Files.createTempDirectory("gstauth-store");
+        Ops.StoreKeysOutput k = keys("unreachable-" + UUID.randomUUID());
+        // A lock held past the store's timeout (here by this JVM, which the store takes as contention).
+        FileStore impatient = new FileStore(dir.resolve("records"), GstAuth.backend(), System::currentTimeMillis, false,
+                Duration.ofMillis(200));
+        try (FileChannel ch = FileChannel.open(Path.of(impatient.path(k) + ".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock held = ch.lock()) {
+            long t0 = System.nanoTime();
+            StoreUnavailableException e = unavailable("a write while the lock is held", () -> impatient.write(k, 0, "s"));
+            assertTrue(e.getMessage().contains("timed out"), e.getMessage());
+            assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(200).toNanos(), "it waited for the lock first");
+        }
+        assertTrue(impatient.write(k, 0, "s").written(), "the lock released: the write is made");
+
+        // The directory gone, a file in its place: nothing can be read, locked or written.
+        FileStore a = new FileStore(dir.resolve("gone"));
+        Files.delete(dir.resolve("gone"));
+        Files.writeString(dir.resolve("gone"), "");
+        assertTrue(unavailable("read", () -> a.read(k)).getCause() != null);
+        unavailable("lease", () -> a.lease(k, Types.LeaseAction.TAKE, "a:1", 1_000));
+        unavailable("write", () -> a.write(k, 0, "s"));
+        unavailable("a store in a file", () -> new FileStore(dir.resolve("gone")));
+        // An argument the rules refuse is the core's invalid_input, whatever the store's state.
+        GstAuthException bad = assertThrows(GstAuthException.class, () -> a.lease(k, Types.LeaseAction.TAKE, "no spaces", 1_000));
+        assertEquals(ErrorCode.INVALID_INPUT, bad.errorCode().orElseThrow());
+    }
+
+    @Test
+    void redisStoreOutOfReach() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort(); // nothing listens there once it is closed
+        }
+        Ops.StoreKeysOutput k = keys("unreachable-" + UUID.randomUUID());
+        try (SessionStore st = Stores.open("redis://127.0.0.1:" + port)) {
+            assertTrue(unavailable("read", () -> st.read(k)).getCause() instanceof redis.clients.jedis.exceptions.JedisException);
+            unavailable("lease", () -> st.lease(k, Types.LeaseAction.TAKE, "a:1", 1_000));
+            unavailable("write", () -> st.write(k, 0, "s"));
+            GstAuthException bad = assertThrows(GstAuthException.class, () -> st.lease(k, Types.LeaseAction.TAKE, "no spaces", 1_000));
+            assertEquals(ErrorCode.INVALID_INPUT, bad.errorCode().orElseThrow(), "checked before any call");
+        }
+        unavailable("a cluster of one node that is not there", () -> Stores.open("redis-cluster://127.0.0.1:" + port).close());
     }
 
     static String env(String name) {
