@@ -389,6 +389,7 @@ class Session {
         this.#state = state;
         link.version = rec.version;
         link.unsaved = null;
+        link.unshared = false;
         link.stats.opened++;
         link.emit('opened', { version: rec.version });
       }
@@ -431,6 +432,7 @@ class Session {
       if (r.written) {
         link.version = r.version;
         link.unsaved = null;
+        link.unshared = false;
         return true;
       }
       link.unsaved = null;
@@ -491,6 +493,8 @@ class Session {
       const base = link.version;
       const baseToken = this.#state.access_token ?? '';
       const before = JSON.stringify(this.#state);
+      // A rejection not written while the lease was held elsewhere is written now, if it still stands.
+      const unshared = link.unshared;
       let result;
       let failure;
       let failed = false;
@@ -501,7 +505,9 @@ class Session {
         failure = e;
       }
       let fenced = false;
-      if (JSON.stringify(this.#state) !== before) fenced = !(await this.#write(base, baseToken)) && link.unsaved === null;
+      if (JSON.stringify(this.#state) !== before || (unshared && link.unshared)) {
+        fenced = !(await this.#write(base, baseToken)) && link.unsaved === null;
+      }
       if (failed) throw failure;
       return { result, fenced };
     } finally {
@@ -621,16 +627,24 @@ class Session {
       for (;;) {
         await this.#pull(locked);
         const d = this.#decide('check', 0);
-        if (link.unopenable && (d.move === 'refresh' || d.move === 'renew')) {
+        // A failure from a rejection seen here and not written, because another worker held the lease (a GSTN token
+        // rejected because that worker's REFRESHTOKEN has just replaced it): that worker's write may carry a usable
+        // session, so wait for it (bounded), or take the lease, as for an unusable token; with the lease and no newer
+        // session the rejection stands: written under the lease and thrown. Past the deadline: this failure.
+        const failure = d.move === 'fail' && link.unshared ? d.error : null;
+        const move = failure ? 'renew' : d.move;
+        const giveUp = (what) => (failure ? errorFromObject(failure) : waitTimeout(what));
+        if (link.unopenable && (move === 'refresh' || move === 'renew')) {
           // The stored session is newer than ours and this keyring cannot open it: ours is valid → used as it is;
           // not valid → the reason, rather than a renewal the store would refuse.
-          if (d.move === 'refresh') return d.accessToken ?? '';
+          if (move === 'refresh') return d.accessToken ?? '';
+          if (failure) throw errorFromObject(failure);
           const { version, error } = link.unopenable;
           const e = new ops.InvalidKeyError(`the stored session (version ${version}) cannot be opened with sealKeys: ${error.message}`);
           e.cause = error;
           throw e;
         }
-        switch (d.move) {
+        switch (move) {
           case 'use':
             return d.accessToken ?? '';
           case 'fail':
@@ -646,7 +660,7 @@ class Session {
               if (!this.#lock.tryAcquire()) {
                 waiting(); // for the caller of this process that renews
                 if (!(await this.#lock.acquire(Math.max(0, deadline - Date.now())))) {
-                  throw waitTimeout('another caller\'s renewal of the token');
+                  throw giveUp('another caller\'s renewal of the token');
                 }
               }
               locked = true;
@@ -655,12 +669,12 @@ class Session {
             if (await link.take()) break;
             waiting();
             const now = Date.now();
-            if (now >= deadline) throw waitTimeout(`the renewal of the token (${this.waitTimeoutMs} ms; the lease is another process's)`);
+            if (now >= deadline) throw giveUp(`the renewal of the token (${this.waitTimeoutMs} ms; the lease is another process's)`);
             await link.pause(deadline, now);
             continue;
           }
           default:
-            throw internal(`the core answered an unexpected move ${String(d.move)}`);
+            throw internal(`the core answered an unexpected move ${String(move)}`);
         }
         const { result, fenced } = await this.#underLease(() => this.#locked(send, () => link.extend()).catch((e) => {
           if (e === LEASE_LOST) return LEASE_LOST;
@@ -802,15 +816,29 @@ class Session {
    */
   async #publish(reapply) {
     const link = this.#shared;
-    if (!this.#lock.tryAcquire()) return;
+    if (!this.#lock.tryAcquire()) {
+      link.unshared = true; // another caller of this process renews (or waits for the renewal)
+      return;
+    }
     try {
-      if (!(await link.take())) return;
+      const granted = await link.take();
+      if (!granted) {
+        if (granted === false) {
+          // Another worker holds the lease: it is renewing, and its write carries the result. The rejection is not
+          // written; a failure from it waits for that write (#sharedEnsure).
+          link.unshared = true;
+          link.stats.rejectionsUnwritten++;
+          link.emit('rejection_unwritten', {});
+        }
+        return;
+      }
       try {
         for (let attempt = 0; attempt < 3; attempt++) {
           const r = await link.write(link.version, link.seal(this.#state));
           if (r === null) return; // unsaved: the renewal that follows writes under the lease
           if (r.written) {
             link.version = r.version;
+            link.unshared = false;
             return;
           }
           await this.#pull(true);

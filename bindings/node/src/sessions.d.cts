@@ -82,6 +82,8 @@ export type StoreEvent = { id: string; provider: Provider; account: string } & (
   | { type: 'wait'; for: 'renewal' | 'lease'; deadlineMs: number }
   | { type: 'waited'; for: 'renewal' | 'lease'; waitedMs: number }
   | { type: 'unsaved'; base: number }
+  /** A rejection seen on a call, not written because another process holds the lease (its write carries the result). */
+  | { type: 'rejection_unwritten' }
   /**
    * A store call that failed (error: a StoreUnavailableError, the store's own error as its cause), or a stored
    * version this keyring cannot open (op 'open', error: the core's error).
@@ -100,6 +102,8 @@ export interface StoreStats {
   exchanges: number;
   writes: number;
   writesRefused: number;
+  /** Rejections seen on calls and not written, because another process held the lease. */
+  rejectionsUnwritten: number;
   /** Waits for a renewal or the lease, and their total time. */
   waits: number;
   waitedMs: number;

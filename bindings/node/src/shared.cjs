@@ -68,12 +68,18 @@ class SharedLink {
 
   /** A change the store did not take (it failed): {base}, written later under the lease if no one wrote since. */
   unsaved = null;
+  /**
+   * A rejection seen here and not written, because another holder had the lease (or another caller of this process
+   * held the refresh lock): that holder's write may carry a usable session, so a session that fails because of it
+   * waits, bounded, for that write first. Cleared when a version is opened or written.
+   */
+  unshared = false;
   /** A newer stored version this keyring cannot open: {version, error}. */
   unopenable = null;
   /** The last failure of a store call (a StoreUnavailableError), null once the store answers again. */
   failure = null;
   stats = { reads: 0, opened: 0, leasesTaken: 0, leasesRefused: 0, leasesLost: 0, exchanges: 0, writes: 0,
-    writesRefused: 0, waits: 0, waitedMs: 0, storeErrors: 0 };
+    writesRefused: 0, rejectionsUnwritten: 0, waits: 0, waitedMs: 0, storeErrors: 0 };
 
   constructor(options, provider, account, backend) {
     const { store, sealKeys, holder = defaultHolder(), leaseTtlMs = 30_000, pollIntervalMs = 100,

@@ -14,7 +14,7 @@ import * as gstauth from '../src/index.js';
 import { BACKENDS } from './support.js';
 import { KEY1, KEY2 } from './shared-support.js';
 
-const { FileStore, OAuthClientCredentialsSession, Session } = gstauth;
+const { AuthorizationCodeSession, FileStore, OAuthClientCredentialsSession, Session } = gstauth;
 const T0 = 1_767_225_600_000;
 const DUE = T0 + 3600_000 - 4 * 60_000; // tok-1 valid, inside its refresh margin
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'gstauth-shared-'));
@@ -234,6 +234,83 @@ describe('shared sessions', () => {
     // The rejection of a token the store has already replaced teaches nothing and writes nothing.
     await b.observe(rejected, { accessToken: 'tok-1' });
     assert.equal((await store.read(a.shared.keys)).version, 3);
+  });
+
+  test('a call rejected while another worker holds the lease waits for that holder\'s write, even when its ensure says fail', async () => {
+    // An authorization-code session without a refresh token: a rejected token needs a person, as GSTN's does (a
+    // GSTN token rejected because another worker's REFRESHTOKEN has just replaced it). The rejection is not written
+    // while the lease is held elsewhere; the session waits for the holder's write and goes on from it. When the
+    // holder writes nothing, the rejection stands: written under the lease and thrown, one signal for the fleet.
+    const store = new FileStore(tmpDir());
+    const ep = endpoint();
+    const clock = clockAt(T0);
+    const config = { auth_url: 'https://id.example/auth', token_url: 'https://id.example/token', client_id: 'app',
+      redirect_uri: 'https://app.example/cb', scope: 'read' };
+    const session = (holder) => {
+      const events = [];
+      const s = new AuthorizationCodeSession({ account: 'user-1', config, credentials: { client_secret: 's3cret' },
+        send: ep.send, clock, waitTimeoutMs: 10_000, ...(holder ? { store, holder, sealKeys: [{ keyId: 'k1', key: KEY1 }],
+          pollIntervalMs: 20, onStoreEvent: (e) => events.push(e) } : {}) });
+      s.events = events;
+      return s;
+    };
+    const authorize = async (s) => {
+      const state = new URL(await s.authorizationUrl()).searchParams.get('state');
+      await s.complete(`${config.redirect_uri}?code=c&state=${state}`);
+    };
+    const rejected = { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: '' };
+    /** Resolves once s has begun a wait (waits > n); fails when ensure settles first. */
+    const waitingAfter = async (s, n, pending) => {
+      let settled = null;
+      pending.then((v) => { settled = { value: v }; }, (e) => { settled = { error: e }; });
+      for (const t0 = Date.now(); s.shared.stats.waits <= n; await sleep(10)) {
+        assert.equal(settled, null, `ensure did not wait for the lease holder: ${settled?.error ?? settled?.value}`);
+        assert.ok(Date.now() - t0 < 5000, 'no wait began');
+      }
+    };
+
+    const a = session('a');
+    await authorize(a);
+    const b = session('b');
+    assert.equal(await b.ensure(), 'tok-1');
+    const keys = b.shared.keys;
+    const v = b.shared.version;
+    assert.ok(await store.lease(keys, 'take', 'holder:1', 30_000));
+    await b.observe(rejected, { accessToken: 'tok-1' });
+    assert.equal(b.plan().action, 'user_action');
+    assert.equal((await store.read(keys)).version, v, 'the rejection is not written while the lease is held elsewhere');
+    let pending = b.ensure();
+    await waitingAfter(b, 0, pending);
+    // The holder stores a new session (tok-2) and releases the lease.
+    const c = session(null);
+    await authorize(c);
+    assert.equal((await store.write(keys, v, c.seal(KEY1, 'k1'))).written, true);
+    assert.ok(await store.lease(keys, 'release', 'holder:1', 30_000));
+    assert.equal(await pending, 'tok-2', 'the holder\'s new session');
+    assert.equal(b.shared.version, v + 1);
+    assert.equal(b.shared.stats.writes, 0);
+
+    assert.ok(await store.lease(keys, 'take', 'holder:1', 30_000));
+    await b.observe(rejected, { accessToken: 'tok-2' });
+    assert.equal(b.shared.stats.rejectionsUnwritten, 2);
+    // The holder keeps the lease past the wait: the failure seen here, not a timeout.
+    b.waitTimeoutMs = 300;
+    const t0 = Date.now();
+    await assert.rejects(b.ensure(), gstauth.UserActionRequiredError);
+    assert.ok(Date.now() - t0 >= 290, `gave up after ${Date.now() - t0} ms`);
+    assert.equal(b.shared.stats.waits, 2);
+    assert.equal((await store.read(keys)).version, v + 1, 'nothing written without the lease');
+    b.waitTimeoutMs = 10_000;
+    pending = b.ensure();
+    await waitingAfter(b, 2, pending);
+    assert.ok(await store.lease(keys, 'release', 'holder:1', 30_000)); // nothing written
+    await assert.rejects(pending, gstauth.UserActionRequiredError);
+    assert.equal(b.shared.stats.writes, 1, 'the rejection, written under the lease');
+    const rec = await store.read(keys);
+    assert.equal(rec.version, v + 2);
+    assert.equal(Session.open(rec.sealed, { k1: KEY1 }, { clock }).plan().action, 'user_action');
+    await assert.rejects(a.ensure(), gstauth.UserActionRequiredError, 'one signal for the fleet');
+    assert.equal(ep.calls, 2, 'no exchange for the waiting session');
   });
 
   test('steps and save() are written under the lease; the stored session is opened by a session made later', async () => {

@@ -89,6 +89,9 @@ function storeEvent(session, e) {
     case 'store_reset':
       log(`${session}: the store lost the record (this process was at v${e.version}); it is written again`);
       break;
+    case 'rejection_unwritten':
+      log(`${session}: a rejection seen while another process holds the lease is not written (the holder's write carries the result)`);
+      break;
     case 'unsaved':
       log(`${session}: the store did not take the change at v${e.base}; written when it answers`);
       break;
