@@ -241,7 +241,7 @@ func TestClientCredentialsSecretRotation(t *testing.T) {
 		t.Fatalf("the previous secret: %v (HTTP %d %s)", err, ex.Response.Status, ex.Response.Body)
 	}
 	checkCCToken(t, s, c, ex)
-	if s.Info["secret"] != "previous" {
-		t.Errorf("the session says secret %q worked, want previous", s.Info["secret"])
+	if s.SecretInUse != core.SecretPrevious {
+		t.Errorf("the session says secret %q worked, want previous", s.SecretInUse)
 	}
 }
