@@ -12,8 +12,8 @@
 FLEET_ENV := GSTAUTH_LIBRARY=$(abspath $(BUILD))/libgstauth.so GSTAUTH_WASM=$(abspath $(BUILD))/gstauth.wasm \
              PYTHONPATH=$(abspath $(PY_DIR)) GSTAUTH_FLEET_PYTHON=$(abspath $(VPY))
 FLEET_DEPS := $(BUILD)/libgstauth.so $(BUILD)/gstauth.wasm $(VENV)/.stamp node-deps node-addon
-# The Java worker runs against the packaged jar; it is built only once the worker exists.
-FLEET_JAVA := $(if $(wildcard e2e/fleet/java/worker.sh),$(JAVA_JAR))
+# The Java worker runs against the packaged jar (make java: a target name, since mk/java.mk is read after this file).
+FLEET_JAVA := $(if $(wildcard e2e/fleet/java/worker.sh),java)
 # The orchestrator stops every server it starts; should it be killed first, the servers of its instance prefix are
 # stopped here on exit.
 define fleet_run
