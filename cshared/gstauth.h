@@ -11,7 +11,8 @@
  * material, passwords, OTPs or tokens.
  *
  * Memory: every output buffer is allocated by the library and must be released with gstauth_free, also on
- * failure. Outputs carry one extra NUL byte after *out_len bytes, so a JSON result may be read as a C string.
+ * failure. Outputs carry one extra NUL byte after *out_len bytes, so a JSON result may be read as a C string. The
+ * one exception is the raw output of gstauth_call_raw_view: lent, not copied, and released with gstauth_release_view.
  * JSON inputs (gstauth_call's in, gstauth_call_raw's params) are copied; the raw data of gstauth_call_raw is read in
  * place, without a copy, and must stay unchanged until the call returns. The library keeps no pointer to any input
  * after the call returns.
@@ -60,6 +61,23 @@ int32_t gstauth_call(const char *op, const uint8_t *in, int64_t in_len, uint8_t 
 int32_t gstauth_call_raw(const char *op, const uint8_t *params, int64_t params_len, const uint8_t *data,
                          int64_t data_len, uint8_t **out_meta, int64_t *out_meta_len, uint8_t **out_data,
                          int64_t *out_data_len);
+
+/*
+ * gstauth_call_raw without the copy of the raw output: on success *out_data points to the *out_data_len bytes the op
+ * produced, lent by the library (read-only, no extra NUL byte; NULL when the output is empty) until
+ * gstauth_release_view(*out_data), and never to be passed to gstauth_free. The view stays valid and unchanged until
+ * it is released, from any thread; it never refers to the caller's data. Everything else is as for gstauth_call_raw
+ * (*out_meta from gstauth_free's side, failures, misuse). On payloads of megabytes the copy gstauth_call_raw makes
+ * is most of what the boundary costs: a caller that copies the output anyway (into its own heap, a file, a socket)
+ * saves it here.
+ */
+int32_t gstauth_call_raw_view(const char *op, const uint8_t *params, int64_t params_len, const uint8_t *data,
+                              int64_t data_len, uint8_t **out_meta, int64_t *out_meta_len, uint8_t **out_data,
+                              int64_t *out_data_len);
+
+/* Ends the loan of a raw output of gstauth_call_raw_view. NULL, a pointer already released and a pointer the
+ * library never lent are ignored. */
+void gstauth_release_view(const uint8_t *data);
 
 /* Releases a buffer returned by the library. NULL is allowed. */
 void gstauth_free(void *p);

@@ -1,7 +1,8 @@
 // Command cshared is libgstauth.so: the ops table behind a small C ABI
 // (gstauth.h). Each export only moves bytes between C memory and the table;
 // the table does the work. Memory handed to C comes from malloc and goes
-// back through gstauth_free; no Go pointer ever leaves. Every export
+// back through gstauth_free; the one Go pointer that leaves is a raw output
+// lent by gstauth_call_raw_view, pinned until gstauth_release_view. Every export
 // recovers panics, so a bug cannot take the host process down. The ABI is
 // safe to call from many threads at once.
 package main
@@ -15,6 +16,8 @@ import "C"
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 	"unsafe"
 
 	"github.com/gstauth/gstauth/core"
@@ -153,6 +156,75 @@ func gstauth_call_raw(op *C.char, params *C.uint8_t, paramsLen C.int64_t, data *
 	}
 	put(raw, outData, outDataLen)
 	return rcOK
+}
+
+// views holds the raw outputs that gstauth_call_raw_view lent to C, by the
+// address it handed out, each pinned until gstauth_release_view.
+var views sync.Map // uintptr → *lent
+
+type lent struct {
+	pin runtime.Pinner
+	raw []byte // keeps the output reachable while it is lent
+}
+
+// lend pins raw (owned by the caller of abi.CallRaw: no op returns memory it
+// writes again) and stores its address and length for C. An output that
+// lies in the caller's own data (an op that returns its input or a part of
+// it) is copied first: the view must not depend on the caller's buffer.
+func lend(raw []byte, data *C.uint8_t, dataLen C.int64_t, out **C.uint8_t, outLen *C.int64_t) {
+	if len(raw) == 0 {
+		return
+	}
+	at, from := uintptr(unsafe.Pointer(&raw[0])), uintptr(unsafe.Pointer(data))
+	if data != nil && at >= from && at < from+uintptr(dataLen) {
+		raw = append([]byte(nil), raw...)
+		at = uintptr(unsafe.Pointer(&raw[0]))
+	}
+	l := &lent{raw: raw}
+	l.pin.Pin(&raw[0])
+	views.Store(at, l)
+	*out, *outLen = (*C.uint8_t)(unsafe.Pointer(&raw[0])), C.int64_t(len(raw))
+}
+
+//export gstauth_call_raw_view
+func gstauth_call_raw_view(op *C.char, params *C.uint8_t, paramsLen C.int64_t, data *C.uint8_t, dataLen C.int64_t,
+	outMeta **C.uint8_t, outMetaLen *C.int64_t, outData **C.uint8_t, outDataLen *C.int64_t) (rc C.int32_t) {
+	if outMeta == nil || outMetaLen == nil || outData == nil || outDataLen == nil {
+		return rcMisuse
+	}
+	*outMeta, *outMetaLen, *outData, *outDataLen = nil, 0, nil, 0
+	defer func() {
+		if r := recover(); r != nil {
+			gstauth_release_view(unsafe.Pointer(*outData))
+			*outData, *outDataLen = nil, 0
+			gstauth_free(unsafe.Pointer(*outMeta))
+			put(internal(r), outMeta, outMetaLen)
+			rc = rcFailed
+		}
+	}()
+	p, ok1 := goBytes(params, paramsLen)
+	d, ok2 := view(data, dataLen)
+	if !ok1 || !ok2 {
+		put(abi.ErrorJSON(invalidInput("params or data pointer and length do not agree")), outMeta, outMetaLen)
+		return rcFailed
+	}
+	meta, raw, ok := abi.CallRaw(opName(op), p, d)
+	put(meta, outMeta, outMetaLen)
+	if !ok {
+		return rcFailed
+	}
+	lend(raw, data, dataLen, outData, outDataLen)
+	return rcOK
+}
+
+//export gstauth_release_view
+func gstauth_release_view(p unsafe.Pointer) {
+	if p == nil {
+		return
+	}
+	if l, ok := views.LoadAndDelete(uintptr(p)); ok {
+		l.(*lent).pin.Unpin()
+	}
 }
 
 //export gstauth_free

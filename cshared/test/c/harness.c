@@ -1,9 +1,10 @@
 /*
  * A C host of libgstauth.so, built with gcc by cshared/test. Modes:
  *   harness serve     reads framed calls on stdin and answers on stdout (the Go test replays every vector through
- *                     it): u8 kind (0 JSON op, 1 raw op), u32 op_len, op, u32 in_len, in [, u32 data_len, data]
- *                     → i32 rc, u32 out_len, out [, u32 data_len, data]   (little-endian)
- *   harness hammer N  8 threads × N calls with checked results
+ *                     it): u8 kind (0 JSON op, 1 raw op, 2 raw op through gstauth_call_raw_view), u32 op_len, op,
+ *                     u32 in_len, in [, u32 data_len, data] → i32 rc, u32 out_len, out [, u32 data_len, data]
+ *                     (little-endian)
+ *   harness hammer N  8 threads × N calls with checked results (raw outputs copied and lent)
  *   harness boundary  null pointers, zero and negative lengths, unknown ops: an error every time, never a crash
  */
 #define _POSIX_C_SOURCE 200809L
@@ -37,17 +38,29 @@ static int serve(void) {
         uint32_t opn, inn, dn = 0;
         uint8_t *op = read_blob(&opn), *in = read_blob(&inn), *data = NULL;
         if (!op || !in) return 1;
-        if (kind == 1 && !(data = read_blob(&dn))) return 1;
+        if (kind != 0 && !(data = read_blob(&dn))) return 1;
         uint8_t *out = NULL, *outd = NULL;
         int64_t outn = 0, outdn = 0;
-        int32_t rc = kind == 0 ? gstauth_call((char *)op, in, inn, &out, &outn)
-                               : gstauth_call_raw((char *)op, in, inn, data, dn, &out, &outn, &outd, &outdn);
+        int32_t rc;
+        if (kind == 0) {
+            rc = gstauth_call((char *)op, in, inn, &out, &outn);
+        } else if (kind == 1) {
+            rc = gstauth_call_raw((char *)op, in, inn, data, dn, &out, &outn, &outd, &outdn);
+        } else {
+            rc = gstauth_call_raw_view((char *)op, in, inn, data, dn, &out, &outn, &outd, &outdn);
+            /* a view never refers to the caller's data (an op may return its input unchanged): spoil the input */
+            memset(data, 0xAA, dn);
+        }
         fwrite(&rc, 4, 1, stdout);
         write_blob(out, outn);
-        if (kind == 1) write_blob(outd, outdn);
+        if (kind != 0) write_blob(outd, outdn);
         fflush(stdout);
         gstauth_free(out);
-        gstauth_free(outd);
+        if (kind == 2) {
+            gstauth_release_view(outd);
+        } else {
+            gstauth_free(outd);
+        }
         free(op); free(in); free(data);
     }
 }
@@ -63,12 +76,18 @@ static void *hammer_thread(void *arg) {
         int64_t encn = 0, decn = 0, encdn = 0, decdn = 0;
         int n = snprintf(pt, sizeof pt, "thread %ld call %d", id, i);
         snprintf(in, sizeof in, "{%s}", KEY);
-        if (gstauth_call_raw("aes_ecb_encrypt_raw", (uint8_t *)in, (int64_t)strlen(in), (uint8_t *)pt, n, &enc, &encn,
-                             &encd, &encdn) != GSTAUTH_OK) return (void *)1;
-        if (gstauth_call_raw("aes_ecb_decrypt_raw", (uint8_t *)in, (int64_t)strlen(in), encd, encdn, &dec, &decn,
-                             &decd, &decdn) != GSTAUTH_OK) return (void *)2;
+        int lend = i % 2; /* every other call lends its outputs: a view is read as the next call's input */
+        if ((lend ? gstauth_call_raw_view : gstauth_call_raw)("aes_ecb_encrypt_raw", (uint8_t *)in, (int64_t)strlen(in),
+                (uint8_t *)pt, n, &enc, &encn, &encd, &encdn) != GSTAUTH_OK) return (void *)1;
+        if ((lend ? gstauth_call_raw_view : gstauth_call_raw)("aes_ecb_decrypt_raw", (uint8_t *)in, (int64_t)strlen(in),
+                encd, encdn, &dec, &decn, &decd, &decdn) != GSTAUTH_OK) return (void *)2;
         if (decdn != n || memcmp(decd, pt, (size_t)n) != 0) return (void *)3;
-        gstauth_free(enc); gstauth_free(encd); gstauth_free(dec); gstauth_free(decd);
+        gstauth_free(enc); gstauth_free(dec);
+        if (lend) {
+            gstauth_release_view(encd); gstauth_release_view(decd);
+        } else {
+            gstauth_free(encd); gstauth_free(decd);
+        }
         uint8_t *out = NULL;
         int64_t outn = 0;
         if (gstauth_call("pkce_s256", (uint8_t *)"{\"verifier\":\"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk\"}", 58,
@@ -115,6 +134,62 @@ static int expect_code(const char *what, const char *code, int32_t rc, uint8_t *
     return ok ? 0 : 1;
 }
 
+/* gstauth_call_raw_view and gstauth_release_view at their edges. */
+static int boundary_view(void) {
+    int bad = 0;
+    uint8_t *out = NULL, *d = (uint8_t *)1;
+    int64_t n = 0, dn = 1;
+    const uint8_t js[] = "{}";
+    const char *key = "{\"key\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"}";
+    EXPECT_CODE("JSON op via the view entry", "unsupported", gstauth_call_raw_view("ops", js, 2, NULL, 0, &out, &n, &d, &dn));
+    if (d != NULL || dn != 0) { fprintf(stderr, "view: a failure left out_data set\n"); bad = 1; }
+    EXPECT_CODE("view: null data with a length", "invalid_input",
+                gstauth_call_raw_view("aes_ecb_encrypt_raw", (const uint8_t *)key, (int64_t)strlen(key), NULL, 5, &out, &n, &d, &dn));
+    EXPECT_CODE("view: negative data length", "invalid_input",
+                gstauth_call_raw_view("aes_ecb_encrypt_raw", (const uint8_t *)key, (int64_t)strlen(key), js, -1, &out, &n, &d, &dn));
+    EXPECT_CODE("view: null params with a length", "invalid_input",
+                gstauth_call_raw_view("aes_ecb_encrypt_raw", NULL, 3, js, 2, &out, &n, &d, &dn));
+    EXPECT_CODE("view: op name of 65 bytes", "invalid_input",
+                gstauth_call_raw_view("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", js, 2, NULL, 0, &out, &n, &d, &dn));
+    EXPECT_ERROR("view: wrong key", gstauth_call_raw_view("aes_ecb_encrypt_raw", js, 2, js, 2, &out, &n, &d, &dn));
+    if (gstauth_call_raw_view("aes_ecb_encrypt_raw", js, 2, js, 2, NULL, &n, &d, &dn) != GSTAUTH_MISUSE ||
+        gstauth_call_raw_view("aes_ecb_encrypt_raw", js, 2, js, 2, &out, &n, NULL, &dn) != GSTAUTH_MISUSE ||
+        gstauth_call_raw_view("aes_ecb_encrypt_raw", js, 2, js, 2, &out, &n, &d, NULL) != GSTAUTH_MISUSE) {
+        fprintf(stderr, "view: a null output pointer accepted\n");
+        bad = 1;
+    }
+    /* two views at once stay apart and intact; releasing one leaves the other */
+    uint8_t *m1 = NULL, *m2 = NULL, *v1 = NULL, *v2 = NULL;
+    int64_t m1n, m2n, v1n = 0, v2n = 0;
+    uint8_t big[100000];
+    memset(big, 'x', sizeof big);
+    if (gstauth_call_raw_view("aes_ecb_encrypt_raw", (const uint8_t *)key, (int64_t)strlen(key), big, sizeof big,
+                              &m1, &m1n, &v1, &v1n) != GSTAUTH_OK ||
+        gstauth_call_raw_view("aes_ecb_encrypt_raw", (const uint8_t *)key, (int64_t)strlen(key), big, 16,
+                              &m2, &m2n, &v2, &v2n) != GSTAUTH_OK || v1n != 100016 || v2n != 32 || !v1 || !v2 ||
+        memcmp(v1, v2, 16) != 0 || m1[m1n] != 0) {
+        fprintf(stderr, "view: two views (lengths %lld, %lld)\n", (long long)v1n, (long long)v2n);
+        bad = 1;
+    }
+    uint8_t first[16];
+    if (v1) memcpy(first, v1, 16);
+    gstauth_release_view(v2);
+    gstauth_release_view(v2); /* twice: ignored */
+    for (int i = 0; i < 20 && v1; i++) { /* a released view's memory may be reused: the held one must not be */
+        uint8_t *m = NULL, *v = NULL;
+        int64_t mn, vn;
+        gstauth_call_raw_view("aes_ecb_encrypt_raw", (const uint8_t *)key, (int64_t)strlen(key), big, sizeof big, &m, &mn, &v, &vn);
+        gstauth_free(m);
+        gstauth_release_view(v);
+    }
+    if (v1 && memcmp(v1, first, 16) != 0) { fprintf(stderr, "view: a held view changed\n"); bad = 1; }
+    gstauth_free(m1); gstauth_free(m2);
+    gstauth_release_view(v1);
+    gstauth_release_view(NULL);
+    gstauth_release_view(big); /* never lent: ignored */
+    return bad;
+}
+
 static int boundary(void) {
     int bad = 0;
     uint8_t *out = NULL, *d = NULL;
@@ -144,6 +219,7 @@ static int boundary(void) {
     EXPECT_ERROR("raw null data with a length", gstauth_call_raw("aes_ecb_encrypt_raw", js, 2, NULL, 5, &out, &n, &d, &dn));
     if (gstauth_call("ops", js, 2, NULL, &n) != GSTAUTH_MISUSE) { fprintf(stderr, "null out accepted\n"); bad = 1; }
     if (gstauth_call_raw("ops", js, 2, NULL, 0, &out, &n, NULL, &dn) != GSTAUTH_MISUSE) { fprintf(stderr, "null out_data accepted\n"); bad = 1; }
+    bad |= boundary_view();
     /* zero-length input is the empty object */
     if (gstauth_call("ops", NULL, 0, &out, &n) != GSTAUTH_OK || n <= 0 || out[n] != 0) { fprintf(stderr, "empty input\n"); bad = 1; }
     gstauth_free(out);
