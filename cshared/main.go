@@ -182,7 +182,16 @@ func lend(raw []byte, data *C.uint8_t, dataLen C.int64_t, out **C.uint8_t, outLe
 	}
 	l := &lent{raw: raw}
 	l.pin.Pin(&raw[0])
-	views.Store(at, l)
+	for { // an output lent already (memory an op shares between calls): lent again as a copy of its own
+		if _, held := views.LoadOrStore(at, l); !held {
+			break
+		}
+		l.pin.Unpin()
+		raw = append([]byte(nil), raw...)
+		at = uintptr(unsafe.Pointer(&raw[0]))
+		l = &lent{raw: raw}
+		l.pin.Pin(&raw[0])
+	}
 	*out, *outLen = (*C.uint8_t)(unsafe.Pointer(&raw[0])), C.int64_t(len(raw))
 }
 
