@@ -23,6 +23,12 @@ const BACKENDS = {
   wasm: () => new (require('./wasm.cjs').WasmBackend)(),
 };
 
+/** The core's error for an op name it does not take through this entry. */
+function unsupported(message) {
+  const { UnsupportedError } = require('./generated/ops.cjs'); // generated from the schema; it requires this module
+  return new UnsupportedError(message);
+}
+
 function describeOp(op) {
   return JSON.stringify(op.length > 64 ? `${op.slice(0, 64)}...` : op);
 }
@@ -79,12 +85,14 @@ class Backend {
     if (this.#ops === null) {
       this.#ops = new Map(json.decode(this.#t.call('ops', '{}')).ops.map((o) => [o.name, o.raw === true]));
     }
+    // A name the core does not have, or has under the other entry, fails as the core itself fails it (Python and
+    // Java do the same): with its code for an op it does not support.
     const isRaw = this.#ops.get(op);
     if (isRaw === undefined) {
-      throw misuse('ERR_INVALID_ARG_VALUE', `unknown op ${describeOp(op)} (the op "ops" lists them)`);
+      throw unsupported(`unknown op ${describeOp(op)} (the op "ops" lists them)`);
     }
     if (isRaw !== raw) {
-      throw misuse('ERR_INVALID_ARG_VALUE', raw ? `${describeOp(op)} is a JSON op: call it with call or callAsync`
+      throw unsupported(raw ? `${describeOp(op)} is a JSON op: call it with call or callAsync`
         : `${describeOp(op)} is a raw op: call it with callRaw or callRawAsync`);
     }
   }
