@@ -69,6 +69,7 @@ function rawOutput([meta, data]) {
 class Backend {
   #t;
   #ops = null;
+  #maxOpName = null;
 
   constructor(transport) {
     this.#t = transport;
@@ -77,8 +78,9 @@ class Backend {
   }
 
   /**
-   * Refuses, as TypeError, what is not the name of an op of the right kind, before it reaches a backend: the core's
-   * own op list decides (read once per backend), so both backends refuse the same names the same way.
+   * Refuses what is not the name of an op of the right kind before it reaches a backend: an op that is not a string
+   * as TypeError, a string with the core's codes; the core's own op list decides (read once per backend), so both
+   * backends refuse the same names the same way.
    */
   #checkOp(op, raw) {
     if (typeof op !== 'string') throw misuse('ERR_INVALID_ARG_TYPE', `op must be a string, not ${describe(op)}`);
@@ -86,9 +88,15 @@ class Backend {
       this.#ops = new Map(json.decode(this.#t.call('ops', '{}')).ops.map((o) => [o.name, o.raw === true]));
     }
     // A name the core does not have, or has under the other entry, fails as the core itself fails it (Python and
-    // Java do the same): with its code for an op it does not support.
+    // Java do the same).
     const isRaw = this.#ops.get(op);
     if (isRaw === undefined) {
+      // A name no op can have (empty, over the schema's maxOpNameLength, a NUL byte): invalid_input, as the core says.
+      this.#maxOpName ??= json.decode(this.#t.call('schema', '{}')).maxOpNameLength;
+      if (op === '' || op.includes('\0') || Buffer.byteLength(op) > this.#maxOpName) {
+        const { InvalidInputError } = require('./generated/ops.cjs');
+        throw new InvalidInputError(`the op name is empty, longer than ${this.#maxOpName} bytes or holds a NUL byte`);
+      }
       throw unsupported(`unknown op ${describeOp(op)} (the op "ops" lists them)`);
     }
     if (isRaw !== raw) {
