@@ -159,6 +159,9 @@ FORK_MESSAGE = (
 )
 
 
+BULK = 32 << 10
+"""The data size from which a raw call borrows its output (gstauth_call_raw_view) instead of taking a copy."""
+
 _string_at = getattr(ctypes, "_string_at", ctypes.string_at)  # string_at without its Python wrapper
 
 
@@ -205,6 +208,17 @@ class CSharedBackend(Backend):
         self._call = lib.gstauth_call
         self._call_raw = lib.gstauth_call_raw
         self._free = lib.gstauth_free
+        # From BULK bytes of data on, a raw call reads its output through gstauth_call_raw_view: the core's own bytes,
+        # lent until gstauth_release_view, copied once into the bytes object (gstauth_call_raw would first copy them
+        # into fresh malloc'd memory, which costs more than the work on megabytes). A library older than the view
+        # has only the copying call.
+        self._call_raw_bulk, self._free_bulk = self._call_raw, self._free
+        if hasattr(lib, "gstauth_call_raw_view") and hasattr(lib, "gstauth_release_view"):
+            lib.gstauth_call_raw_view.argtypes = lib.gstauth_call_raw.argtypes
+            lib.gstauth_call_raw_view.restype = ctypes.c_int32
+            lib.gstauth_release_view.argtypes = [vp]
+            lib.gstauth_release_view.restype = None
+            self._call_raw_bulk, self._free_bulk = lib.gstauth_call_raw_view, lib.gstauth_release_view
         _loaded_in_pid = os.getpid()
         self._version = lib.gstauth_version().decode()
 
@@ -251,11 +265,14 @@ class CSharedBackend(Backend):
         except IndexError:
             s = _new_slots()
         meta, meta_len, out, out_len = s[0], s[1], s[2], s[3]
-        rc = self._call_raw(name, params, len(params), ptr, length, s[4], s[5], s[6], s[7])
+        if length >= BULK:
+            call, release = self._call_raw_bulk, self._free_bulk
+        else:
+            call, release = self._call_raw, self._free
+        rc = call(name, params, len(params), ptr, length, s[4], s[5], s[6], s[7])
         del ptr
         if rc < 0:
             raise make_error("internal", f"gstauth_call_raw refused the call ({rc})")
-        free = self._free
         try:
             meta_b = meta.value
             if meta_b is None or len(meta_b) != meta_len.value:
@@ -263,8 +280,8 @@ class CSharedBackend(Backend):
             n = out_len.value
             out_b = _string_at(out, n) if n > 0 else b""
         finally:
-            free(meta)
-            free(out)
+            self._free(meta)
+            release(out)
         _slots.append(s)
         if rc != 0:
             _raise_error(meta_b)

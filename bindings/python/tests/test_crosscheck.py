@@ -127,3 +127,45 @@ def test_session_payloads_against_pyca(backend):
     assert json.loads(pyca_decrypt(sek, base64.b64decode(body["Data"]))) == {"Irn": "1"}
     answer = {"Status": 1, "Data": base64.b64encode(pyca_encrypt(sek, b'{"AckNo":7}')).decode()}
     assert s.decrypt(answer) == {"AckNo": 7}
+
+
+def test_raw_outputs_around_the_bulk_size(backend):
+    """From gstauth._backend.BULK bytes of data on, the shared library lends its raw output (gstauth_call_raw_view)
+    and the binding copies it into the bytes object it returns: every buffer type, at and around that size, gives
+    pyca's bytes, and the result stays intact while the input changes and other calls come and go."""
+    from gstauth._backend import BULK
+
+    k = rand(32)
+    kept = []
+    for n in (BULK - 17, BULK - 16, BULK - 1, BULK, BULK + 1, BULK + 16, 3 * BULK + 5, 1 << 20):
+        pt = os.urandom(n)
+        want = pyca_encrypt(k, pt)
+        for data in (pt, bytearray(pt), memoryview(bytearray(b"\0" + pt))[1:]):
+            got = gstauth.aes_ecb_encrypt_raw(data, key=k, backend=backend)
+            assert type(got) is bytes and got == want, (n, type(data).__name__)
+            if isinstance(data, (bytearray, memoryview)):
+                data[:] = bytes(len(data))  # the result is the caller's own copy
+            assert got == want
+        back = gstauth.aes_ecb_decrypt_raw(want, key=k, backend=backend)
+        assert back == pt
+        kept.append((got, want))
+    for got, want in kept:
+        assert got == want
+
+
+def test_raw_bulk_outputs_from_threads(backend):
+    """8 threads of raw calls over and under the bulk size at once, each result checked against pyca."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gstauth._backend import BULK
+
+    def work(seed):
+        r = random.Random(seed)
+        for i in range(40):
+            k = bytes(r.getrandbits(8) for _ in range(32))
+            pt = os.urandom(BULK + r.randrange(-64, 4096) if i % 2 else r.randrange(1, 512))
+            assert gstauth.aes_ecb_encrypt_raw(pt, key=k, backend=backend) == pyca_encrypt(k, pt)
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(work, range(8)))
