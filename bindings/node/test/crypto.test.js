@@ -61,6 +61,33 @@ for (const name of BACKENDS) {
       }
     });
 
+    test('raw outputs at and around the bulk size (32 KiB, where the addon borrows the core\'s bytes), sync, async and 16 at once', async () => {
+      const BULK = 32 << 10;
+      const kept = [];
+      for (const n of [BULK - 17, BULK - 16, BULK - 1, BULK, BULK + 1, BULK + 16, 3 * BULK + 5, 1 << 20]) {
+        const k = crypto.randomBytes(32);
+        const pt = crypto.randomBytes(n);
+        const ct = nodeAES('encrypt', k, pt);
+        const sync = g.callRaw('aes_ecb_encrypt_raw', { key: b64(k) }, pt).data;
+        const later = (await g.callRawAsync('aes_ecb_encrypt_raw', { key: b64(k) }, pt)).data;
+        pt.fill(0); // each result is a Buffer of its own
+        assert.deepEqual(sync, ct, `sync, ${n} bytes`);
+        assert.deepEqual(later, ct, `async, ${n} bytes`);
+        assert.deepEqual(g.callRaw('aes_ecb_decrypt_raw', { key: b64(k) }, ct).data, nodeAES('decrypt', k, ct));
+        kept.push([sync, later, ct]);
+      }
+      const jobs = Array.from({ length: 16 }, async (_, i) => {
+        const k = crypto.randomBytes(32);
+        const pt = crypto.randomBytes(i % 2 ? BULK + crypto.randomInt(0, 4096) : crypto.randomInt(1, 512));
+        assert.deepEqual((await g.callRawAsync('aes_ecb_encrypt_raw', { key: b64(k) }, pt)).data, nodeAES('encrypt', k, pt));
+      });
+      await Promise.all(jobs);
+      for (const [sync, later, ct] of kept) {
+        assert.deepEqual(sync, ct);
+        assert.deepEqual(later, ct);
+      }
+    });
+
     test('AES-256-ECB: a wrong key or a cut ciphertext fails as decrypt_failed', () => {
       const k = crypto.randomBytes(32);
       const ct = nodeAES('encrypt', k, crypto.randomBytes(100));

@@ -25,7 +25,9 @@
  *
  * Raw data is read in place: the addon passes the Uint8Array's own memory to the library (which only reads it
  * and keeps no pointer); for the async form it holds a reference to the array until the call completes. Raw
- * output is copied once into a Buffer and the library's allocation released at once (see take_buffer).
+ * output is copied once into a Buffer and the library's memory released at once (see take_buffer): from BULK bytes
+ * of data on, the core's own bytes lent by gstauth_call_raw_view (gstauth_call_raw would first copy them into fresh
+ * malloc'd memory, which costs more than the work on megabytes), below it gstauth_call_raw's copy.
  */
 #define _GNU_SOURCE /* F_OFD_SETLK */
 #define NAPI_VERSION 8
@@ -50,6 +52,8 @@
 #define OP_MAX 256
 /* JSON inputs up to this size are copied to the stack, larger ones to the heap. */
 #define STACK_INPUT 4096
+/* The data size from which a raw call borrows its output (gstauth_call_raw_view) instead of taking a copy. */
+#define BULK (32 << 10)
 
 static struct {
     pthread_mutex_t mu;
@@ -57,6 +61,8 @@ static struct {
     char path[PATH_MAX];
     __typeof__(gstauth_call) *call;
     __typeof__(gstauth_call_raw) *call_raw;
+    __typeof__(gstauth_call_raw_view) *call_raw_view; /* with release_view: NULL both in a library older than them */
+    __typeof__(gstauth_release_view) *release_view;
     __typeof__(gstauth_free) *free;
     __typeof__(gstauth_version) *version;
 } lib = {.mu = PTHREAD_MUTEX_INITIALIZER};
@@ -173,14 +179,28 @@ static napi_value make_failure(napi_env env, const uint8_t *p, int64_t n) {
     return arr;
 }
 
+/* Gives back a raw output: lent by gstauth_call_raw_view, or allocated by gstauth_call_raw. */
+static void release_data(uint8_t *p, bool lent) {
+    if (lent) {
+        lib.release_view(p);
+    } else {
+        lib.free(p);
+    }
+}
+
+/* Whether a raw call over data_len bytes borrows its output. */
+static bool lends(size_t data_len) {
+    return data_len >= BULK && lib.call_raw_view != NULL;
+}
+
 /* A Buffer holding a copy of the library's output p, which is released at once. An external Buffer over p would
  * save the copy (about 0.1 ms per MiB), but Node runs the finalizer of an external buffer only once the event loop
  * turns: a synchronous loop of raw calls would hold every output until it yields. A copied Buffer is V8's own
  * memory, released by the garbage collector alone. */
-static napi_value take_buffer(napi_env env, uint8_t *p, int64_t n) {
+static napi_value take_buffer(napi_env env, uint8_t *p, int64_t n, bool lent) {
     napi_value buf;
     napi_status st = n > 0 ? napi_create_buffer_copy(env, (size_t)n, p, NULL, &buf) : napi_create_buffer(env, 0, NULL, &buf);
-    lib.free(p);
+    release_data(p, lent);
     NAPI_OK(st);
     return buf;
 }
@@ -200,18 +220,18 @@ static napi_value json_result(napi_env env, int32_t rc, uint8_t *out, int64_t ou
     return v;
 }
 
-/* The JS value of a finished raw call; releases meta and takes out_data over. */
+/* The JS value of a finished raw call; releases meta and takes data over (lent: from gstauth_call_raw_view). */
 static napi_value raw_result(napi_env env, int32_t rc, uint8_t *meta, int64_t meta_len, uint8_t *data,
-                             int64_t data_len) {
+                             int64_t data_len, bool lent) {
     napi_value v = NULL;
     if (rc == GSTAUTH_OK) {
         napi_value m = make_text(env, meta, meta_len), b, arr;
         lib.free(meta);
         if (m == NULL) {
-            lib.free(data);
+            release_data(data, lent);
             return NULL;
         }
-        b = take_buffer(env, data, data_len);
+        b = take_buffer(env, data, data_len, lent);
         if (b == NULL) return NULL;
         NAPI_OK(napi_create_array_with_length(env, 2, &arr));
         NAPI_OK(napi_set_element(env, arr, 0, m));
@@ -224,7 +244,7 @@ static napi_value raw_result(napi_env env, int32_t rc, uint8_t *meta, int64_t me
         napi_throw_error(env, NULL, "gstauth: the library refused the call (misuse)");
     }
     lib.free(meta);
-    lib.free(data);
+    release_data(data, lent);
     return v;
 }
 
@@ -273,6 +293,12 @@ static napi_value load(napi_env env, napi_callback_info info) {
             lib.call = (__typeof__(lib.call))dlsym(h, "gstauth_call");
             lib.call_raw = (__typeof__(lib.call_raw))dlsym(h, "gstauth_call_raw");
             lib.free = (__typeof__(lib.free))dlsym(h, "gstauth_free");
+            lib.call_raw_view = (__typeof__(lib.call_raw_view))dlsym(h, "gstauth_call_raw_view");
+            lib.release_view = (__typeof__(lib.release_view))dlsym(h, "gstauth_release_view");
+            if (lib.call_raw_view == NULL || lib.release_view == NULL) {
+                lib.call_raw_view = NULL;
+                lib.release_view = NULL;
+            }
             lib.version = (__typeof__(lib.version))dlsym(h, "gstauth_version");
             if (!lib.call || !lib.call_raw || !lib.free || !lib.version) {
                 snprintf(err, sizeof err, "gstauth: %s lacks the functions of gstauth.h", resolved);
@@ -322,10 +348,11 @@ static napi_value call_raw(napi_env env, napi_callback_info info) {
         !get_text(env, argv[1], "params", stack, &heap, &params, &params_len)) {
         return NULL;
     }
-    int32_t rc = lib.call_raw(op, (const uint8_t *)params, (int64_t)params_len, data, (int64_t)data_len, &meta,
-                              &meta_len, &out, &out_len);
+    bool lent = lends(data_len);
+    int32_t rc = (lent ? lib.call_raw_view : lib.call_raw)(op, (const uint8_t *)params, (int64_t)params_len, data,
+                                                          (int64_t)data_len, &meta, &meta_len, &out, &out_len);
     free(heap);
-    return raw_result(env, rc, meta, meta_len, out, out_len);
+    return raw_result(env, rc, meta, meta_len, out, out_len, lent);
 }
 
 /* --- asynchronous calls: the library runs on the libuv thread pool ---------------------------------------------- */
@@ -340,6 +367,7 @@ typedef struct {
     const uint8_t *data; /* raw data, the caller's memory, kept alive by data_ref */
     size_t data_len;
     napi_ref data_ref;
+    bool lent; /* out_data from gstauth_call_raw_view */
     int32_t rc;
     uint8_t *out, *out_data;
     int64_t out_len, out_data_len;
@@ -356,8 +384,10 @@ static void async_execute(napi_env env, void *p) {
     (void)env;
     async_call *c = p;
     if (c->raw) {
-        c->rc = lib.call_raw(c->op, (const uint8_t *)c->in, (int64_t)c->in_len, c->data, (int64_t)c->data_len,
-                             &c->out, &c->out_len, &c->out_data, &c->out_data_len);
+        c->lent = lends(c->data_len);
+        c->rc = (c->lent ? lib.call_raw_view : lib.call_raw)(c->op, (const uint8_t *)c->in, (int64_t)c->in_len,
+                                                             c->data, (int64_t)c->data_len, &c->out, &c->out_len,
+                                                             &c->out_data, &c->out_data_len);
     } else {
         c->rc = lib.call(c->op, (const uint8_t *)c->in, (int64_t)c->in_len, &c->out, &c->out_len);
     }
@@ -367,11 +397,11 @@ static void async_complete(napi_env env, napi_status status, void *p) {
     async_call *c = p;
     napi_value v = NULL, err = NULL, msg;
     if (status == napi_ok) {
-        v = c->raw ? raw_result(env, c->rc, c->out, c->out_len, c->out_data, c->out_data_len)
+        v = c->raw ? raw_result(env, c->rc, c->out, c->out_len, c->out_data, c->out_data_len, c->lent)
                    : json_result(env, c->rc, c->out, c->out_len);
     } else {
         lib.free(c->out);
-        lib.free(c->out_data);
+        release_data(c->out_data, c->lent);
         if (napi_create_string_utf8(env, "gstauth: the call was cancelled", NAPI_AUTO_LENGTH, &msg) == napi_ok) {
             napi_create_error(env, NULL, msg, &err);
         }
