@@ -132,79 +132,31 @@ func gstauth_call(op *C.char, in *C.uint8_t, inLen C.int64_t, out **C.uint8_t, o
 
 //export gstauth_call_raw
 func gstauth_call_raw(op *C.char, params *C.uint8_t, paramsLen C.int64_t, data *C.uint8_t, dataLen C.int64_t,
-	outMeta **C.uint8_t, outMetaLen *C.int64_t, outData **C.uint8_t, outDataLen *C.int64_t) (rc C.int32_t) {
-	if outMeta == nil || outMetaLen == nil || outData == nil || outDataLen == nil {
-		return rcMisuse
-	}
-	*outMeta, *outMetaLen, *outData, *outDataLen = nil, 0, nil, 0
-	defer func() {
-		if r := recover(); r != nil {
-			put(internal(r), outMeta, outMetaLen)
-			rc = rcFailed
-		}
-	}()
-	p, ok1 := goBytes(params, paramsLen)
-	d, ok2 := view(data, dataLen)
-	if !ok1 || !ok2 {
-		put(abi.ErrorJSON(invalidInput("params or data pointer and length do not agree")), outMeta, outMetaLen)
-		return rcFailed
-	}
-	meta, raw, ok := abi.CallRaw(opName(op), p, d)
-	put(meta, outMeta, outMetaLen)
-	if !ok {
-		return rcFailed
-	}
-	put(raw, outData, outDataLen)
-	return rcOK
-}
-
-// views holds the raw outputs that gstauth_call_raw_view lent to C, by the
-// address it handed out, each pinned until gstauth_release_view.
-var views sync.Map // uintptr → *lent
-
-type lent struct {
-	pin runtime.Pinner
-	raw []byte // keeps the output reachable while it is lent
-}
-
-// lend pins raw (owned by the caller of abi.CallRaw: no op returns memory it
-// writes again) and stores its address and length for C. An output that
-// lies in the caller's own data (an op that returns its input or a part of
-// it) is copied first: the view must not depend on the caller's buffer.
-func lend(raw []byte, data *C.uint8_t, dataLen C.int64_t, out **C.uint8_t, outLen *C.int64_t) {
-	if len(raw) == 0 {
-		return
-	}
-	at, from := uintptr(unsafe.Pointer(&raw[0])), uintptr(unsafe.Pointer(data))
-	if data != nil && at >= from && at < from+uintptr(dataLen) {
-		raw = append([]byte(nil), raw...)
-		at = uintptr(unsafe.Pointer(&raw[0]))
-	}
-	l := &lent{raw: raw}
-	l.pin.Pin(&raw[0])
-	for { // an output lent already (memory an op shares between calls): lent again as a copy of its own
-		if _, held := views.LoadOrStore(at, l); !held {
-			break
-		}
-		l.pin.Unpin()
-		raw = append([]byte(nil), raw...)
-		at = uintptr(unsafe.Pointer(&raw[0]))
-		l = &lent{raw: raw}
-		l.pin.Pin(&raw[0])
-	}
-	*out, *outLen = (*C.uint8_t)(unsafe.Pointer(&raw[0])), C.int64_t(len(raw))
+	outMeta **C.uint8_t, outMetaLen *C.int64_t, outData **C.uint8_t, outDataLen *C.int64_t) C.int32_t {
+	return callRaw(op, params, paramsLen, data, dataLen, outMeta, outMetaLen, outData, outDataLen, false)
 }
 
 //export gstauth_call_raw_view
 func gstauth_call_raw_view(op *C.char, params *C.uint8_t, paramsLen C.int64_t, data *C.uint8_t, dataLen C.int64_t,
-	outMeta **C.uint8_t, outMetaLen *C.int64_t, outData **C.uint8_t, outDataLen *C.int64_t) (rc C.int32_t) {
+	outMeta **C.uint8_t, outMetaLen *C.int64_t, outData **C.uint8_t, outDataLen *C.int64_t) C.int32_t {
+	return callRaw(op, params, paramsLen, data, dataLen, outMeta, outMetaLen, outData, outDataLen, true)
+}
+
+// callRaw is gstauth_call_raw, and gstauth_call_raw_view when lendOut: the
+// raw output then lent (lend) rather than copied into malloc'd memory.
+func callRaw(op *C.char, params *C.uint8_t, paramsLen C.int64_t, data *C.uint8_t, dataLen C.int64_t,
+	outMeta **C.uint8_t, outMetaLen *C.int64_t, outData **C.uint8_t, outDataLen *C.int64_t, lendOut bool) (rc C.int32_t) {
 	if outMeta == nil || outMetaLen == nil || outData == nil || outDataLen == nil {
 		return rcMisuse
 	}
 	*outMeta, *outMetaLen, *outData, *outDataLen = nil, 0, nil, 0
 	defer func() {
 		if r := recover(); r != nil {
-			gstauth_release_view(unsafe.Pointer(*outData))
+			if lendOut {
+				gstauth_release_view(unsafe.Pointer(*outData))
+			} else {
+				gstauth_free(unsafe.Pointer(*outData))
+			}
 			*outData, *outDataLen = nil, 0
 			gstauth_free(unsafe.Pointer(*outMeta))
 			put(internal(r), outMeta, outMetaLen)
@@ -222,8 +174,47 @@ func gstauth_call_raw_view(op *C.char, params *C.uint8_t, paramsLen C.int64_t, d
 	if !ok {
 		return rcFailed
 	}
-	lend(raw, data, dataLen, outData, outDataLen)
+	if lendOut {
+		lend(raw, data, dataLen, outData, outDataLen)
+	} else {
+		put(raw, outData, outDataLen)
+	}
 	return rcOK
+}
+
+// views holds the raw outputs that gstauth_call_raw_view lent to C, by the
+// address it handed out, each pinned until gstauth_release_view.
+var views sync.Map // uintptr → *lent
+
+type lent struct {
+	pin runtime.Pinner
+	raw []byte // keeps the output reachable while it is lent
+}
+
+// lend pins raw (owned by the caller of abi.CallRaw: no op returns memory it
+// writes again) and stores its address and length for C. A copy is lent
+// instead when raw lies in the caller's own data (an op that returns its
+// input or a part of it: the view must not depend on the caller's buffer) or
+// is on loan already (memory an op shares between calls: one view's release
+// must not unpin another's).
+func lend(raw []byte, data *C.uint8_t, dataLen C.int64_t, out **C.uint8_t, outLen *C.int64_t) {
+	if len(raw) == 0 {
+		return
+	}
+	at, from := uintptr(unsafe.Pointer(&raw[0])), uintptr(unsafe.Pointer(data))
+	copyFirst := data != nil && at >= from && at < from+uintptr(dataLen)
+	for ; ; copyFirst = true {
+		if copyFirst {
+			raw = append([]byte(nil), raw...)
+		}
+		l := &lent{raw: raw}
+		l.pin.Pin(&raw[0])
+		if _, held := views.LoadOrStore(uintptr(unsafe.Pointer(&raw[0])), l); !held {
+			break
+		}
+		l.pin.Unpin()
+	}
+	*out, *outLen = (*C.uint8_t)(unsafe.Pointer(&raw[0])), C.int64_t(len(raw))
 }
 
 //export gstauth_release_view
