@@ -23,11 +23,8 @@ const BACKENDS = {
   wasm: () => new (require('./wasm.cjs').WasmBackend)(),
 };
 
-/** The core's error for an op name it does not take through this entry. */
-function unsupported(message) {
-  const { UnsupportedError } = require('./generated/ops.cjs'); // generated from the schema; it requires this module
-  return new UnsupportedError(message);
-}
+/** The error classes generated from the schema (src/generated/ops.cjs requires this module: read on first use). */
+const generated = () => require('./generated/ops.cjs');
 
 function describeOp(op) {
   return JSON.stringify(op.length > 64 ? `${op.slice(0, 64)}...` : op);
@@ -94,13 +91,12 @@ class Backend {
       // A name no op can have (empty, over the schema's maxOpNameLength, a NUL byte): invalid_input, as the core says.
       this.#maxOpName ??= json.decode(this.#t.call('schema', '{}')).maxOpNameLength;
       if (op === '' || op.includes('\0') || Buffer.byteLength(op) > this.#maxOpName) {
-        const { InvalidInputError } = require('./generated/ops.cjs');
-        throw new InvalidInputError(`the op name is empty, longer than ${this.#maxOpName} bytes or holds a NUL byte`);
+        throw new (generated().InvalidInputError)(`the op name is empty, longer than ${this.#maxOpName} bytes or holds a NUL byte`);
       }
-      throw unsupported(`unknown op ${describeOp(op)} (the op "ops" lists them)`);
+      throw new (generated().UnsupportedError)(`unknown op ${describeOp(op)} (the op "ops" lists them)`);
     }
     if (isRaw !== raw) {
-      throw unsupported(raw ? `${describeOp(op)} is a JSON op: call it with call or callAsync`
+      throw new (generated().UnsupportedError)(raw ? `${describeOp(op)} is a JSON op: call it with call or callAsync`
         : `${describeOp(op)} is a raw op: call it with callRaw or callRawAsync`);
     }
   }
