@@ -13,11 +13,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/gstauth/gstauth/e2e/internal/oauthserver"
 )
 
 const (
@@ -51,20 +51,13 @@ func runMain(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "e2e:", err)
 			return 1
 		}
-		start := exec.Command(filepath.Join(root, "e2e", "scripts", "start-oauth-server.sh"), ownInstance)
-		start.Env = append(os.Environ(), "OAUTH_ACCESS_TOKEN_TTL="+strconv.Itoa(ownTTLSeconds))
-		start.Stderr = os.Stderr
-		out, err := start.Output()
+		started, stop, err := oauthserver.Start(root, ownInstance, ownTTLSeconds)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: could not start the OAuth server (%v); run `make test-e2e-oauth` or set %s\n", err, envOAuthURL)
 			return 1
 		}
-		defer func() {
-			stop := exec.Command(filepath.Join(root, "e2e", "scripts", "stop-oauth-server.sh"), ownInstance)
-			stop.Stdout, stop.Stderr = os.Stderr, os.Stderr
-			_ = stop.Run()
-		}()
-		url = strings.TrimSpace(string(out))
+		defer stop()
+		url = started
 	} else if v := os.Getenv(envOAuthTTL); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {

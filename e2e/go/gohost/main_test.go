@@ -17,11 +17,12 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gstauth/gstauth/e2e/internal/oauthserver"
 )
 
 const (
@@ -71,20 +72,13 @@ func runMain(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "gohost:", err)
 			return 1
 		}
-		start := exec.Command(filepath.Join(root, "e2e", "scripts", "start-oauth-server.sh"), ownInstance)
-		start.Env = append(os.Environ(), "OAUTH_ACCESS_TOKEN_TTL=10")
-		start.Stderr = os.Stderr
-		out, err := start.Output()
+		started, stop, err := oauthserver.Start(root, ownInstance, 10)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "gohost: could not start the OAuth server (%v); run `make test-e2e-oauth` or set %s\n", err, envOAuthURL)
 			return 1
 		}
-		defer func() {
-			stop := exec.Command(filepath.Join(root, "e2e", "scripts", "stop-oauth-server.sh"), ownInstance)
-			stop.Stdout, stop.Stderr = os.Stderr, os.Stderr
-			_ = stop.Run()
-		}()
-		url = strings.TrimSpace(string(out))
+		defer stop()
+		url = started
 	}
 	resp, err := plain.Get(strings.TrimRight(url, "/") + "/.well-known/openid-configuration")
 	if err == nil {
